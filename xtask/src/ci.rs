@@ -1,0 +1,69 @@
+//! `cargo xtask ci`: everything CI checks, in the order that fails fastest.
+//!
+//! 1. `cargo fmt --all -- --check`
+//! 2. `cargo xtask generate --check` (in-process): the generated crates are up to date
+//! 3. `cargo clippy --workspace --all-targets -- -D warnings`
+//! 4. the test suite: `cargo nextest run --workspace` (or `cargo test --workspace` where
+//!    nextest is not installed), then `cargo test --workspace --doc` for the doctests
+//!    (nextest does not run doctests).
+
+use anyhow::{bail, Result};
+use std::path::Path;
+use std::process::Command;
+
+/// Runs every CI step; the first failure stops the run.
+pub fn run(root: &Path) -> Result<()> {
+    step(root, "format", &["fmt", "--all", "--", "--check"])?;
+    eprintln!("==> generated code is up to date (cargo xtask generate --check)");
+    crate::check(root)?;
+    step(
+        root,
+        "lints",
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    if has_nextest() {
+        step(
+            root,
+            "tests",
+            &["nextest", "run", "--workspace", "--no-fail-fast"],
+        )?;
+    } else {
+        step(root, "tests", &["test", "--workspace", "--no-fail-fast"])?;
+    }
+    step(root, "doctests", &["test", "--workspace", "--doc"])?;
+    eprintln!("==> ci: all steps passed");
+    Ok(())
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+fn has_nextest() -> bool {
+    Command::new(cargo())
+        .args(["nextest", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn step(root: &Path, name: &str, args: &[&str]) -> Result<()> {
+    eprintln!("==> {name}: cargo {}", args.join(" "));
+    let status = Command::new(cargo())
+        .args(args)
+        .current_dir(root)
+        .status()?;
+    if !status.success() {
+        bail!(
+            "ci step `{name}` failed ({status}): cargo {}",
+            args.join(" ")
+        );
+    }
+    Ok(())
+}

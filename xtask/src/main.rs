@@ -1,0 +1,101 @@
+//! `cargo xtask`: the workspace's automation, in Rust so that it needs nothing but cargo.
+//!
+//! - `cargo xtask generate` lints every spec and (re)writes the generated crates;
+//! - `cargo xtask generate --check` fails with a diff when a generated file is stale;
+//! - `cargo xtask lint` only lints the specs;
+//! - `cargo xtask ci` runs fmt, the generation check, clippy and the tests.
+
+mod apis;
+mod ci;
+mod generate;
+mod lint;
+mod spec;
+
+use anyhow::{bail, Result};
+use clap::{Parser, Subcommand};
+use std::path::Path;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "Generation and checks for the snapshot SDK workspace"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Lint the specs and write the generated crates.
+    Generate {
+        /// Write nothing; fail with a diff when anything checked in is stale.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Lint the specs only.
+    Lint,
+    /// Run every CI check: fmt, generate --check, clippy, tests.
+    Ci,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let root = spec::workspace_root();
+    let result = match cli.command {
+        Cmd::Generate { check: false } => generate_all(&root),
+        Cmd::Generate { check: true } => check(&root),
+        Cmd::Lint => lint_all(&root),
+        Cmd::Ci => ci::run(&root),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn generate_all(root: &Path) -> Result<()> {
+    for api in apis::APIS {
+        let files = generate::render(root, api)?;
+        let written = generate::write(root, &files)?;
+        if written.is_empty() {
+            eprintln!("{}: up to date", api.crate_name);
+        }
+        for path in written {
+            eprintln!("{}: wrote {path}", api.crate_name);
+        }
+    }
+    Ok(())
+}
+
+/// `generate --check`: renders in memory and compares with what is checked in.
+fn check(root: &Path) -> Result<()> {
+    let mut report = String::new();
+    for api in apis::APIS {
+        report.push_str(&generate::stale(root, &generate::render(root, api)?));
+    }
+    if !report.is_empty() {
+        bail!("generated code is stale; run `cargo xtask generate`:\n{report}");
+    }
+    eprintln!("generated code is up to date ({} APIs)", apis::APIS.len());
+    Ok(())
+}
+
+fn lint_all(root: &Path) -> Result<()> {
+    let mut failed = 0;
+    for api in apis::APIS {
+        let spec = spec::Spec::load(&root.join(api.spec))?;
+        let problems = lint::lint(&spec, &root.join("specs/examples").join(api.crate_name));
+        for p in &problems {
+            eprintln!("{}: {p}", api.spec);
+        }
+        if problems.is_empty() {
+            eprintln!("{}: clean", api.spec);
+        }
+        failed += problems.len();
+    }
+    if failed > 0 {
+        bail!("{failed} problem(s) in the specs");
+    }
+    Ok(())
+}
