@@ -74,9 +74,13 @@ pub fn render(root: &Path, api: &Api) -> Result<Vec<GeneratedFile>> {
 /// the view drops the body from the JSON ones, so that the generated method succeeds with
 /// `()` on each; the body's schema stays in `components` and is still generated.
 /// Returns the view and one line per adjustment, for the generated file's header.
+///
+/// The view also puts each parameter's description on one line: progenitor renders them as
+/// Markdown list items, where a wrapped line would be a lazy continuation (a clippy warning).
 pub fn progenitor_view(raw: &Value) -> (Value, Vec<String>) {
     let mut view = raw.clone();
     let mut adjustments = Vec::new();
+    one_line_parameter_descriptions(&mut view);
     let Some(paths) = view.get_mut("paths").and_then(Value::as_object_mut) else {
         return (view, adjustments);
     };
@@ -121,6 +125,28 @@ pub fn progenitor_view(raw: &Value) -> (Value, Vec<String>) {
         }
     }
     (view, adjustments)
+}
+
+fn one_line_parameter_descriptions(view: &mut Value) {
+    let Some(paths) = view.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut().filter_map(Value::as_object_mut) {
+        // Path-level parameters and each operation's parameters.
+        let mut lists: Vec<&mut Value> = Vec::new();
+        for (key, value) in item.iter_mut() {
+            if key == "parameters" {
+                lists.push(value);
+            } else if let Some(params) = value.get_mut("parameters") {
+                lists.push(params);
+            }
+        }
+        for parameter in lists.into_iter().filter_map(Value::as_array_mut).flatten() {
+            if let Some(Value::String(text)) = parameter.get_mut("description") {
+                *text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            }
+        }
+    }
 }
 
 fn header(comment: &str, api: &Api) -> String {
@@ -193,7 +219,7 @@ fn lib_rs(api: &Api, raw: &Value) -> String {
          //! facade crate for those, or give [`Client::new_with_client`] a `reqwest::Client` of your own.\n//!\n\
          //! ```no_run\n//! let client = {lib}::Client::new(\"{server}\");\n//! # let _ = client;\n//! ```\n//!\n\
          //! | method | HTTP |\n//! | --- | --- |\n{rows}\n\
-         mod generated;\npub use generated::*;\n",
+         #[rustfmt::skip]\nmod generated;\npub use generated::*;\n",
         header = header("//", api),
         spec = api.spec,
         lib = api.lib_name(),
@@ -341,6 +367,23 @@ mod tests {
         assert!(
             adjustments[0].starts_with("DELETE /a: the 200 body"),
             "{adjustments:?}"
+        );
+    }
+
+    #[test]
+    fn view_puts_parameter_descriptions_on_one_line() {
+        let raw = json!({"paths": {"/a": {
+            "parameters": [{"name": "p", "description": "one\n  two\n"}],
+            "get": {"parameters": [{"name": "q", "description": "three\nfour"}], "responses": {}}
+        }}});
+        let (view, _) = progenitor_view(&raw);
+        assert_eq!(
+            view.pointer("/paths/~1a/parameters/0/description"),
+            Some(&json!("one two"))
+        );
+        assert_eq!(
+            view.pointer("/paths/~1a/get/parameters/0/description"),
+            Some(&json!("three four"))
         );
     }
 
