@@ -44,6 +44,8 @@ pub fn render(root: &Path, api: &Api) -> Result<Vec<GeneratedFile>> {
     let mut settings = progenitor::GenerationSettings::default();
     settings.with_interface(progenitor::InterfaceStyle::Builder);
     settings.with_tag(progenitor::TagStyle::Merged);
+    // Let users compare statuses, ids and error codes (`status == Some(Ready)`).
+    settings.with_derive("PartialEq");
     let mut generator = progenitor::Generator::new(&settings);
     let tokens = generator
         .generate_tokens(&typed)

@@ -12,7 +12,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///Body of `create_instance`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateInstanceRequest {
         ///CPU cores (default 1).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -36,7 +36,7 @@ pub mod types {
         }
     }
     ///Body of `create_mapping`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateMappingRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<Description>,
@@ -57,7 +57,7 @@ pub mod types {
         }
     }
     ///Body of `create_snapshot`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateSnapshotRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<Description>,
@@ -80,7 +80,7 @@ pub mod types {
         }
     }
     ///Body of `create_user` and `bootstrap_user`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateUserRequest {
         pub display_name: DisplayName,
         ///E-mail address (not validated).
@@ -95,7 +95,7 @@ pub mod types {
         }
     }
     ///Seed's 200 body of a delete (the running code answers 204 without a body).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct DeleteSnapshotEnvelope {
         pub data: DeleteSnapshotResult,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -107,7 +107,7 @@ pub mod types {
         }
     }
     ///Seed's delete confirmation.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct DeleteSnapshotResult {
         ///Always true.
         pub deleted: bool,
@@ -172,7 +172,7 @@ pub mod types {
         }
     }
     ///The `detail` member, an object with a code or plain text.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum Detail {
         Object(DetailObject),
@@ -189,7 +189,7 @@ pub mod types {
         }
     }
     ///FastAPI `HTTPException` body, `{"detail": {"code", "message"}}` or `{"detail": "text"}`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct DetailEnvelope {
         pub detail: Detail,
     }
@@ -199,7 +199,7 @@ pub mod types {
         }
     }
     ///Coded detail, e.g. `{"code": "UNAUTHORIZED", "message": "X-Username header required."}`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct DetailObject {
         pub code: ErrorCodeValue,
         ///Human-readable message.
@@ -309,7 +309,7 @@ pub mod types {
         }
     }
     ///An edge type between two node labels and the SQL that produces its rows.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct EdgeDefinition {
         pub from_key: PropertyName,
         pub from_node: GraphLabel,
@@ -445,7 +445,7 @@ pub mod types {
         }
     }
     ///A node/edge kind as received; unknown values are kept as text.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum EntityTypeValue {
         EntityType(EntityType),
@@ -466,7 +466,7 @@ pub mod types {
     }
     /**Body of every error response: the `{error, meta}` envelope or FastAPI's `{detail}` form.
 */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum ErrorBody {
         ErrorEnvelope(ErrorEnvelope),
@@ -624,7 +624,7 @@ pub mod types {
         }
     }
     ///An error code as received; unknown codes are kept as text.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum ErrorCodeValue {
         ErrorCode(ErrorCode),
@@ -646,7 +646,7 @@ pub mod types {
     /**`{"error": {...}, "meta": {"request_id": ...}}`, from the application's error handlers.
 The seed's examples have no `meta`.
 */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ErrorEnvelope {
         pub error: ErrorObject,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -658,7 +658,7 @@ The seed's examples have no `meta`.
         }
     }
     ///One error.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ErrorObject {
         pub code: ErrorCodeValue,
         /**Free-form details; absent on 500 `INTERNAL_ERROR`. Seen keys: `resource_type` and
@@ -679,7 +679,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
         }
     }
     ///One export job.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ExportJob {
         ///Node label or edge type.
         pub name: ::std::string::String,
@@ -763,7 +763,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
         }
     }
     ///An export job status as received; unknown values are kept as text.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum ExportJobStatusValue {
         ExportJobStatus(ExportJobStatus),
@@ -845,7 +845,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
         }
     }
     ///A graph instance (running code's 23-key object).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Instance {
         ///CPU cores allocated.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -917,7 +917,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
         }
     }
     ///One instance.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct InstanceEnvelope {
         pub data: Instance,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1004,7 +1004,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
         }
     }
     ///An instance error code as received; unknown values are kept as text.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum InstanceErrorCodeValue {
         InstanceErrorCode(InstanceErrorCode),
@@ -1024,7 +1024,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
         }
     }
     ///A page of instances.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct InstanceListEnvelope {
         pub data: ::std::vec::Vec<Instance>,
         pub meta: PaginationMeta,
@@ -1222,7 +1222,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
         }
     }
     ///An instance status as received; unknown values are kept as text.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum InstanceStatusValue {
         InstanceStatus(InstanceStatus),
@@ -1305,7 +1305,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
         }
     }
     ///A mapping with its current version's definitions.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Mapping {
         ///Change note of the current version.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1356,7 +1356,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
         }
     }
     ///One mapping.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct MappingEnvelope {
         pub data: Mapping,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1425,7 +1425,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
         }
     }
     ///Response metadata. `request_id` is null on success and a string on errors.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Meta {
         ///Request id (the `X-Request-ID` header carries it on every response).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1437,7 +1437,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
         }
     }
     ///A node label and the SQL that produces its rows.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct NodeDefinition {
         pub label: GraphLabel,
         pub primary_key: PropertyDefinition,
@@ -1452,7 +1452,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
         }
     }
     ///Metadata of a list response.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct PaginationMeta {
         ///Page size used.
         pub limit: i64,
@@ -1470,7 +1470,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
         }
     }
     ///One step of the seed's progress form.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ProgressStep {
         ///Node label or edge type.
         pub name: ::std::string::String,
@@ -1550,7 +1550,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
         }
     }
     ///A progress step status as received; unknown values are kept as text.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum ProgressStepStatusValue {
         ProgressStepStatus(ProgressStepStatus),
@@ -1570,7 +1570,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
         }
     }
     ///A typed property of a node or edge definition.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct PropertyDefinition {
         pub name: PropertyName,
         #[serde(rename = "type")]
@@ -1644,7 +1644,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
         }
     }
     ///Progress reported by an export worker (the running code fails with 500 when it is set).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ReportedProgress {
         ///Steps completed.
         pub completed_steps: i64,
@@ -1726,7 +1726,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
 code's integers, tried first) or a string (the seed's uuid-looking ids such as
 `"snapshot-uuid"`), so that clients of both kinds of server decode and send ids unchanged.
 */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum ResourceId {
         Int64(i64),
@@ -1857,7 +1857,7 @@ create, update and retry bodies (partial: only `id` is always present) and the r
 code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
 `previous_status` and `retry_count` are only in the seed.
 */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Snapshot {
         ///Creation time.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1938,7 +1938,7 @@ code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
         }
     }
     ///One snapshot.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SnapshotEnvelope {
         pub data: Snapshot,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1950,7 +1950,7 @@ code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
         }
     }
     ///An instance listed in the seed's snapshot detail.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SnapshotInstance {
         pub id: ResourceId,
         ///Instance name.
@@ -1965,7 +1965,7 @@ code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
         }
     }
     ///Export-job counts and jobs (running code). `jobs` lists edges first, then nodes.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SnapshotJobProgress {
         ///One entry per node or edge definition.
         pub jobs: ::std::vec::Vec<ExportJob>,
@@ -1988,7 +1988,7 @@ code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
         }
     }
     ///Lifecycle settings of a snapshot after an update.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SnapshotLifecycle {
         pub id: ResourceId,
         ///Inactivity timeout, ISO 8601 duration.
@@ -2007,7 +2007,7 @@ code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
         }
     }
     ///Lifecycle settings of a snapshot.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SnapshotLifecycleEnvelope {
         pub data: SnapshotLifecycle,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2019,7 +2019,7 @@ code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
         }
     }
     ///A page of snapshots.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SnapshotListEnvelope {
         pub data: ::std::vec::Vec<Snapshot>,
         pub meta: PaginationMeta,
@@ -2089,7 +2089,7 @@ code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
     /**Phase/steps progress (seed). While creating: `started_at`, `steps`, `completed_steps`,
 `total_steps`, `elapsed_seconds`; once ready: `completed_at`, `duration_seconds`.
 */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SnapshotPhaseProgress {
         ///When the export completed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2127,7 +2127,7 @@ code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
     /**Export progress in one of two forms: the running code's export-job counts
 (`SnapshotJobProgress`, tried first) or the seed's phase/steps form (`SnapshotPhaseProgress`).
 */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum SnapshotProgress {
         JobProgress(SnapshotJobProgress),
@@ -2144,7 +2144,7 @@ code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
         }
     }
     ///Export progress of a snapshot.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SnapshotProgressEnvelope {
         pub data: SnapshotProgress,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2293,7 +2293,7 @@ code; `updated_at` is accepted by the code only.
         }
     }
     ///A snapshot status as received; unknown values are kept as text.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum SnapshotStatusValue {
         SnapshotStatus(SnapshotStatus),
@@ -2422,7 +2422,7 @@ code; `updated_at` is accepted by the code only.
         }
     }
     ///Body of `update_snapshot_lifecycle`; an omitted field keeps its value.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UpdateLifecycleRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub inactivity_timeout: ::std::option::Option<IsoDuration>,
@@ -2435,7 +2435,7 @@ code; `updated_at` is accepted by the code only.
         }
     }
     ///Body of `update_snapshot`; an omitted field keeps its value (`{}` is valid).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UpdateSnapshotRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<Description>,
@@ -2448,7 +2448,7 @@ code; `updated_at` is accepted by the code only.
         }
     }
     ///Body of `update_snapshot_status`; omitted fields keep their values.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UpdateSnapshotStatusRequest {
         ///Row count per edge type.
         #[serde(
@@ -2490,7 +2490,7 @@ code; `updated_at` is accepted by the code only.
         }
     }
     ///A user (returned bare, without an envelope).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct User {
         ///Creation time.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2586,7 +2586,7 @@ code; `updated_at` is accepted by the code only.
         }
     }
     ///A user role as received; unknown values are kept as text.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum UserRoleValue {
         UserRole(UserRole),
@@ -2718,7 +2718,7 @@ code; `updated_at` is accepted by the code only.
         }
     }
     ///A wrapper type as received; unknown values are kept as text.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum WrapperTypeValue {
         WrapperType(WrapperType),

@@ -12,7 +12,7 @@ pub mod types {
 example `AuthAction`, `AuthPrincipalType`, `PolicyType`, `NoPermissionType`,
 `EncodedDiagnosticMessage`). Free-form: the member set is not documented for this API.
 */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
     pub struct AccessDeniedDetail(
         pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -44,7 +44,7 @@ example `AuthAction`, `AuthPrincipalType`, `PolicyType`, `NoPermissionType`,
 optional. The official SDK reads `Code`, `Message`, `RequestId`, `AccessDeniedDetail`
 (also in lower-camel case) and keeps the rest (`HostId`, `Recommend`, ...) only as raw data.
 */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct AlibabaError {
         #[serde(
             rename = "AccessDeniedDetail",
@@ -97,7 +97,7 @@ optional. The official SDK reads `Code`, `Message`, `RequestId`, `AccessDeniedDe
         }
     }
     ///The properties of the instance snapshot (CreateInstanceSnapshot body).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateInstanceSnapshotRequest {
         /**File paths to exclude: folders or files that are ignored when the image is created.
 Supported only for ECI instances.
@@ -139,7 +139,7 @@ Supported only for ECI instances.
         }
     }
     ///The result of CreateInstanceSnapshot.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CreateInstanceSnapshotResponse {
         /**The status code. Known values: `InternalError` (every error other than a parameter
 validation error) and `ValidationError` (a parameter validation error). Seed examples
@@ -190,7 +190,7 @@ show the string `"null"` on success.
         }
     }
     ///The result of DeleteInstanceSnapshot (same keys as the CreateInstanceSnapshot result, per the SDK).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct DeleteInstanceSnapshotResponse {
         /**The status code. Known values: `InternalError` (every error other than a parameter
 validation error) and `ValidationError` (a parameter validation error).
@@ -240,7 +240,7 @@ validation error) and `ValidationError` (a parameter validation error).
         }
     }
     ///The result of GetInstanceSnapshot (the snapshot fields at the top level, beside the common fields).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GetInstanceSnapshotResponse {
         /**The status code. Known values: `InternalError` (every error other than a parameter
 validation error) and `ValidationError` (a parameter validation error). Seed examples
@@ -355,7 +355,7 @@ show the string `"null"` on success.
         }
     }
     ///An instance snapshot, as listed by ListInstanceSnapshot.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct InstanceSnapshot {
         ///The excluded file paths (only for ECI instances).
         #[serde(
@@ -440,7 +440,7 @@ show the string `"null"` on success.
         }
     }
     ///A custom tag (key-value pair).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Label {
         ///The key of the custom tag.
         #[serde(rename = "Key", skip_serializing_if = "::std::option::Option::is_none")]
@@ -458,7 +458,7 @@ show the string `"null"` on success.
         }
     }
     ///The result of ListInstanceSnapshot.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListInstanceSnapshotResponse {
         /**The status code. Known values: `InternalError` (every error other than a parameter
 validation error) and `ValidationError` (a parameter validation error).

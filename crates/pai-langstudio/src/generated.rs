@@ -64,7 +64,7 @@ pub mod types {
         }
     }
     ///A known `Accessibility`, or a value this document does not know yet.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum AccessibilityValue {
         Accessibility(Accessibility),
@@ -84,7 +84,7 @@ pub mod types {
         }
     }
     ///Alibaba Cloud error body. The SDK reads Code, Message and RequestId (also Detail, Description and AccessDeniedDetail when present). HostId and Recommend are the other common fields.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct AlibabaError {
         ///Error code, e.g. SnapshotNotFound.
         #[serde(rename = "Code", skip_serializing_if = "::std::option::Option::is_none")]
@@ -120,7 +120,7 @@ pub mod types {
         }
     }
     ///JSON body of CreateSnapshot. The ROA and gateway forms send the same body. No field is required.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[serde(deny_unknown_fields)]
     pub struct CreateSnapshotRequest {
         #[serde(
@@ -180,7 +180,7 @@ pub mod types {
         }
     }
     ///Response of CreateSnapshot (the SDK's CreateSnapshotResponseBody).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CreateSnapshotResponse {
         ///Request ID, for tracing.
         #[serde(
@@ -257,7 +257,7 @@ pub mod types {
         }
     }
     ///A known `CreationType`, or a value this document does not know yet.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum CreationTypeValue {
         CreationType(CreationType),
@@ -277,7 +277,7 @@ pub mod types {
         }
     }
     ///Response of DeleteSnapshot (the SDK's DeleteSnapshotResponseBody).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct DeleteSnapshotResponse {
         ///Request ID, for tracing.
         #[serde(
@@ -292,7 +292,7 @@ pub mod types {
         }
     }
     ///JSON body of the gateway UpdateSnapshot (seed 000). It has the ROA fields plus the SnapshotId to update.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(deny_unknown_fields)]
     pub struct GatewayUpdateSnapshotRequest {
         ///New description.
@@ -322,7 +322,7 @@ pub mod types {
         }
     }
     ///Response of GetSnapshot (the SDK's GetSnapshotResponseBody): the snapshot's fields flat at the top level, plus RequestId.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GetSnapshotResponse {
         #[serde(
             rename = "Accessibility",
@@ -430,7 +430,7 @@ pub mod types {
         }
     }
     ///Response of ListSnapshots (the SDK's ListSnapshotsResponseBody).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListSnapshotsResponse {
         ///Maximum number of records that this request could return (SDK only).
         #[serde(
@@ -525,7 +525,7 @@ pub mod types {
         }
     }
     ///One snapshot (the SDK's Snapshot model), as ListSnapshots returns it.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Snapshot {
         #[serde(
             rename = "Accessibility",
@@ -739,7 +739,7 @@ pub mod types {
         }
     }
     ///A known `SnapshotResourceType`, or a value this document does not know yet.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum SnapshotResourceTypeValue {
         SnapshotResourceType(SnapshotResourceType),
@@ -817,7 +817,7 @@ pub mod types {
         }
     }
     ///JSON body of the ROA UpdateSnapshot. The SnapshotId travels in the path, so the body does not allow it.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[serde(deny_unknown_fields)]
     pub struct UpdateSnapshotRequest {
         ///New description.
@@ -844,7 +844,7 @@ pub mod types {
         }
     }
     ///Response of UpdateSnapshot (the SDK's UpdateSnapshotResponseBody).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UpdateSnapshotResponse {
         ///Request ID, for tracing.
         #[serde(
