@@ -3,6 +3,11 @@
 //! client sent.
 
 use serde_json::Value;
+
+/// The README's Rust examples, compiled by `cargo test --doc` so that they cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeExamples;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use wiremock::matchers::any;
