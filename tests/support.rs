@@ -149,6 +149,13 @@ pub struct Sent {
     pub json: Option<Value>,
 }
 
+impl Sent {
+    /// `(method, path)`, for comparing both at once.
+    pub fn route(&self) -> (&str, &str) {
+        (&self.method, &self.path)
+    }
+}
+
 /// The one request `server` received (panics when it received none or several).
 pub async fn the_request(server: &MockServer) -> Sent {
     let requests = server

@@ -50,10 +50,7 @@ async fn list_snapshots_sends_every_filter_of_the_seed() {
     assert_eq!(page.meta.total, 15);
 
     let sent = the_request(&server).await;
-    assert_eq!(
-        (sent.method.as_str(), sent.path.as_str()),
-        ("GET", "/api/snapshots")
-    );
+    assert_eq!(sent.route(), ("GET", "/api/snapshots"));
     assert_eq!(
         sent.query,
         names(&[
@@ -103,10 +100,7 @@ async fn get_snapshot() {
     assert_eq!(snapshot.data.instances.len(), 1);
 
     let sent = the_request(&server).await;
-    assert_eq!(
-        (sent.method.as_str(), sent.path.as_str()),
-        ("GET", "/api/snapshots/7")
-    );
+    assert_eq!(sent.route(), ("GET", "/api/snapshots/7"));
     assert_eq!((sent.query, sent.body), (names(&[]), None));
 }
 
@@ -132,10 +126,7 @@ async fn create_snapshot_sends_the_seed_body() {
     );
 
     let sent = the_request(&server).await;
-    assert_eq!(
-        (sent.method.as_str(), sent.path.as_str()),
-        ("POST", "/api/snapshots")
-    );
+    assert_eq!(sent.route(), ("POST", "/api/snapshots"));
     assert_eq!(sent.query, names(&[]));
     assert_eq!(
         sent.body,
@@ -166,10 +157,7 @@ async fn update_snapshot_sends_name_and_description() {
         .expect("documented 200 decodes");
 
     let sent = the_request(&server).await;
-    assert_eq!(
-        (sent.method.as_str(), sent.path.as_str()),
-        ("PUT", "/api/snapshots/1")
-    );
+    assert_eq!(sent.route(), ("PUT", "/api/snapshots/1"));
     assert_eq!(sent.body, Some(names(&["description", "name"])));
 }
 
@@ -233,10 +221,7 @@ async fn update_snapshot_lifecycle() {
         .expect("documented 200 decodes");
 
     let sent = the_request(&server).await;
-    assert_eq!(
-        (sent.method.as_str(), sent.path.as_str()),
-        ("PUT", "/api/snapshots/1/lifecycle")
-    );
+    assert_eq!(sent.route(), ("PUT", "/api/snapshots/1/lifecycle"));
     assert_eq!(sent.body, Some(names(&["inactivity_timeout", "ttl"])));
 }
 
@@ -254,10 +239,7 @@ async fn retry_snapshot() {
     assert_eq!(retried.data.retry_count, Some(2));
 
     let sent = the_request(&server).await;
-    assert_eq!(
-        (sent.method.as_str(), sent.path.as_str()),
-        ("POST", "/api/snapshots/1/retry")
-    );
+    assert_eq!(sent.route(), ("POST", "/api/snapshots/1/retry"));
     assert_eq!((sent.query, sent.body), (names(&[]), None));
 }
 
@@ -321,10 +303,7 @@ async fn create_instance() {
     );
 
     let sent = the_request(&server).await;
-    assert_eq!(
-        (sent.method.as_str(), sent.path.as_str()),
-        ("POST", "/api/instances")
-    );
+    assert_eq!(sent.route(), ("POST", "/api/instances"));
     assert_eq!(
         sent.body,
         Some(names(&["mapping_id", "name", "wrapper_type"]))
@@ -363,10 +342,7 @@ async fn list_instances() {
         .await
         .expect("200 decodes");
     let sent = the_request(&server).await;
-    assert_eq!(
-        (sent.method.as_str(), sent.path.as_str()),
-        ("GET", "/api/instances")
-    );
+    assert_eq!(sent.route(), ("GET", "/api/instances"));
     assert_eq!(sent.query, names(&["limit", "offset"]));
 }
 
@@ -400,7 +376,7 @@ async fn supporting_operations_send_what_the_recordings_sent() {
         } else {
             "/api/users"
         };
-        assert_eq!((sent.method.as_str(), sent.path.as_str()), ("POST", path));
+        assert_eq!(sent.route(), ("POST", path));
         assert_eq!(
             sent.body,
             Some(names(&["display_name", "email", "role", "username"]))
@@ -420,10 +396,7 @@ async fn supporting_operations_send_what_the_recordings_sent() {
         .await
         .expect("201 decodes");
     let sent = the_request(&server).await;
-    assert_eq!(
-        (sent.method.as_str(), sent.path.as_str()),
-        ("POST", "/api/mappings")
-    );
+    assert_eq!(sent.route(), ("POST", "/api/mappings"));
     let recorded_names = mapping
         .request_body
         .as_ref()
@@ -444,10 +417,7 @@ async fn supporting_operations_send_what_the_recordings_sent() {
         .await
         .expect("200 decodes");
     let sent = the_request(&server).await;
-    assert_eq!(
-        (sent.method.as_str(), sent.path.as_str()),
-        ("PATCH", "/api/internal/snapshots/1/status")
-    );
+    assert_eq!(sent.route(), ("PATCH", "/api/internal/snapshots/1/status"));
     let recorded_names = status_update
         .request_body
         .as_ref()

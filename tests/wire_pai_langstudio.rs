@@ -82,10 +82,7 @@ async fn roa_create_snapshot() {
     );
 
     let sent = the_request(&server).await;
-    assert_eq!(
-        (sent.method.as_str(), sent.path.as_str()),
-        ("POST", "/api/v1/langstudio/snapshots")
-    );
+    assert_eq!(sent.route(), ("POST", "/api/v1/langstudio/snapshots"));
     assert_eq!(sent.query, names(&[]));
     assert_eq!(sent.body, Some(names(CREATE_BODY_FIELDS)));
 }
@@ -133,10 +130,7 @@ async fn roa_list_snapshots() {
     );
 
     let sent = the_request(&server).await;
-    assert_eq!(
-        (sent.method.as_str(), sent.path.as_str()),
-        ("GET", "/api/v1/langstudio/snapshots")
-    );
+    assert_eq!(sent.route(), ("GET", "/api/v1/langstudio/snapshots"));
     assert_eq!(
         sent.query,
         names(&[
@@ -228,10 +222,7 @@ async fn roa_update_snapshot() {
     );
 
     let sent = the_request(&server).await;
-    assert_eq!(
-        (sent.method.as_str(), sent.path.as_str()),
-        ("PUT", "/api/v1/langstudio/snapshots/snap-1")
-    );
+    assert_eq!(sent.route(), ("PUT", "/api/v1/langstudio/snapshots/snap-1"));
     assert_eq!(sent.query, names(&[]));
     assert_eq!(
         sent.body,
@@ -257,7 +248,7 @@ async fn roa_delete_snapshot() {
 
     let sent = the_request(&server).await;
     assert_eq!(
-        (sent.method.as_str(), sent.path.as_str()),
+        sent.route(),
         ("DELETE", "/api/v1/langstudio/snapshots/snap-1")
     );
     assert_eq!(sent.query, names(&["WorkspaceId"]));
@@ -285,7 +276,7 @@ async fn gateway_create_snapshot() {
 
     let sent = the_request(&server).await;
     assert_eq!(
-        (sent.method.as_str(), sent.path.as_str()),
+        sent.route(),
         ("POST", "/api/PAILangStudio/2024-07-10/CreateSnapshot")
     );
     assert_eq!(sent.query, names(&[]));
@@ -314,7 +305,7 @@ async fn gateway_list_snapshots() {
 
     let sent = the_request(&server).await;
     assert_eq!(
-        (sent.method.as_str(), sent.path.as_str()),
+        sent.route(),
         ("GET", "/api/PAILangStudio/2024-07-10/ListSnapshots")
     );
     // Seed 000: `ListSnapshots?WorkspaceId=478**&MaxResults=20&SortBy=GmtCreateTime&Order=DESC`.
@@ -340,7 +331,7 @@ async fn gateway_get_snapshot() {
 
     let sent = the_request(&server).await;
     assert_eq!(
-        (sent.method.as_str(), sent.path.as_str()),
+        sent.route(),
         ("GET", "/api/PAILangStudio/2024-07-10/GetSnapshot")
     );
     assert_eq!(sent.query, names(&["SnapshotId", "WorkspaceId"]));
@@ -363,7 +354,7 @@ async fn gateway_update_snapshot() {
 
     let sent = the_request(&server).await;
     assert_eq!(
-        (sent.method.as_str(), sent.path.as_str()),
+        sent.route(),
         ("PUT", "/api/PAILangStudio/2024-07-10/UpdateSnapshot")
     );
     assert_eq!(sent.query, names(&[]));
@@ -392,7 +383,7 @@ async fn gateway_delete_snapshot() {
 
     let sent = the_request(&server).await;
     assert_eq!(
-        (sent.method.as_str(), sent.path.as_str()),
+        sent.route(),
         ("DELETE", "/api/PAILangStudio/2024-07-10/DeleteSnapshot")
     );
     assert_eq!(sent.query, names(&["SnapshotId", "WorkspaceId"]));

@@ -207,8 +207,13 @@ fn lib_rs(api: &Api, raw: &Value) -> String {
         } else {
             ""
         };
+        // Progenitor ignores operation-level servers: say which base URL the path is relative to.
+        let base = match op.pointer("/servers/0/url").and_then(Value::as_str) {
+            Some(url) => format!(" (relative to `{url}`)"),
+            None => String::new(),
+        };
         rows.push(format!(
-            "//! | [`Client::{}`] | `{} {path}`{deprecated} |\n",
+            "//! | [`Client::{}`] | `{} {path}`{base}{deprecated} |\n",
             snake_case(id),
             method.to_uppercase()
         ));
