@@ -10,6 +10,7 @@ use graph_olap::{types, Client, Error, ResponseValue};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
+use snapshots_runtime::Runtime;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -232,7 +233,7 @@ async fn replay(capture: &Capture) -> Outcome {
         .respond_with(response)
         .mount(&server)
         .await;
-    let client = Client::new(&server.uri());
+    let client = Client::new(&server.uri(), Runtime::passthrough());
     call(&client, capture).await
 }
 

@@ -9,6 +9,7 @@
 use contract_tests::{answering, example, names, the_request};
 use graph_olap::{types, Client};
 use serde_json::json;
+use snapshots_runtime::Runtime;
 
 /// The first recorded exchange with this method, path and status.
 fn recorded(method: &str, path: &str, status: u16) -> contract_tests::Capture {
@@ -25,7 +26,7 @@ fn snapshot_envelope() -> serde_json::Value {
 #[tokio::test]
 async fn list_snapshots_sends_every_filter_of_the_seed() {
     let server = answering(200, Some(&example("graph-olap/list_snapshots.200.json"))).await;
-    let client = Client::new(&server.uri());
+    let client = Client::new(&server.uri(), Runtime::passthrough());
     let after: chrono::DateTime<chrono::Utc> = "2025-01-01T00:00:00Z".parse().expect("a timestamp");
     let before: chrono::DateTime<chrono::Utc> =
         "2025-02-01T00:00:00Z".parse().expect("a timestamp");
@@ -85,7 +86,7 @@ async fn list_snapshots_sends_every_filter_of_the_seed() {
 #[tokio::test]
 async fn get_snapshot() {
     let server = answering(200, Some(&snapshot_envelope())).await;
-    let client = Client::new(&server.uri());
+    let client = Client::new(&server.uri(), Runtime::passthrough());
     let snapshot = client
         .get_snapshot()
         .snapshot_id(7)
@@ -107,7 +108,7 @@ async fn get_snapshot() {
 #[tokio::test]
 async fn create_snapshot_sends_the_seed_body() {
     let server = answering(201, Some(&example("graph-olap/create_snapshot.201.json"))).await;
-    let client = Client::new(&server.uri());
+    let client = Client::new(&server.uri(), Runtime::passthrough());
     let body: types::CreateSnapshotRequest =
         serde_json::from_value(example("graph-olap/create_snapshot.request.json"))
             .expect("the seed body is valid");
@@ -144,7 +145,7 @@ async fn create_snapshot_sends_the_seed_body() {
 #[tokio::test]
 async fn update_snapshot_sends_name_and_description() {
     let server = answering(200, Some(&example("graph-olap/update_snapshot.200.json"))).await;
-    let client = Client::new(&server.uri());
+    let client = Client::new(&server.uri(), Runtime::passthrough());
     let body: types::UpdateSnapshotRequest =
         serde_json::from_value(example("graph-olap/update_snapshot.request.json"))
             .expect("the seed body is valid");
@@ -168,7 +169,7 @@ async fn delete_snapshot_succeeds_on_the_seed_200_and_the_code_204() {
         (204, None),
     ] {
         let server = answering(status, body.as_ref()).await;
-        let client = Client::new(&server.uri());
+        let client = Client::new(&server.uri(), Runtime::passthrough());
         let response = client.delete_snapshot().snapshot_id(1).send().await;
         assert_eq!(response.expect("deleted").status().as_u16(), status);
         let sent = the_request(&server).await;
@@ -182,7 +183,7 @@ async fn delete_snapshot_succeeds_on_the_seed_200_and_the_code_204() {
 #[tokio::test]
 async fn delete_snapshot_409_decodes_the_seed_error() {
     let server = answering(409, Some(&example("graph-olap/delete_snapshot.409.json"))).await;
-    let client = Client::new(&server.uri());
+    let client = Client::new(&server.uri(), Runtime::passthrough());
     match client.delete_snapshot().snapshot_id(1).send().await {
         Err(graph_olap::Error::ErrorResponse(response)) => match response.into_inner() {
             types::ErrorBody::ErrorEnvelope(envelope) => {
@@ -208,7 +209,7 @@ async fn update_snapshot_lifecycle() {
         Some(&example("graph-olap/update_snapshot_lifecycle.200.json")),
     )
     .await;
-    let client = Client::new(&server.uri());
+    let client = Client::new(&server.uri(), Runtime::passthrough());
     let body: types::UpdateLifecycleRequest =
         serde_json::from_value(example("graph-olap/update_snapshot_lifecycle.request.json"))
             .expect("valid body");
@@ -228,7 +229,7 @@ async fn update_snapshot_lifecycle() {
 #[tokio::test]
 async fn retry_snapshot() {
     let server = answering(200, Some(&example("graph-olap/retry_snapshot.200.json"))).await;
-    let client = Client::new(&server.uri());
+    let client = Client::new(&server.uri(), Runtime::passthrough());
     let retried = client
         .retry_snapshot()
         .snapshot_id(1)
@@ -246,7 +247,7 @@ async fn retry_snapshot() {
 #[tokio::test]
 async fn retry_snapshot_409_is_invalid_state() {
     let server = answering(409, Some(&example("graph-olap/retry_snapshot.409.json"))).await;
-    let client = Client::new(&server.uri());
+    let client = Client::new(&server.uri(), Runtime::passthrough());
     let error = client
         .retry_snapshot()
         .snapshot_id(1)
@@ -263,7 +264,7 @@ async fn get_snapshot_progress_in_both_forms() {
         "get_snapshot_progress.200.ready.json",
     ] {
         let server = answering(200, Some(&example(&format!("graph-olap/{file}")))).await;
-        let client = Client::new(&server.uri());
+        let client = Client::new(&server.uri(), Runtime::passthrough());
         client
             .get_snapshot_progress()
             .snapshot_id(1)
@@ -285,7 +286,7 @@ async fn create_instance() {
                                   "name": "Inst 1", "status": "waiting_for_snapshot"},
                          "meta": {"request_id": null}});
     let server = answering(201, Some(&created)).await;
-    let client = Client::new(&server.uri());
+    let client = Client::new(&server.uri(), Runtime::passthrough());
     let body: types::CreateInstanceRequest = serde_json::from_value(
         json!({"mapping_id": 1, "name": "Inst 1", "wrapper_type": "ryugraph"}),
     )
@@ -314,7 +315,7 @@ async fn create_instance() {
 async fn get_instance() {
     let recorded = recorded("GET", "/api/instances/1", 200);
     let server = answering(200, Some(&recorded.response_body)).await;
-    let client = Client::new(&server.uri());
+    let client = Client::new(&server.uri(), Runtime::passthrough());
     client
         .get_instance()
         .instance_id(1)
@@ -333,7 +334,7 @@ async fn list_instances() {
     let page =
         json!({"data": [], "meta": {"request_id": null, "total": 0, "offset": 0, "limit": 50}});
     let server = answering(200, Some(&page)).await;
-    let client = Client::new(&server.uri());
+    let client = Client::new(&server.uri(), Runtime::passthrough());
     client
         .list_instances()
         .offset(0)
@@ -353,7 +354,7 @@ async fn supporting_operations_send_what_the_recordings_sent() {
     let created = recorded("POST", "/api/users", 201).response_body;
     for bootstrap in [false, true] {
         let server = answering(201, Some(&created)).await;
-        let client = Client::new(&server.uri());
+        let client = Client::new(&server.uri(), Runtime::passthrough());
         let body: types::CreateUserRequest = serde_json::from_value(user.clone()).expect("valid");
         if bootstrap {
             client
@@ -385,7 +386,7 @@ async fn supporting_operations_send_what_the_recordings_sent() {
 
     let mapping = recorded("POST", "/api/mappings", 201);
     let server = answering(201, Some(&mapping.response_body)).await;
-    let client = Client::new(&server.uri());
+    let client = Client::new(&server.uri(), Runtime::passthrough());
     let body: types::CreateMappingRequest =
         serde_json::from_value(mapping.request_body.clone().expect("a body"))
             .expect("the recorded body is valid");
@@ -406,7 +407,7 @@ async fn supporting_operations_send_what_the_recordings_sent() {
 
     let status_update = recorded("PATCH", "/api/internal/snapshots/1/status", 200);
     let server = answering(200, Some(&status_update.response_body)).await;
-    let client = Client::new(&server.uri());
+    let client = Client::new(&server.uri(), Runtime::passthrough());
     let body: types::UpdateSnapshotStatusRequest =
         serde_json::from_value(status_update.request_body.clone().expect("a body")).expect("valid");
     client

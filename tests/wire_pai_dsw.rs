@@ -8,6 +8,7 @@
 use contract_tests::{answering, example, names, the_request};
 use pai_dsw::types;
 use serde_json::json;
+use snapshots_runtime::Runtime;
 
 #[tokio::test]
 async fn create_instance_snapshot() {
@@ -16,7 +17,7 @@ async fn create_instance_snapshot() {
         Some(&example("pai-dsw/CreateInstanceSnapshot.200.json")),
     )
     .await;
-    let client = pai_dsw::Client::new(&server.uri());
+    let client = pai_dsw::Client::new(&server.uri(), Runtime::passthrough());
     let body: types::CreateInstanceSnapshotRequest = serde_json::from_value(json!({
         "SnapshotName": "snapshot-v1",
         "SnapshotDescription": "before upgrade",
@@ -66,7 +67,7 @@ async fn create_instance_snapshot_sends_only_what_is_set() {
         Some(&example("pai-dsw/CreateInstanceSnapshot.200.json")),
     )
     .await;
-    let client = pai_dsw::Client::new(&server.uri());
+    let client = pai_dsw::Client::new(&server.uri(), Runtime::passthrough());
     client
         .create_instance_snapshot()
         .instance_id("dsw-1")
@@ -104,7 +105,7 @@ async fn list_instance_snapshot() {
         }]
     });
     let server = answering(200, Some(&documented)).await;
-    let client = pai_dsw::Client::new(&server.uri());
+    let client = pai_dsw::Client::new(&server.uri(), Runtime::passthrough());
     let response = client
         .list_instance_snapshot()
         .instance_id("dsw-730xxxxxxxxxx")
@@ -135,7 +136,7 @@ async fn list_instance_snapshot() {
 #[tokio::test]
 async fn get_instance_snapshot() {
     let server = answering(200, Some(&example("pai-dsw/GetInstanceSnapshot.200.json"))).await;
-    let client = pai_dsw::Client::new(&server.uri());
+    let client = pai_dsw::Client::new(&server.uri(), Runtime::passthrough());
     let response = client
         .get_instance_snapshot()
         .instance_id("dsw-730xxxxxxxxxx")
@@ -164,7 +165,7 @@ async fn delete_instance_snapshot() {
         "InstanceId": "dsw-730xxxxxxxxxx", "SnapshotId": "snp-05cexxxxxxxxx"
     });
     let server = answering(200, Some(&documented)).await;
-    let client = pai_dsw::Client::new(&server.uri());
+    let client = pai_dsw::Client::new(&server.uri(), Runtime::passthrough());
     let response = client
         .delete_instance_snapshot()
         .instance_id("dsw-730xxxxxxxxxx")
@@ -188,7 +189,7 @@ async fn delete_instance_snapshot() {
 #[tokio::test]
 async fn path_parameters_are_percent_encoded() {
     let server = answering(200, Some(&json!({}))).await;
-    let client = pai_dsw::Client::new(&server.uri());
+    let client = pai_dsw::Client::new(&server.uri(), Runtime::passthrough());
     client
         .list_instance_snapshot()
         .instance_id("dsw-1/ a")
@@ -211,7 +212,7 @@ async fn errors_decode_into_the_alibaba_error_body() {
             "Recommend": "https://api.aliyun.com/troubleshoot?q=ValidationError"
         });
         let server = answering(status, Some(&body)).await;
-        let client = pai_dsw::Client::new(&server.uri());
+        let client = pai_dsw::Client::new(&server.uri(), Runtime::passthrough());
         let error = client
             .get_instance_snapshot()
             .instance_id("dsw-1")

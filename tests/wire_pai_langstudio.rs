@@ -12,6 +12,7 @@
 use contract_tests::{answering, example, names, the_request};
 use pai_langstudio::types;
 use serde_json::json;
+use snapshots_runtime::Runtime;
 
 const SNAPSHOT_FIELDS: &[&str] = &[
     "Accessibility",
@@ -68,7 +69,7 @@ async fn roa_create_snapshot() {
         Some(&example("pai-langstudio/GatewayCreateSnapshot.200.json")),
     )
     .await;
-    let client = pai_langstudio::Client::new(&server.uri());
+    let client = pai_langstudio::Client::new(&server.uri(), Runtime::passthrough());
     let response = client
         .create_snapshot()
         .body(create_body())
@@ -94,7 +95,7 @@ async fn roa_list_snapshots() {
         "NextToken": "token-2", "Snapshots": [full_snapshot()]
     });
     let server = answering(200, Some(&documented)).await;
-    let client = pai_langstudio::Client::new(&server.uri());
+    let client = pai_langstudio::Client::new(&server.uri(), Runtime::passthrough());
     let response = client
         .list_snapshots()
         .workspace_id("478**")
@@ -171,7 +172,7 @@ async fn roa_get_snapshot() {
     let mut documented = full_snapshot();
     documented["RequestId"] = json!("963BD7F9-0C02-5594-9550-BCC6DD43E3C0");
     let server = answering(200, Some(&documented)).await;
-    let client = pai_langstudio::Client::new(&server.uri());
+    let client = pai_langstudio::Client::new(&server.uri(), Runtime::passthrough());
     let response = client
         .get_snapshot()
         .snapshot_id("snap-asfg******123")
@@ -204,7 +205,7 @@ async fn roa_update_snapshot() {
         Some(&json!({"RequestId": "963BD7F9-0C02-5594-9550-BCC6DD43E3C0"})),
     )
     .await;
-    let client = pai_langstudio::Client::new(&server.uri());
+    let client = pai_langstudio::Client::new(&server.uri(), Runtime::passthrough());
     let body: types::UpdateSnapshotRequest = serde_json::from_value(
         json!({"WorkspaceId": "478**", "SnapshotName": "snapshot02", "Description": "Updated"}),
     )
@@ -237,7 +238,7 @@ async fn roa_delete_snapshot() {
         Some(&json!({"RequestId": "963BD7F9-0C02-5594-9550-BCC6DD43E3C0"})),
     )
     .await;
-    let client = pai_langstudio::Client::new(&server.uri());
+    let client = pai_langstudio::Client::new(&server.uri(), Runtime::passthrough());
     client
         .delete_snapshot()
         .snapshot_id("snap-1")
@@ -265,7 +266,10 @@ async fn gateway_create_snapshot() {
         Some(&example("pai-langstudio/GatewayCreateSnapshot.200.json")),
     )
     .await;
-    let client = pai_langstudio::Client::new(&format!("{}{GATEWAY_BASE}", server.uri()));
+    let client = pai_langstudio::Client::new(
+        &format!("{}{GATEWAY_BASE}", server.uri()),
+        Runtime::passthrough(),
+    );
     let response = client
         .gateway_create_snapshot()
         .body(create_body())
@@ -292,7 +296,10 @@ async fn gateway_create_snapshot() {
 async fn gateway_list_snapshots() {
     let documented = json!({"RequestId": "r", "TotalCount": 0, "Snapshots": []});
     let server = answering(200, Some(&documented)).await;
-    let client = pai_langstudio::Client::new(&format!("{}{GATEWAY_BASE}", server.uri()));
+    let client = pai_langstudio::Client::new(
+        &format!("{}{GATEWAY_BASE}", server.uri()),
+        Runtime::passthrough(),
+    );
     client
         .gateway_list_snapshots()
         .workspace_id("478**")
@@ -319,7 +326,10 @@ async fn gateway_list_snapshots() {
 #[tokio::test]
 async fn gateway_get_snapshot() {
     let server = answering(200, Some(&full_snapshot())).await;
-    let client = pai_langstudio::Client::new(&format!("{}{GATEWAY_BASE}", server.uri()));
+    let client = pai_langstudio::Client::new(
+        &format!("{}{GATEWAY_BASE}", server.uri()),
+        Runtime::passthrough(),
+    );
     let response = client
         .gateway_get_snapshot()
         .workspace_id("478**")
@@ -341,7 +351,10 @@ async fn gateway_get_snapshot() {
 #[tokio::test]
 async fn gateway_update_snapshot() {
     let server = answering(200, Some(&json!({"RequestId": "r"}))).await;
-    let client = pai_langstudio::Client::new(&format!("{}{GATEWAY_BASE}", server.uri()));
+    let client = pai_langstudio::Client::new(
+        &format!("{}{GATEWAY_BASE}", server.uri()),
+        Runtime::passthrough(),
+    );
     let body: types::GatewayUpdateSnapshotRequest =
         serde_json::from_value(example("pai-langstudio/GatewayUpdateSnapshot.request.json"))
             .expect("seed 000's update body is a valid request");
@@ -372,7 +385,10 @@ async fn gateway_update_snapshot() {
 #[tokio::test]
 async fn gateway_delete_snapshot() {
     let server = answering(200, Some(&json!({"RequestId": "r"}))).await;
-    let client = pai_langstudio::Client::new(&format!("{}{GATEWAY_BASE}", server.uri()));
+    let client = pai_langstudio::Client::new(
+        &format!("{}{GATEWAY_BASE}", server.uri()),
+        Runtime::passthrough(),
+    );
     client
         .gateway_delete_snapshot()
         .workspace_id("478**")
@@ -406,7 +422,7 @@ async fn errors_decode_into_the_alibaba_error_body() {
                           "RequestId": "963BD7F9", "HostId": "pailangstudio.cn-hangzhou.aliyuncs.com",
                           "Recommend": "https://api.aliyun.com/troubleshoot"});
         let server = answering(status, Some(&body)).await;
-        let client = pai_langstudio::Client::new(&server.uri());
+        let client = pai_langstudio::Client::new(&server.uri(), Runtime::passthrough());
         match client.get_snapshot().snapshot_id("snap-1").send().await {
             Err(pai_langstudio::Error::ErrorResponse(response)) => {
                 assert_eq!(response.status().as_u16(), status);

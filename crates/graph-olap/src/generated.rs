@@ -7371,6 +7371,7 @@ Version: 0.1.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
+    pub(crate) inner: snapshots_runtime::Runtime,
 }
 impl Client {
     /// Create a new client.
@@ -7378,7 +7379,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str) -> Self {
+    pub fn new(baseurl: &str, inner: snapshots_runtime::Runtime) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -7386,7 +7387,7 @@ impl Client {
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap())
+        Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
@@ -7394,14 +7395,19 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
+    pub fn new_with_client(
+        baseurl: &str,
+        client: reqwest::Client,
+        inner: snapshots_runtime::Runtime,
+    ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
+            inner,
         }
     }
 }
-impl ClientInfo<()> for Client {
+impl ClientInfo<snapshots_runtime::Runtime> for Client {
     fn api_version() -> &'static str {
         "0.1.0"
     }
@@ -7411,11 +7417,17 @@ impl ClientInfo<()> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &() {
-        &()
+    fn inner(&self) -> &snapshots_runtime::Runtime {
+        &self.inner
     }
 }
-impl ClientHooks<()> for &Client {}
+const _: () = {
+    #[allow(dead_code)]
+    fn assert_client_hooks()
+    where
+        Client: ClientHooks<snapshots_runtime::Runtime>,
+    {}
+};
 impl Client {
     /**List instances
 
@@ -9822,4 +9834,123 @@ pub mod builder {
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+/// Every operation of this API, for the runtime (the action name it signs, the method
+/// its retry rule depends on).
+pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
+    snapshots_runtime::Operation::new(
+        "list_instances",
+        "list_instances",
+        "GET",
+        "/api/instances",
+    ),
+    snapshots_runtime::Operation::new(
+        "create_instance",
+        "create_instance",
+        "POST",
+        "/api/instances",
+    ),
+    snapshots_runtime::Operation::new(
+        "get_instance",
+        "get_instance",
+        "GET",
+        "/api/instances/{instance_id}",
+    ),
+    snapshots_runtime::Operation::new(
+        "update_snapshot_status",
+        "update_snapshot_status",
+        "PATCH",
+        "/api/internal/snapshots/{snapshot_id}/status",
+    ),
+    snapshots_runtime::Operation::new(
+        "create_mapping",
+        "create_mapping",
+        "POST",
+        "/api/mappings",
+    ),
+    snapshots_runtime::Operation::new(
+        "list_snapshots",
+        "list_snapshots",
+        "GET",
+        "/api/snapshots",
+    ),
+    snapshots_runtime::Operation::new(
+        "create_snapshot",
+        "create_snapshot",
+        "POST",
+        "/api/snapshots",
+    ),
+    snapshots_runtime::Operation::new(
+        "delete_snapshot",
+        "delete_snapshot",
+        "DELETE",
+        "/api/snapshots/{snapshot_id}",
+    ),
+    snapshots_runtime::Operation::new(
+        "get_snapshot",
+        "get_snapshot",
+        "GET",
+        "/api/snapshots/{snapshot_id}",
+    ),
+    snapshots_runtime::Operation::new(
+        "update_snapshot",
+        "update_snapshot",
+        "PUT",
+        "/api/snapshots/{snapshot_id}",
+    ),
+    snapshots_runtime::Operation::new(
+        "update_snapshot_lifecycle",
+        "update_snapshot_lifecycle",
+        "PUT",
+        "/api/snapshots/{snapshot_id}/lifecycle",
+    ),
+    snapshots_runtime::Operation::new(
+        "get_snapshot_progress",
+        "get_snapshot_progress",
+        "GET",
+        "/api/snapshots/{snapshot_id}/progress",
+    ),
+    snapshots_runtime::Operation::new(
+        "retry_snapshot",
+        "retry_snapshot",
+        "POST",
+        "/api/snapshots/{snapshot_id}/retry",
+    ),
+    snapshots_runtime::Operation::new(
+        "create_user",
+        "create_user",
+        "POST",
+        "/api/users",
+    ),
+    snapshots_runtime::Operation::new(
+        "bootstrap_user",
+        "bootstrap_user",
+        "POST",
+        "/api/users/bootstrap",
+    ),
+];
+/// Every request of every operation goes through [`snapshots_runtime::Runtime::execute`].
+impl progenitor_client::ClientHooks<snapshots_runtime::Runtime> for Client {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &progenitor_client::OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let operation = snapshots_runtime::Operation::lookup(
+            OPERATIONS,
+            info.operation_id,
+        );
+        let version = <Self as progenitor_client::ClientInfo<
+            snapshots_runtime::Runtime,
+        >>::api_version();
+        let runtime = progenitor_client::ClientInfo::inner(self);
+        runtime
+            .execute(
+                progenitor_client::ClientInfo::client(self),
+                request,
+                operation,
+                version,
+            )
+            .await
+    }
 }

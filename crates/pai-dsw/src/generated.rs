@@ -2228,6 +2228,7 @@ Version: 2022-01-01*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
+    pub(crate) inner: snapshots_runtime::Runtime,
 }
 impl Client {
     /// Create a new client.
@@ -2235,7 +2236,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str) -> Self {
+    pub fn new(baseurl: &str, inner: snapshots_runtime::Runtime) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -2243,7 +2244,7 @@ impl Client {
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap())
+        Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
@@ -2251,14 +2252,19 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
+    pub fn new_with_client(
+        baseurl: &str,
+        client: reqwest::Client,
+        inner: snapshots_runtime::Runtime,
+    ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
+            inner,
         }
     }
 }
-impl ClientInfo<()> for Client {
+impl ClientInfo<snapshots_runtime::Runtime> for Client {
     fn api_version() -> &'static str {
         "2022-01-01"
     }
@@ -2268,11 +2274,17 @@ impl ClientInfo<()> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &() {
-        &()
+    fn inner(&self) -> &snapshots_runtime::Runtime {
+        &self.inner
     }
 }
-impl ClientHooks<()> for &Client {}
+const _: () = {
+    #[allow(dead_code)]
+    fn assert_client_hooks()
+    where
+        Client: ClientHooks<snapshots_runtime::Runtime>,
+    {}
+};
 impl Client {
     /**Lists instance snapshots
 
@@ -2949,4 +2961,57 @@ pub mod builder {
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+/// Every operation of this API, for the runtime (the action name it signs, the method
+/// its retry rule depends on).
+pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
+    snapshots_runtime::Operation::new(
+        "list_instance_snapshot",
+        "ListInstanceSnapshot",
+        "GET",
+        "/api/v2/instances/{InstanceId}/snapshots",
+    ),
+    snapshots_runtime::Operation::new(
+        "create_instance_snapshot",
+        "CreateInstanceSnapshot",
+        "POST",
+        "/api/v2/instances/{InstanceId}/snapshots",
+    ),
+    snapshots_runtime::Operation::new(
+        "delete_instance_snapshot",
+        "DeleteInstanceSnapshot",
+        "DELETE",
+        "/api/v2/instances/{InstanceId}/snapshots/{SnapshotId}",
+    ),
+    snapshots_runtime::Operation::new(
+        "get_instance_snapshot",
+        "GetInstanceSnapshot",
+        "GET",
+        "/api/v2/instances/{InstanceId}/snapshots/{SnapshotId}",
+    ),
+];
+/// Every request of every operation goes through [`snapshots_runtime::Runtime::execute`].
+impl progenitor_client::ClientHooks<snapshots_runtime::Runtime> for Client {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &progenitor_client::OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let operation = snapshots_runtime::Operation::lookup(
+            OPERATIONS,
+            info.operation_id,
+        );
+        let version = <Self as progenitor_client::ClientInfo<
+            snapshots_runtime::Runtime,
+        >>::api_version();
+        let runtime = progenitor_client::ClientInfo::inner(self);
+        runtime
+            .execute(
+                progenitor_client::ClientInfo::client(self),
+                request,
+                operation,
+                version,
+            )
+            .await
+    }
 }

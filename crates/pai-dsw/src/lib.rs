@@ -5,11 +5,13 @@
 //!
 //! Each operation is a builder on [`Client`]; its request and response types are in [`types`].
 //! Constrained strings (patterns, lengths) are validating newtypes, so an invalid value
-//! cannot be sent. Authentication, retries, rate limits and pagination are not here: use the
-//! facade crate for those, or give [`Client::new_with_client`] a `reqwest::Client` of your own.
+//! cannot be sent. Every request of every operation goes through the
+//! [`snapshots_runtime::Runtime`] the client is built with: authentication, signing,
+//! rate limiting and retries happen there, once for all operations.
 //!
 //! ```no_run
-//! let client = pai_dsw::Client::new("https://pai-dsw.cn-hangzhou.aliyuncs.com");
+//! use snapshots_runtime::Runtime;
+//! let client = pai_dsw::Client::new("https://pai-dsw.cn-hangzhou.aliyuncs.com", Runtime::builder().build());
 //! # let _ = client;
 //! ```
 //!

@@ -1,0 +1,24 @@
+//! The shared runtime under every generated snapshot client.
+//!
+//! Each generated crate (`pai-dsw`, `pai-langstudio`, `graph-olap`) is generated with
+//! [`Runtime`] as its inner type, and `cargo xtask generate` writes the few lines that send
+//! every request of every operation through [`Runtime::execute`]. That one function rate-limits,
+//! authenticates (Alibaba Cloud V3 signature, Alibaba bearer token, HTTP bearer, or an
+//! identity header), retries and traces each request, the same way for every operation.
+//!
+//! - [`auth`]: credentials, the credentials chain, the `ACS3-HMAC-SHA256` signer;
+//! - [`retry`]: the retry policy, backoff with jitter, `Retry-After`, the retry budget;
+//! - [`rate_limit`]: the client-side request rate limit;
+//! - [`Operation`]: what the runtime knows of each operation (its action name for signing).
+
+pub mod auth;
+mod operation;
+pub mod rate_limit;
+pub mod retry;
+mod runtime;
+
+pub use auth::Credentials;
+pub use operation::Operation;
+pub use rate_limit::RateLimiter;
+pub use retry::RetryConfig;
+pub use runtime::{Runtime, RuntimeBuilder};
