@@ -1,0 +1,686 @@
+//! [`Client`]: one handle on the four snapshot APIs, built by [`ClientBuilder`].
+//!
+//! The builder resolves credentials per API, once, when it builds: an API whose credentials
+//! are missing does not stop the others, its accessor returns [`Error::Credentials`] (listing
+//! the sources tried) every time it is called. The four generated clients share one
+//! `reqwest::Client` (connect and read timeouts), one [`RateLimiter`] and one
+//! [`RetryConfig`]; each has its own retry budget, so a failing service does not use up the
+//! retries of the others.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use progenitor_client::ClientInfo;
+use snapshots_runtime::auth::credentials::{
+    resolve_access_key, resolve_dashscope, Environment, ENV_DASHSCOPE_API_KEY,
+};
+use snapshots_runtime::auth::{AccessKey, CredentialsError, Secret};
+use snapshots_runtime::{Credentials, RateLimiter, RetryConfig, Runtime};
+
+use crate::error::Error;
+
+/// The region of the default Alibaba Cloud endpoints.
+pub const DEFAULT_REGION: &str = "cn-hangzhou";
+/// The default connect timeout of the shared HTTP client.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The default read timeout of the shared HTTP client (each read, waiting for the response
+/// headers included).
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// The base URL of LangStudio's gateway form (seed 000).
+pub const LANGSTUDIO_GATEWAY_URL: &str =
+    "https://api.alibabacloud.com/api/PAILangStudio/2024-07-10";
+/// The identity header of Graph OLAP.
+pub const GRAPH_OLAP_USERNAME_HEADER: &str = "X-Username";
+
+/// The SDK's client: one handle on PAI-DSW, PAI LangStudio (ROA and gateway forms) and
+/// Graph OLAP snapshots.
+///
+/// Each accessor returns a reference to the generated client of its API, ready to use (its
+/// runtime signs or authenticates, rate-limits and retries every request); clone it if you
+/// need an owned one (it shares the runtime). An accessor fails with [`Error::Credentials`]
+/// when the API has no credentials, and with [`Error::Config`] when it has no base URL
+/// (Graph OLAP, which has no public endpoint).
+///
+/// Cheap to clone; clones share everything, the rate limiter included. `Debug` shows the
+/// configuration and which credentials each API uses, never a secret.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), snapshots::Error> {
+/// let client = snapshots::Client::from_env()?;
+/// let page = client
+///     .dsw()?
+///     .list_instance_snapshot()
+///     .instance_id("dsw-730xxxxxxxxxx")
+///     .page_size(snapshots::validate::dsw_page_size(20)?)
+///     .send()
+///     .await?;
+/// println!("{:?} snapshots", page.total_count);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    region: String,
+    connect_timeout: Duration,
+    read_timeout: Duration,
+    limiter: RateLimiter,
+    retry: RetryConfig,
+    dsw: Slot<pai_dsw::Client>,
+    langstudio: Slot<pai_langstudio::Client>,
+    langstudio_gateway: Slot<pai_langstudio::Client>,
+    graph_olap: Slot<graph_olap::Client>,
+}
+
+/// One API: its generated client, or why there is none.
+struct Slot<C> {
+    base_url: Option<String>,
+    client: Result<C, Unavailable>,
+}
+
+#[derive(Debug, Clone)]
+enum Unavailable {
+    Credentials(CredentialsError),
+    Config(String),
+}
+
+impl Unavailable {
+    fn to_error(&self) -> Error {
+        match self {
+            Unavailable::Credentials(e) => Error::Credentials(e.clone()),
+            Unavailable::Config(message) => Error::Config(message.clone()),
+        }
+    }
+}
+
+impl<C> Slot<C> {
+    fn get(&self) -> Result<&C, Error> {
+        self.client.as_ref().map_err(Unavailable::to_error)
+    }
+}
+
+impl Client {
+    /// A client configured from the environment: the Alibaba Cloud credentials chain
+    /// (`ALIBABA_CLOUD_ACCESS_KEY_*`, `~/.aliyun/config.json`,
+    /// `~/.alibabacloud/credentials.ini`) for DSW and LangStudio, `DASHSCOPE_API_KEY` for
+    /// LangStudio's gateway form, and every default of [`ClientBuilder`]. Succeeds when only
+    /// some APIs have credentials; Graph OLAP needs [`ClientBuilder::graph_olap_url`] and an
+    /// identity, so use the builder for it.
+    pub fn from_env() -> Result<Client, Error> {
+        Self::builder().build()
+    }
+
+    /// A builder with every default.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use snapshots::{Client, RateLimiter, RetryConfig};
+    /// use snapshots::auth::AccessKey;
+    ///
+    /// # fn demo() -> Result<(), snapshots::Error> {
+    /// let client = Client::builder()
+    ///     .region("cn-shanghai")
+    ///     .access_key(AccessKey::new("LTAI-example", "example-secret"))
+    ///     .dashscope_api_key("sk-example")
+    ///     .graph_olap_url("http://localhost:8080")
+    ///     .graph_olap_username("alice")
+    ///     .retry(RetryConfig::default().with_max_attempts(3))
+    ///     .rate_limit(RateLimiter::per_second(5))
+    ///     .connect_timeout(Duration::from_secs(3))
+    ///     .read_timeout(Duration::from_secs(30))
+    ///     .build()?;
+    ///
+    /// let dsw = client.dsw()?; // signs with the access key
+    /// let olap = client.graph_olap()?; // sends X-Username: alice
+    /// assert_eq!(client.region(), "cn-shanghai");
+    /// assert!(!format!("{client:?}").contains("example-secret"));
+    /// # let _ = (dsw, olap); Ok(()) }
+    /// ```
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The PAI-DSW client (`https://pai-dsw.{region}.aliyuncs.com` unless overridden),
+    /// signing with the access key, or sending the Alibaba bearer token.
+    pub fn dsw(&self) -> Result<&pai_dsw::Client, Error> {
+        self.inner.dsw.get()
+    }
+
+    /// The PAI LangStudio client for the ROA operations (what the official SDK speaks;
+    /// `https://pailangstudio.{region}.aliyuncs.com` unless overridden), signing with the
+    /// access key, or sending the Alibaba bearer token.
+    pub fn langstudio(&self) -> Result<&pai_langstudio::Client, Error> {
+        self.inner.langstudio.get()
+    }
+
+    /// The PAI LangStudio client for the gateway operations (`gateway_*`, seed 000's form;
+    /// [`LANGSTUDIO_GATEWAY_URL`] unless overridden), sending the DashScope API key as
+    /// `Authorization: Bearer`.
+    pub fn langstudio_gateway(&self) -> Result<&pai_langstudio::Client, Error> {
+        self.inner.langstudio_gateway.get()
+    }
+
+    /// The Graph OLAP control plane client, sending the bearer token or `X-Username`.
+    /// [`Error::Config`] when no base URL was set: the control plane has no public endpoint.
+    pub fn graph_olap(&self) -> Result<&graph_olap::Client, Error> {
+        self.inner.graph_olap.get()
+    }
+
+    /// The region of the default Alibaba Cloud endpoints.
+    pub fn region(&self) -> &str {
+        &self.inner.region
+    }
+
+    /// The rate limiter every request of every API of this client and its clones waits for.
+    pub fn rate_limiter(&self) -> &RateLimiter {
+        &self.inner.limiter
+    }
+
+    /// The retry policy of every API.
+    pub fn retry_config(&self) -> &RetryConfig {
+        &self.inner.retry
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        f.debug_struct("Client")
+            .field("region", &inner.region)
+            .field("dsw", &SlotDebug(&inner.dsw))
+            .field("langstudio", &SlotDebug(&inner.langstudio))
+            .field("langstudio_gateway", &SlotDebug(&inner.langstudio_gateway))
+            .field("graph_olap", &SlotDebug(&inner.graph_olap))
+            .field("rate_limit", &inner.limiter)
+            .field("retry", &inner.retry)
+            .field("connect_timeout", &inner.connect_timeout)
+            .field("read_timeout", &inner.read_timeout)
+            .finish()
+    }
+}
+
+/// The base URL and the credentials of a slot (their `Debug` redacts every secret).
+struct SlotDebug<'a, C>(&'a Slot<C>);
+
+impl<C: ClientInfo<Runtime>> fmt::Debug for SlotDebug<'_, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("Api");
+        s.field("base_url", &self.0.base_url.as_deref().map(redact_url));
+        match &self.0.client {
+            Ok(client) => s.field("credentials", client.inner().credentials()),
+            Err(why) => s.field("unavailable", why),
+        };
+        s.finish()
+    }
+}
+
+/// Builds a [`Client`]. Every setting has a default; see each method.
+///
+/// Credentials, per API:
+///
+/// | API | credentials, first found wins |
+/// | --- | --- |
+/// | DSW, LangStudio ROA | [`access_key`](Self::access_key), then [`alibaba_bearer_token`](Self::alibaba_bearer_token), then the chain: `ALIBABA_CLOUD_ACCESS_KEY_ID`/`_SECRET`/`_SECURITY_TOKEN`, `~/.aliyun/config.json`, `~/.alibabacloud/credentials.ini` |
+/// | LangStudio gateway | [`dashscope_api_key`](Self::dashscope_api_key), then `DASHSCOPE_API_KEY` |
+/// | Graph OLAP | [`graph_olap_token`](Self::graph_olap_token), then [`graph_olap_username`](Self::graph_olap_username) |
+///
+/// `Debug` redacts every secret.
+#[derive(Clone, Default)]
+pub struct ClientBuilder {
+    access_key: Option<AccessKey>,
+    alibaba_bearer_token: Option<Secret>,
+    dashscope_api_key: Option<Secret>,
+    graph_olap_token: Option<Secret>,
+    graph_olap_username: Option<String>,
+    region: Option<String>,
+    dsw_url: Option<String>,
+    langstudio_url: Option<String>,
+    langstudio_gateway_url: Option<String>,
+    graph_olap_url: Option<String>,
+    retry: Option<RetryConfig>,
+    rate_limit: Option<RateLimiter>,
+    connect_timeout: Option<Duration>,
+    read_timeout: Option<Duration>,
+    environment: Option<Environment>,
+}
+
+impl ClientBuilder {
+    /// The Alibaba Cloud access key for DSW and LangStudio ROA (default: the credentials
+    /// chain). Takes precedence over [`alibaba_bearer_token`](Self::alibaba_bearer_token).
+    pub fn access_key(mut self, key: AccessKey) -> Self {
+        self.access_key = Some(key);
+        self
+    }
+
+    /// An Alibaba Cloud bearer token for DSW and LangStudio ROA, sent as
+    /// `x-acs-bearer-token` instead of a signature. Used when no access key was set; the
+    /// credentials chain is then not read.
+    pub fn alibaba_bearer_token(mut self, token: impl Into<Secret>) -> Self {
+        self.alibaba_bearer_token = Some(token.into());
+        self
+    }
+
+    /// The DashScope API key for LangStudio's gateway form (default: `DASHSCOPE_API_KEY`).
+    pub fn dashscope_api_key(mut self, key: impl Into<Secret>) -> Self {
+        self.dashscope_api_key = Some(key.into());
+        self
+    }
+
+    /// A bearer token for Graph OLAP (`Authorization: Bearer`), for a control plane behind
+    /// an authenticating proxy. Takes precedence over
+    /// [`graph_olap_username`](Self::graph_olap_username).
+    pub fn graph_olap_token(mut self, token: impl Into<Secret>) -> Self {
+        self.graph_olap_token = Some(token.into());
+        self
+    }
+
+    /// The Graph OLAP identity, sent as the `X-Username` header (1 to 255 characters).
+    pub fn graph_olap_username(mut self, username: impl Into<String>) -> Self {
+        self.graph_olap_username = Some(username.into());
+        self
+    }
+
+    /// The region of the default DSW and LangStudio ROA endpoints (default
+    /// [`DEFAULT_REGION`], `cn-hangzhou`).
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// The DSW base URL (default `https://pai-dsw.{region}.aliyuncs.com`).
+    pub fn dsw_url(mut self, url: impl Into<String>) -> Self {
+        self.dsw_url = Some(url.into());
+        self
+    }
+
+    /// The LangStudio ROA base URL (default `https://pailangstudio.{region}.aliyuncs.com`).
+    pub fn langstudio_url(mut self, url: impl Into<String>) -> Self {
+        self.langstudio_url = Some(url.into());
+        self
+    }
+
+    /// The LangStudio gateway base URL, the action is appended to it (default
+    /// [`LANGSTUDIO_GATEWAY_URL`]).
+    pub fn langstudio_gateway_url(mut self, url: impl Into<String>) -> Self {
+        self.langstudio_gateway_url = Some(url.into());
+        self
+    }
+
+    /// The Graph OLAP control plane base URL, without `/api` (no default: required to use
+    /// [`Client::graph_olap`]).
+    pub fn graph_olap_url(mut self, url: impl Into<String>) -> Self {
+        self.graph_olap_url = Some(url.into());
+        self
+    }
+
+    /// The retry policy of every API (default [`RetryConfig::default`]: 1 s, 2 s, 4 s with
+    /// jitter, at most 3 retries, a 60 s total time limit, a retry budget).
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// The rate limit shared by every API and every clone of the client (default 10
+    /// requests per second, seed 000).
+    pub fn rate_limit(mut self, limiter: RateLimiter) -> Self {
+        self.rate_limit = Some(limiter);
+        self
+    }
+
+    /// The connect timeout of the shared HTTP client (default 5 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// The read timeout of the shared HTTP client (default 10 s): the longest wait for the
+    /// response headers or for each read of the body.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = Some(timeout);
+        self
+    }
+
+    /// The environment the credentials chain reads (default
+    /// [`Environment::from_process`]). For tests, and for programs that keep their
+    /// configuration elsewhere than in the process environment.
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = Some(environment);
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// Fails with [`Error::Config`] on an invalid region or base URL, or when the HTTP
+    /// client cannot be built. Missing or unusable credentials do not fail the build: the
+    /// accessor of that API reports them.
+    pub fn build(self) -> Result<Client, Error> {
+        let region = self.region.unwrap_or_else(|| DEFAULT_REGION.to_owned());
+        check_region(&region)?;
+        let dsw_url = base_url(
+            "DSW",
+            self.dsw_url
+                .unwrap_or_else(|| format!("https://pai-dsw.{region}.aliyuncs.com")),
+        )?;
+        let langstudio_url = base_url(
+            "LangStudio",
+            self.langstudio_url
+                .unwrap_or_else(|| format!("https://pailangstudio.{region}.aliyuncs.com")),
+        )?;
+        let gateway_url = base_url(
+            "LangStudio gateway",
+            self.langstudio_gateway_url
+                .unwrap_or_else(|| LANGSTUDIO_GATEWAY_URL.to_owned()),
+        )?;
+        let graph_olap_url = self
+            .graph_olap_url
+            .map(|url| base_url("Graph OLAP", url))
+            .transpose()?;
+
+        let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+        let read_timeout = self.read_timeout.unwrap_or(DEFAULT_READ_TIMEOUT);
+        let http = reqwest::Client::builder()
+            .connect_timeout(connect_timeout)
+            .read_timeout(read_timeout)
+            .build()
+            .map_err(|e| Error::Config(format!("the HTTP client cannot be built: {e}")))?;
+        let limiter = self.rate_limit.unwrap_or_default();
+        let retry = self.retry.unwrap_or_default();
+        let env = self.environment.unwrap_or_else(Environment::from_process);
+
+        let runtime = |credentials: Credentials| {
+            Runtime::builder()
+                .credentials(credentials)
+                .retry(retry.clone())
+                .rate_limit(limiter.clone())
+                .build()
+        };
+
+        let alibaba = alibaba_credentials(self.access_key, self.alibaba_bearer_token, &env);
+        let dashscope = dashscope_credentials(self.dashscope_api_key, &env);
+        let olap = graph_olap_credentials(self.graph_olap_token, self.graph_olap_username);
+
+        let dsw = Slot {
+            client: alibaba.clone().map(|creds| {
+                pai_dsw::Client::new_with_client(&dsw_url, http.clone(), runtime(creds))
+            }),
+            base_url: Some(dsw_url),
+        };
+        let langstudio = Slot {
+            client: alibaba.map(|creds| {
+                pai_langstudio::Client::new_with_client(
+                    &langstudio_url,
+                    http.clone(),
+                    runtime(creds),
+                )
+            }),
+            base_url: Some(langstudio_url),
+        };
+        let langstudio_gateway = Slot {
+            client: dashscope.map(|creds| {
+                pai_langstudio::Client::new_with_client(&gateway_url, http.clone(), runtime(creds))
+            }),
+            base_url: Some(gateway_url),
+        };
+        let graph_olap = Slot {
+            client: match &graph_olap_url {
+                None => Err(Unavailable::Config(
+                    "no Graph OLAP base URL: the control plane has no public endpoint; set \
+                     ClientBuilder::graph_olap_url"
+                        .to_owned(),
+                )),
+                Some(url) => olap.map(|creds| {
+                    graph_olap::Client::new_with_client(url, http.clone(), runtime(creds))
+                }),
+            },
+            base_url: graph_olap_url,
+        };
+
+        Ok(Client {
+            inner: Arc::new(Inner {
+                region,
+                connect_timeout,
+                read_timeout,
+                limiter,
+                retry,
+                dsw,
+                langstudio,
+                langstudio_gateway,
+                graph_olap,
+            }),
+        })
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let url = |u: &Option<String>| u.as_deref().map(redact_url);
+        f.debug_struct("ClientBuilder")
+            .field("access_key", &self.access_key)
+            .field("alibaba_bearer_token", &self.alibaba_bearer_token)
+            .field("dashscope_api_key", &self.dashscope_api_key)
+            .field("graph_olap_token", &self.graph_olap_token)
+            .field("graph_olap_username", &self.graph_olap_username)
+            .field("region", &self.region)
+            .field("dsw_url", &url(&self.dsw_url))
+            .field("langstudio_url", &url(&self.langstudio_url))
+            .field("langstudio_gateway_url", &url(&self.langstudio_gateway_url))
+            .field("graph_olap_url", &url(&self.graph_olap_url))
+            .field("retry", &self.retry)
+            .field("rate_limit", &self.rate_limit)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("read_timeout", &self.read_timeout)
+            .field("environment", &self.environment)
+            .finish()
+    }
+}
+
+/// Explicit access key, then explicit Alibaba bearer token, then the chain.
+fn alibaba_credentials(
+    key: Option<AccessKey>,
+    bearer: Option<Secret>,
+    env: &Environment,
+) -> Result<Credentials, Unavailable> {
+    match (key, bearer) {
+        (None, Some(token)) => {
+            check_header_secret(&token, "explicit Alibaba bearer token")?;
+            Ok(Credentials::AlibabaBearer(token))
+        }
+        (key, _) => resolve_access_key(key, env)
+            .map(Credentials::AccessKey)
+            .map_err(|e| match e {
+                CredentialsError::NotFound { mut tried } => {
+                    let after_explicit = tried.len().min(1);
+                    tried.insert(
+                        after_explicit,
+                        "explicit Alibaba bearer token (none given)".to_owned(),
+                    );
+                    Unavailable::Credentials(CredentialsError::NotFound { tried })
+                }
+                other => Unavailable::Credentials(other),
+            }),
+    }
+}
+
+/// Explicit DashScope key, then `DASHSCOPE_API_KEY`.
+fn dashscope_credentials(
+    key: Option<Secret>,
+    env: &Environment,
+) -> Result<Credentials, Unavailable> {
+    let (key, source) = match key {
+        Some(key) => (key, "explicit DashScope API key".to_owned()),
+        None => match resolve_dashscope(env) {
+            Ok(key) => (key, format!("environment ({ENV_DASHSCOPE_API_KEY})")),
+            Err(CredentialsError::NotFound { mut tried }) => {
+                tried.insert(0, "explicit DashScope API key (none given)".to_owned());
+                return Err(Unavailable::Credentials(CredentialsError::NotFound {
+                    tried,
+                }));
+            }
+            Err(other) => return Err(Unavailable::Credentials(other)),
+        },
+    };
+    if key.is_empty() {
+        return Err(malformed(&source, "the key is empty"));
+    }
+    check_header_secret(&key, &source)?;
+    Ok(Credentials::Bearer(key))
+}
+
+/// Explicit bearer token, then explicit `X-Username`.
+fn graph_olap_credentials(
+    token: Option<Secret>,
+    username: Option<String>,
+) -> Result<Credentials, Unavailable> {
+    if let Some(token) = token {
+        check_header_secret(&token, "explicit Graph OLAP bearer token")?;
+        return Ok(Credentials::Bearer(token));
+    }
+    let Some(username) = username else {
+        return Err(Unavailable::Credentials(CredentialsError::NotFound {
+            tried: vec![
+                "explicit Graph OLAP bearer token (none given)".to_owned(),
+                format!(
+                    "explicit Graph OLAP username for {GRAPH_OLAP_USERNAME_HEADER} (none given)"
+                ),
+            ],
+        }));
+    };
+    let source = format!("explicit Graph OLAP username ({GRAPH_OLAP_USERNAME_HEADER})");
+    if username.parse::<graph_olap::types::Username>().is_err() {
+        return Err(malformed(&source, "must be 1 to 255 characters"));
+    }
+    if reqwest::header::HeaderValue::from_str(&username).is_err() {
+        return Err(malformed(&source, "not a valid HTTP header value"));
+    }
+    Ok(Credentials::Header {
+        name: GRAPH_OLAP_USERNAME_HEADER.to_owned(),
+        value: username,
+    })
+}
+
+/// A secret the runtime will put in a header: the runtime would silently drop an invalid
+/// one, so refuse it here (without quoting it).
+fn check_header_secret(secret: &Secret, source: &str) -> Result<(), Unavailable> {
+    if secret.is_empty() {
+        return Err(malformed(source, "the value is empty"));
+    }
+    if reqwest::header::HeaderValue::from_str(&format!("Bearer {}", secret.expose())).is_err() {
+        return Err(malformed(
+            source,
+            "not a valid HTTP header value (control characters or non-ASCII)",
+        ));
+    }
+    Ok(())
+}
+
+fn malformed(source: &str, reason: &str) -> Unavailable {
+    Unavailable::Credentials(CredentialsError::Malformed {
+        source_name: source.to_owned(),
+        reason: reason.to_owned(),
+    })
+}
+
+/// A region is part of a host name: lowercase letters, digits, inner hyphens.
+fn check_region(region: &str) -> Result<(), Error> {
+    let ok = !region.is_empty()
+        && !region.starts_with('-')
+        && !region.ends_with('-')
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Config(format!(
+            "invalid region {region:?}: lowercase letters, digits and inner hyphens, such as \
+             {DEFAULT_REGION:?}"
+        )))
+    }
+}
+
+/// A base URL, checked (absolute `http` or `https` with a host, no query, no user or
+/// password) and without a
+/// trailing slash (the generated clients append `/path`).
+fn base_url(api: &str, url: String) -> Result<String, Error> {
+    let invalid = |why: &str| {
+        Error::Config(format!(
+            "invalid {api} base URL {:?}: {why}",
+            redact_url(&url)
+        ))
+    };
+    let parsed = reqwest::Url::parse(&url).map_err(|e| invalid(&e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(invalid("the scheme must be http or https"));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("no host"));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(invalid("a base URL takes no query or fragment"));
+    }
+    // The generated clients show their base URL in `Debug`: no secret may live in it.
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(invalid(
+            "a base URL takes no user or password; set the credentials on the builder",
+        ));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// `url` with any password replaced by `***`, for messages and `Debug`.
+fn redact_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(_) => url.to_owned(),
+        Err(_) if url.contains('@') => "<unparsable URL>".to_owned(),
+        Err(_) => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions() {
+        for ok in ["cn-hangzhou", "ap-southeast-1", "us-west-1"] {
+            assert!(check_region(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "-cn", "cn-", "CN-hangzhou", "cn.hangzhou", "cn/evil"] {
+            assert!(check_region(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn base_urls_are_checked_and_trimmed() {
+        let url = base_url("X", "http://localhost:8080/".into()).unwrap();
+        assert_eq!(url, "http://localhost:8080");
+        for bad in [
+            "localhost:8080",
+            "ftp://host",
+            "http://host/?a=b",
+            "not a url",
+        ] {
+            assert!(
+                matches!(base_url("X", bad.into()), Err(Error::Config(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn url_passwords_are_redacted() {
+        let shown = redact_url("https://user:hunter2@host/path");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        for url in ["ftp://user:hunter2@host", "https://user:hunter2@host"] {
+            let e = base_url("X", url.into()).unwrap_err();
+            assert!(!e.to_string().contains("hunter2"), "{e}");
+        }
+    }
+}

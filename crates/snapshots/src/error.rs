@@ -1,0 +1,714 @@
+//! [`Error`]: the one error type of the SDK, and its conversions from the generated clients'
+//! errors.
+//!
+//! Every generated operation returns `progenitor_client::Error<E>` (re-exported as
+//! `pai_dsw::Error`, `pai_langstudio::Error`, `graph_olap::Error`), where `E` is the API's
+//! error body: [`pai_dsw::types::AlibabaError`], [`pai_langstudio::types::AlibabaError`] or
+//! [`graph_olap::types::ErrorBody`]. `?` turns any of them into [`Error`] (the [`From`]
+//! conversion); [`Error::from_response`] does the same and also reads the body of a response
+//! whose status the spec does not document, so that its service code is kept.
+//!
+//! | generated error | [`Error`] |
+//! | --- | --- |
+//! | `ErrorResponse` (a documented 4xx/5xx with a service body) | [`Error::Service`] |
+//! | `UnexpectedResponse` with status >= 400 | [`Error::Service`] (code and message only with [`Error::from_response`]) |
+//! | `InvalidResponsePayload` (a body that is not the documented JSON) | [`Error::Decode`] |
+//! | `CommunicationError`, `ResponseBodyError` that timed out | [`Error::Timeout`] |
+//! | other `CommunicationError`, `ResponseBodyError`, `InvalidUpgrade`, `Custom` | [`Error::Transport`] |
+//! | `InvalidRequest` (a builder value that does not convert, a missing required value) | [`Error::Validation`] |
+//!
+//! No message built here contains a secret: credentials never reach an error (the runtime
+//! signs a copy of each request), and only the response's status, headers and a bounded
+//! snippet of its body are quoted.
+
+use std::fmt;
+
+use reqwest::header::HeaderMap;
+use serde_json::{Map, Value};
+use snapshots_runtime::auth::CredentialsError;
+
+/// A boxed error source (a `reqwest::Error` for transport failures and timeouts).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The most characters of a response body [`Error::Decode`] quotes.
+pub const MAX_SNIPPET_CHARS: usize = 512;
+
+/// The header Alibaba Cloud puts the request id in (when the body has no `RequestId`).
+pub const ALIBABA_REQUEST_ID_HEADER: &str = "x-acs-request-id";
+
+/// The header Graph OLAP puts the request id in (when the body has no `meta.request_id`).
+pub const GRAPH_OLAP_REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Everything that can go wrong with a call through the SDK.
+///
+/// Match on the variant to decide what to do; [`status`](Error::status),
+/// [`code`](Error::code) and [`request_id`](Error::request_id) read the common facts of
+/// whichever variant has them. New variants may be added, so keep a catch-all arm.
+///
+/// ```
+/// use snapshots::{validate, Error};
+///
+/// // Validation happens before anything is sent.
+/// let error = validate::graph_olap_limit(500).unwrap_err();
+/// match &error {
+///     Error::Validation { field, rule } => {
+///         assert_eq!(field, "limit");
+///         assert!(rule.contains("max 100"), "{rule}");
+///     }
+///     other => panic!("unexpected: {other}"),
+/// }
+/// assert_eq!(error.status(), None);
+/// assert!(error.to_string().starts_with("invalid `limit`"));
+/// ```
+///
+/// A service error, with the facts a support ticket needs:
+///
+/// ```no_run
+/// use snapshots::{Client, Error};
+///
+/// # async fn demo() -> Result<(), Error> {
+/// let client = Client::from_env()?;
+/// let result = client
+///     .dsw()?
+///     .get_instance_snapshot()
+///     .instance_id("dsw-730xxxxxxxxxx")
+///     .snapshot_id("snp-05cexxxxxxxxx")
+///     .send()
+///     .await;
+/// match result.map_err(Error::from) {
+///     Ok(snapshot) => println!("{:?}", snapshot.status),
+///     Err(Error::Service(e)) if e.status == 404 => println!("gone: {}", e.request_id.as_deref().unwrap_or("-")),
+///     Err(e @ Error::Timeout { .. }) => println!("try again later: {e}"),
+///     Err(e) => return Err(e),
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The service answered with an error status: its HTTP status, service code, message and
+    /// request id, and the API-specific facts ([`ServiceDetails`]).
+    #[error("{0}")]
+    Service(Box<ServiceError>),
+
+    /// A value was refused before anything was sent. `field` names the parameter or body
+    /// member (as the wire spells it where the SDK checks it, as the generated builder
+    /// spells it otherwise); `rule` says, in words, what it must be.
+    #[error("invalid `{field}`: must be {rule}")]
+    Validation {
+        /// The parameter or body member.
+        field: String,
+        /// The rule it breaks, in words (from the seed where the seed states one).
+        rule: String,
+    },
+
+    /// No usable credentials for the API whose accessor was called; the error lists the
+    /// sources that were tried.
+    #[error(transparent)]
+    Credentials(#[from] CredentialsError),
+
+    /// The request, or reading its response, took longer than the connect or read timeout
+    /// or the call's total time limit (after whatever retries the policy allowed).
+    #[error("request timed out: {source}")]
+    Timeout {
+        /// The underlying error (a `reqwest::Error`).
+        source: BoxError,
+    },
+
+    /// The request could not be sent or its response not read: connection refused, reset,
+    /// TLS, DNS. Retries, if any, are already exhausted.
+    #[error("transport error: {source}")]
+    Transport {
+        /// The underlying error (a `reqwest::Error`, or a client hook's message).
+        source: BoxError,
+    },
+
+    /// A response body that is not what the spec documents (not JSON, an empty body, another
+    /// shape). `status` is known when the response itself was available; the generated
+    /// clients do not keep it for a documented status whose body fails to decode.
+    #[error(
+        "could not decode the response (HTTP {}, request id {}): {}",
+        or_unknown(.status),
+        or_unknown(.request_id),
+        quoted(.snippet)
+    )]
+    Decode {
+        /// The HTTP status, when known.
+        status: Option<u16>,
+        /// The request id from the response headers, when known.
+        request_id: Option<String>,
+        /// The start of the body: at most [`MAX_SNIPPET_CHARS`] characters, invalid UTF-8
+        /// replaced by U+FFFD.
+        snippet: String,
+        /// The JSON error, when the body was parsed.
+        source: Option<serde_json::Error>,
+    },
+
+    /// The client is not configured for this call: a base URL that is missing (Graph OLAP
+    /// has no default) or invalid, an invalid region, an HTTP client that cannot be built.
+    #[error("configuration error: {0}")]
+    Config(String),
+}
+
+impl Error {
+    /// The HTTP status of the response, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Service(e) => Some(e.status),
+            Error::Decode { status, .. } => *status,
+            _ => None,
+        }
+    }
+
+    /// The service's error code (`InvalidParameter`, `RESOURCE_NOT_FOUND`, ...), when the
+    /// service gave one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Error::Service(e) => e.code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The request id to quote to the service's support: Alibaba's body `RequestId`, else
+    /// the `x-acs-request-id` header; Graph OLAP's `meta.request_id`, else the `x-request-id`
+    /// header.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Service(e) => e.request_id.as_deref(),
+            Error::Decode { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The service error, if this is one.
+    pub fn service(&self) -> Option<&ServiceError> {
+        match self {
+            Error::Service(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Like the [`From`] conversion, but reads the body of a response whose status the spec
+    /// does not document (for example a Graph OLAP 503, an Alibaba 401), so that its service
+    /// code and message are kept, or, when it is not a service error body, quoted in
+    /// [`Error::Decode`].
+    ///
+    /// ```no_run
+    /// # async fn demo(olap: &graph_olap::Client) -> Result<(), snapshots::Error> {
+    /// let page = match olap.list_snapshots().send().await {
+    ///     Ok(page) => page.into_inner(),
+    ///     Err(e) => return Err(snapshots::Error::from_response(e).await),
+    /// };
+    /// # let _ = page; Ok(()) }
+    /// ```
+    pub async fn from_response<E: ServiceBody>(error: progenitor_client::Error<E>) -> Self {
+        match error {
+            progenitor_client::Error::UnexpectedResponse(response) => {
+                let status = response.status().as_u16();
+                let headers = response.headers().clone();
+                let body = match response.bytes().await {
+                    Ok(body) => body,
+                    Err(e) => return transport(e),
+                };
+                let request_id = header(&headers, E::REQUEST_ID_HEADER);
+                if status >= 400 {
+                    match serde_json::from_slice::<E>(&body) {
+                        Ok(parsed) => {
+                            Error::Service(Box::new(parsed.into_service_error(status, &headers)))
+                        }
+                        Err(e) => Error::Decode {
+                            status: Some(status),
+                            request_id,
+                            snippet: snippet(&body),
+                            source: Some(e),
+                        },
+                    }
+                } else {
+                    Error::Decode {
+                        status: Some(status),
+                        request_id,
+                        snippet: snippet(&body),
+                        source: None,
+                    }
+                }
+            }
+            other => Self::from(other),
+        }
+    }
+}
+
+/// Any generated operation's error, for `?`.
+///
+/// An undocumented response (`UnexpectedResponse`) is converted without reading its body
+/// (this conversion cannot wait): status >= 400 gives [`Error::Service`] with the status and
+/// the header request id but no code or message ([`ServiceDetails::Unread`]); a success
+/// status gives [`Error::Decode`] with an empty snippet. Use [`Error::from_response`] to
+/// read the body.
+impl<E: ServiceBody> From<progenitor_client::Error<E>> for Error {
+    fn from(error: progenitor_client::Error<E>) -> Self {
+        use progenitor_client::Error as G;
+        match error {
+            G::InvalidRequest(message) => invalid_request(E::API, &message),
+            G::CommunicationError(e) | G::InvalidUpgrade(e) | G::ResponseBodyError(e) => {
+                transport(e)
+            }
+            G::ErrorResponse(response) => {
+                let status = response.status().as_u16();
+                let headers = response.headers().clone();
+                Error::Service(Box::new(
+                    response.into_inner().into_service_error(status, &headers),
+                ))
+            }
+            G::InvalidResponsePayload(body, e) => Error::Decode {
+                status: None,
+                request_id: None,
+                snippet: snippet(&body),
+                source: Some(e),
+            },
+            G::UnexpectedResponse(response) => {
+                let status = response.status().as_u16();
+                let request_id = header(response.headers(), E::REQUEST_ID_HEADER);
+                if status >= 400 {
+                    Error::Service(Box::new(ServiceError {
+                        api: E::API,
+                        status,
+                        code: None,
+                        message: None,
+                        request_id,
+                        details: ServiceDetails::Unread,
+                    }))
+                } else {
+                    Error::Decode {
+                        status: Some(status),
+                        request_id,
+                        snippet: String::new(),
+                        source: None,
+                    }
+                }
+            }
+            G::Custom(message) => Error::Transport {
+                source: message.into(),
+            },
+        }
+    }
+}
+
+/// The API a [`ServiceError`] came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Api {
+    /// PAI-DSW instance snapshots.
+    Dsw,
+    /// PAI LangStudio snapshots (ROA or gateway form).
+    LangStudio,
+    /// The Graph OLAP control plane.
+    GraphOlap,
+}
+
+impl fmt::Display for Api {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Api::Dsw => "PAI-DSW",
+            Api::LangStudio => "PAI LangStudio",
+            Api::GraphOlap => "Graph OLAP",
+        })
+    }
+}
+
+/// An error answer of a service.
+///
+/// `Display` names the API, the status, the code, the request id and the message.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ServiceError {
+    /// The API that answered.
+    pub api: Api,
+    /// The HTTP status.
+    pub status: u16,
+    /// The service's error code as text: Alibaba's `Code`, Graph OLAP's `error.code` or
+    /// `detail.code` (see [`ServiceDetails::GraphOlap`] for the typed code).
+    pub code: Option<String>,
+    /// The service's message: Alibaba's `Message`, Graph OLAP's `error.message`,
+    /// `detail.message` or the `detail` text.
+    pub message: Option<String>,
+    /// The request id: from the body, else from the response header.
+    pub request_id: Option<String>,
+    /// What only one kind of API reports.
+    pub details: ServiceDetails,
+}
+
+impl ServiceError {
+    /// Alibaba's `HostId`, the endpoint that handled the request.
+    pub fn host_id(&self) -> Option<&str> {
+        match &self.details {
+            ServiceDetails::Alibaba { host_id, .. } => host_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Alibaba's `Recommend`, a link to the diagnosis page of the error.
+    pub fn recommend(&self) -> Option<&str> {
+        match &self.details {
+            ServiceDetails::Alibaba { recommend, .. } => recommend.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Graph OLAP's typed error code (a known [`graph_olap::types::ErrorCode`], or the text
+    /// of an unknown one).
+    pub fn graph_olap_code(&self) -> Option<&graph_olap::types::ErrorCodeValue> {
+        match &self.details {
+            ServiceDetails::GraphOlap { code, .. } => code.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Graph OLAP's `error.details` (empty for the other shapes and APIs).
+    pub fn graph_olap_details(&self) -> Option<&Map<String, Value>> {
+        match &self.details {
+            ServiceDetails::GraphOlap { details, .. } => Some(details),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} error: HTTP {}, code {}, request id {}: {}",
+            self.api,
+            self.status,
+            or_unknown(&self.code),
+            or_unknown(&self.request_id),
+            self.message.as_deref().unwrap_or(match self.details {
+                ServiceDetails::Unread => "(undocumented status; body not read)",
+                _ => "(no message)",
+            })
+        )
+    }
+}
+
+impl std::error::Error for ServiceError {}
+
+/// The facts of a [`ServiceError`] that only one kind of API reports.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ServiceDetails {
+    /// An Alibaba Cloud error body (PAI-DSW, PAI LangStudio).
+    Alibaba {
+        /// `HostId`: the endpoint that handled the request.
+        host_id: Option<String>,
+        /// `Recommend`: a link to the diagnosis page.
+        recommend: Option<String>,
+        /// `AccessDeniedDetail` of a RAM authorization failure (PAI-DSW only).
+        access_denied_detail: Option<Map<String, Value>>,
+    },
+    /// A Graph OLAP error body, in any of its three shapes.
+    GraphOlap {
+        /// Which shape the body had.
+        shape: GraphOlapShape,
+        /// The typed code (`None` for `{"detail": "text"}`).
+        code: Option<graph_olap::types::ErrorCodeValue>,
+        /// `error.details` (empty for the `detail` shapes).
+        details: Map<String, Value>,
+    },
+    /// An undocumented status converted by [`From`]: the body was not read (see
+    /// [`Error::from_response`]).
+    Unread,
+}
+
+/// The three shapes of a Graph OLAP error body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GraphOlapShape {
+    /// `{"error": {"code", "message", "details"}, "meta": {"request_id"}}`.
+    ErrorEnvelope,
+    /// FastAPI's `{"detail": {"code", "message"}}`.
+    DetailObject,
+    /// FastAPI's `{"detail": "text"}`.
+    DetailText,
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for pai_dsw::types::AlibabaError {}
+    impl Sealed for pai_langstudio::types::AlibabaError {}
+    impl Sealed for graph_olap::types::ErrorBody {}
+}
+
+/// The error body of a generated client: [`pai_dsw::types::AlibabaError`],
+/// [`pai_langstudio::types::AlibabaError`], [`graph_olap::types::ErrorBody`]. Sealed.
+pub trait ServiceBody: sealed::Sealed + serde::de::DeserializeOwned {
+    /// The API whose errors this type describes.
+    const API: Api;
+    /// The response header that carries the request id when the body does not.
+    const REQUEST_ID_HEADER: &'static str;
+    /// The [`ServiceError`] for this body, answered with `status` and `headers`.
+    fn into_service_error(self, status: u16, headers: &HeaderMap) -> ServiceError;
+}
+
+impl ServiceBody for pai_dsw::types::AlibabaError {
+    const API: Api = Api::Dsw;
+    const REQUEST_ID_HEADER: &'static str = ALIBABA_REQUEST_ID_HEADER;
+
+    fn into_service_error(self, status: u16, headers: &HeaderMap) -> ServiceError {
+        ServiceError {
+            api: Self::API,
+            status,
+            code: non_empty(self.code),
+            message: non_empty(self.message),
+            request_id: non_empty(self.request_id)
+                .or_else(|| header(headers, Self::REQUEST_ID_HEADER)),
+            details: ServiceDetails::Alibaba {
+                host_id: non_empty(self.host_id),
+                recommend: non_empty(self.recommend),
+                access_denied_detail: self.access_denied_detail.map(Into::into),
+            },
+        }
+    }
+}
+
+impl ServiceBody for pai_langstudio::types::AlibabaError {
+    const API: Api = Api::LangStudio;
+    const REQUEST_ID_HEADER: &'static str = ALIBABA_REQUEST_ID_HEADER;
+
+    fn into_service_error(self, status: u16, headers: &HeaderMap) -> ServiceError {
+        ServiceError {
+            api: Self::API,
+            status,
+            code: non_empty(self.code),
+            message: non_empty(self.message),
+            request_id: non_empty(self.request_id)
+                .or_else(|| header(headers, Self::REQUEST_ID_HEADER)),
+            details: ServiceDetails::Alibaba {
+                host_id: non_empty(self.host_id),
+                recommend: non_empty(self.recommend),
+                access_denied_detail: None,
+            },
+        }
+    }
+}
+
+impl ServiceBody for graph_olap::types::ErrorBody {
+    const API: Api = Api::GraphOlap;
+    const REQUEST_ID_HEADER: &'static str = GRAPH_OLAP_REQUEST_ID_HEADER;
+
+    fn into_service_error(self, status: u16, headers: &HeaderMap) -> ServiceError {
+        use graph_olap::types::{Detail, ErrorBody};
+        let (shape, code, message, details, body_request_id) = match self {
+            ErrorBody::ErrorEnvelope(envelope) => (
+                GraphOlapShape::ErrorEnvelope,
+                Some(envelope.error.code),
+                Some(envelope.error.message),
+                envelope.error.details,
+                envelope.meta.and_then(|meta| meta.request_id),
+            ),
+            ErrorBody::DetailEnvelope(envelope) => match envelope.detail {
+                Detail::Object(object) => (
+                    GraphOlapShape::DetailObject,
+                    Some(object.code),
+                    Some(object.message),
+                    Map::new(),
+                    None,
+                ),
+                Detail::Text(text) => (
+                    GraphOlapShape::DetailText,
+                    None,
+                    Some(text.0),
+                    Map::new(),
+                    None,
+                ),
+            },
+        };
+        ServiceError {
+            api: Self::API,
+            status,
+            code: code.as_ref().map(ToString::to_string),
+            message: non_empty(message),
+            request_id: non_empty(body_request_id)
+                .or_else(|| header(headers, Self::REQUEST_ID_HEADER)),
+            details: ServiceDetails::GraphOlap {
+                shape,
+                code,
+                details,
+            },
+        }
+    }
+}
+
+/// `Timeout` for a timed-out request, `Config` for a request that could not be built,
+/// `Transport` otherwise.
+fn transport(e: reqwest::Error) -> Error {
+    if e.is_timeout() {
+        Error::Timeout {
+            source: Box::new(e),
+        }
+    } else if e.is_builder() {
+        Error::Config(format!("the request could not be built: {e}"))
+    } else {
+        Error::Transport {
+            source: Box::new(e),
+        }
+    }
+}
+
+/// Reads a generated builder's `InvalidRequest` message: `"<field> was not initialized"`,
+/// ``"conversion to `<Type>` for <field> failed[: <why>]"``, or a body builder's
+/// `"error converting supplied value for <member>: <reason>"` or
+/// `"no value supplied for <member>"` (alone, from `body_map`, or as the `<why>` of a
+/// `body` conversion).
+fn invalid_request(api: Api, message: &str) -> Error {
+    if let Some(field) = message.strip_suffix(" was not initialized") {
+        return crate::validate::error(field, REQUIRED);
+    }
+    if let Some(error) = body_member(api, message) {
+        return error;
+    }
+    let Some((ty, rest)) = message
+        .strip_prefix("conversion to `")
+        .and_then(|rest| rest.split_once("` for "))
+    else {
+        return crate::validate::error("request", message);
+    };
+    let (field, why) = match rest.split_once(" failed") {
+        Some((field, tail)) => (field, tail.strip_prefix(": ")),
+        None => (rest, None),
+    };
+    if let Some(error) = why.and_then(|why| body_member(api, why)) {
+        return error;
+    }
+    let ty: String = ty.chars().filter(|c| !c.is_whitespace()).collect();
+    let ty = ty.rsplit("::").next().unwrap_or(&ty);
+    let rule = crate::validate::rule_for_type(api, ty)
+        .map(str::to_owned)
+        .or_else(|| why.map(str::to_owned))
+        .unwrap_or_else(|| format!("a valid `{ty}`"));
+    crate::validate::error(field, &rule)
+}
+
+const REQUIRED: &str = "set (it is required)";
+
+/// A body builder's refusal of one member, if `message` is one.
+fn body_member(api: Api, message: &str) -> Option<Error> {
+    if let Some((member, reason)) = message
+        .strip_prefix("error converting supplied value for ")
+        .and_then(|inner| inner.split_once(": "))
+    {
+        let rule = crate::validate::rule_for_member(api, member).unwrap_or(reason);
+        return Some(crate::validate::error(member, rule));
+    }
+    message
+        .strip_prefix("no value supplied for ")
+        .map(|member| crate::validate::error(member, REQUIRED))
+}
+
+/// The value of header `name`, when present, text and not empty.
+fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.is_empty())
+}
+
+/// The start of `body`: at most [`MAX_SNIPPET_CHARS`] characters, invalid UTF-8 replaced by
+/// U+FFFD. Never splits a character: only the first `4 * MAX_SNIPPET_CHARS` bytes are
+/// decoded, which hold at least `MAX_SNIPPET_CHARS` whole characters whenever they are cut.
+pub(crate) fn snippet(body: &[u8]) -> String {
+    let prefix = &body[..body.len().min(MAX_SNIPPET_CHARS * 4)];
+    String::from_utf8_lossy(prefix)
+        .chars()
+        .take(MAX_SNIPPET_CHARS)
+        .collect()
+}
+
+fn or_unknown<T: fmt::Display>(value: &Option<T>) -> String {
+    match value {
+        Some(v) => v.to_string(),
+        None => "unknown".to_owned(),
+    }
+}
+
+fn quoted(snippet: &str) -> String {
+    if snippet.is_empty() {
+        "empty body".to_owned()
+    } else {
+        format!("body {snippet:?}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn snippet_is_bounded_and_a_prefix(body in proptest::collection::vec(any::<u8>(), 0..4000)) {
+            let s = snippet(&body);
+            prop_assert!(s.chars().count() <= MAX_SNIPPET_CHARS);
+            let full = String::from_utf8_lossy(&body);
+            prop_assert!(full.starts_with(&s), "not a prefix");
+            prop_assert_eq!(s.chars().count(), full.chars().count().min(MAX_SNIPPET_CHARS));
+        }
+
+        #[test]
+        fn snippet_of_text_never_splits_a_character(text in "\\PC{0,1500}") {
+            let s = snippet(text.as_bytes());
+            prop_assert!(text.starts_with(&s));
+            let replaced = s.contains(char::REPLACEMENT_CHARACTER);
+            prop_assert!(!replaced || text.contains(char::REPLACEMENT_CHARACTER));
+        }
+    }
+
+    #[test]
+    fn snippet_of_multibyte_text_at_the_cut() {
+        let text = format!("a{}", "😀".repeat(1000));
+        let s = snippet(text.as_bytes());
+        assert_eq!(s.chars().count(), MAX_SNIPPET_CHARS);
+        assert!(text.starts_with(&s));
+    }
+
+    #[test]
+    fn invalid_request_messages_name_the_field() {
+        let e = invalid_request(Api::Dsw, "instance_id was not initialized");
+        assert!(
+            matches!(&e, Error::Validation { field, rule } if field == "instance_id" && rule.contains("required")),
+            "{e:?}"
+        );
+        let e = invalid_request(
+            Api::Dsw,
+            "conversion to `:: std :: num :: NonZeroU64` for page_number failed",
+        );
+        assert!(
+            matches!(&e, Error::Validation { field, rule } if field == "page_number" && rule.starts_with("at least 1")),
+            "{e:?}"
+        );
+        let e = invalid_request(
+            Api::Dsw,
+            "conversion to `CreateInstanceSnapshotRequest` for body failed: error converting supplied value for snapshot_name: doesn't match pattern",
+        );
+        assert!(
+            matches!(&e, Error::Validation { field, rule } if field == "snapshot_name" && rule.contains("lowercase")),
+            "{e:?}"
+        );
+        let e = invalid_request(
+            Api::GraphOlap,
+            "conversion to `CreateSnapshotRequest` for body failed: no value supplied for name",
+        );
+        assert!(
+            matches!(&e, Error::Validation { field, rule } if field == "name" && rule.contains("required")),
+            "{e:?}"
+        );
+        let e = invalid_request(Api::GraphOlap, "something else");
+        assert!(
+            matches!(&e, Error::Validation { field, rule } if field == "request" && rule == "something else"),
+            "{e:?}"
+        );
+    }
+}
