@@ -67,6 +67,7 @@ pub fn render(root: &Path, api: &Api) -> Result<Vec<GeneratedFile>> {
         syn::parse_str(&runtime_hooks(&spec.raw)).context("the runtime hooks do not parse")?;
     file.items.extend(hooks.items);
     let code = prettyplease::unparse(&file);
+    check_operation_ids(&spec.raw, &code)?;
 
     let dir = api.crate_dir();
     Ok(vec![
@@ -219,10 +220,7 @@ fn lib_rs(api: &Api, raw: &Value) -> String {
     let server = substitute_server_variables(server, raw.pointer("/servers/0/variables"));
     let mut rows = Vec::new();
     lint::each_operation(raw, |path, method, op| {
-        let id = op
-            .get("operationId")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let id = operation_id(op);
         let deprecated = if op.get("deprecated").and_then(Value::as_bool) == Some(true) {
             " (deprecated)"
         } else {
@@ -263,10 +261,7 @@ fn lib_rs(api: &Api, raw: &Value) -> String {
 fn runtime_hooks(raw: &Value) -> String {
     let mut table = String::new();
     lint::each_operation(raw, |path, method, op| {
-        let id = op
-            .get("operationId")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let id = operation_id(op);
         table.push_str(&format!(
             "    snapshots_runtime::Operation::new({:?}, {id:?}, {:?}, {path:?}),\n",
             snake_case(id),
@@ -306,6 +301,30 @@ fn generated_rs(api: &Api, code: &str, adjustments: &[String]) -> String {
     out.push('\n');
     out.push_str(code);
     out
+}
+
+/// The spec's `operationId` of an operation (empty when missing; the lint reports that).
+fn operation_id(op: &Value) -> &str {
+    op.get("operationId")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
+/// The `OPERATIONS` table is keyed by [`snake_case`] of each `operationId`, which must be
+/// the id progenitor puts in `OperationInfo`; otherwise the runtime would sign with the
+/// wrong action name. Fails when the two namings ever drift apart.
+fn check_operation_ids(raw: &Value, code: &str) -> Result<()> {
+    let mut missing = Vec::new();
+    lint::each_operation(raw, |_, _, op| {
+        let id = snake_case(operation_id(op));
+        if !code.contains(&format!("operation_id: \"{id}\"")) {
+            missing.push(id);
+        }
+    });
+    if !missing.is_empty() {
+        bail!("progenitor names these operations differently from snake_case(operationId): {missing:?}");
+    }
+    Ok(())
 }
 
 /// `https://x.{regionId}.com` with `regionId`'s default filled in.
