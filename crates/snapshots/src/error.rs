@@ -144,6 +144,53 @@ pub enum Error {
         source: Option<serde_json::Error>,
     },
 
+    /// A paginated listing ([`crate::paginate`]) could not go on: the server repeated a
+    /// continuation token or a page, or its cursor went backwards. Stopping is the only safe
+    /// answer (going on would loop forever or repeat items); the pages already yielded are
+    /// correct.
+    #[error("pagination of `{operation}` stopped: {message}")]
+    Pagination {
+        /// The listing operation (`list_instance_snapshot`, `list_snapshots`, ...).
+        operation: &'static str,
+        /// What the server did wrong.
+        message: String,
+    },
+
+    /// A waiter ([`crate::wait`]) saw the resource reach a final status that is a failure:
+    /// DSW `Failed` (with `ReasonCode`/`ReasonMessage`), LangStudio `Failed`, Graph OLAP
+    /// `failed` or `cancelled` (with `error_message`).
+    #[error(
+        "{resource} ended in status `{status}`{}{}",
+        code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default(),
+        message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()
+    )]
+    WaitFailed {
+        /// What was waited for, e.g. `PAI-DSW snapshot snp-123`.
+        resource: String,
+        /// The final status, as the service spelled it.
+        status: String,
+        /// The service's reason code, when it gave one (DSW `ReasonCode`).
+        code: Option<String>,
+        /// The service's explanation (DSW `ReasonMessage`, LangStudio and Graph OLAP
+        /// `ErrorMessage`/`error_message`).
+        message: Option<String>,
+    },
+
+    /// A waiter gave up: the resource was still not in a final status when the waiter's
+    /// timeout ran out.
+    #[error(
+        "gave up waiting for {resource} after {waited:?}: last status `{}`",
+        or_unknown(.last_status)
+    )]
+    WaitTimeout {
+        /// What was waited for.
+        resource: String,
+        /// The status seen on the last poll, if any poll succeeded.
+        last_status: Option<String>,
+        /// How long the waiter waited.
+        waited: std::time::Duration,
+    },
+
     /// The client is not configured for this call: a base URL that is missing (Graph OLAP
     /// has no default) or invalid, an invalid region, an HTTP client that cannot be built.
     #[error("configuration error: {0}")]

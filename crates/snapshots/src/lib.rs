@@ -46,11 +46,17 @@
 //!
 //! - [`client`]: [`Client`], [`ClientBuilder`] and the defaults;
 //! - [`error`]: [`Error`], [`ServiceError`] and the conversions;
-//! - [`validate`]: paging ranges and names, checked before sending.
+//! - [`validate`]: paging ranges and names, checked before sending;
+//! - [`paginate`]: `.pages()` and `.items()` streams on every list builder, over the three
+//!   pagination styles;
+//! - [`wait`]: waiters until a snapshot is final, with a timeout, a poll interval and
+//!   progress events.
 
 pub mod client;
 pub mod error;
+pub mod paginate;
 pub mod validate;
+pub mod wait;
 
 pub use client::{Client, ClientBuilder, LANGSTUDIO_GATEWAY_URL};
 pub use error::{Api, Error, ServiceDetails, ServiceError};
