@@ -330,7 +330,7 @@ mod graph_olap_lists {
     };
 
     /// Offset style: `meta.offset` + this page's items, until `meta.total`.
-    fn next(meta: &PaginationMeta, page_len: usize, cursor: &Cursor) -> Next {
+    pub(super) fn next_offset(meta: &PaginationMeta, page_len: usize, cursor: &Cursor) -> Next {
         if page_len == 0 {
             return Next::Done;
         }
@@ -377,7 +377,7 @@ mod graph_olap_lists {
                 }
 
                 fn next(page: &Self::Page, cursor: &Cursor, _received: u64) -> Next {
-                    next(&page.meta, page.data.len(), cursor)
+                    next_offset(&page.meta, page.data.len(), cursor)
                 }
             }
         };
@@ -400,6 +400,73 @@ mod graph_olap_lists {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Walks a simulated page-number server holding `len` items, `size` per page, with or
+    /// without `TotalCount`; returns the pages requested and the items received.
+    fn walk_numbers(len: u64, size: u64, with_total: bool) -> (u64, u64) {
+        let (mut cursor, mut received, mut requests) = (Cursor::First, 0u64, 0u64);
+        loop {
+            requests += 1;
+            let number = match cursor {
+                Cursor::Page(n) => n,
+                _ => 1,
+            };
+            let start = (number - 1) * size;
+            let page_len = len.saturating_sub(start).min(size);
+            received += page_len;
+            let total = with_total.then_some(len as i64);
+            match next_page_number(&cursor, page_len as usize, total, received) {
+                Next::Fetch(next) => cursor = next,
+                _ => return (requests, received),
+            }
+        }
+    }
+
+    /// The same for an offset server (`meta.offset` echoes the request).
+    fn walk_offsets(len: i64, limit: i64) -> (u64, i64) {
+        let (mut cursor, mut received, mut requests) = (Cursor::First, 0i64, 0u64);
+        loop {
+            requests += 1;
+            let offset = match cursor {
+                Cursor::Offset(o) => o,
+                _ => 0,
+            };
+            let page_len = (len - offset).clamp(0, limit);
+            received += page_len;
+            let meta = graph_olap::types::PaginationMeta {
+                limit,
+                offset,
+                request_id: None,
+                total: len,
+            };
+            match graph_olap_lists::next_offset(&meta, page_len as usize, &cursor) {
+                Next::Fetch(next) => cursor = next,
+                _ => return (requests, received),
+            }
+        }
+    }
+
+    proptest! {
+        /// Every item exactly once; with a total, no request after the last item; without
+        /// one, exactly one extra request: the empty page that ends it (the stream cannot
+        /// know the page size the builder asked for, so a short page proves nothing).
+        #[test]
+        fn page_numbers_receive_everything_and_stop(len in 0u64..500, size in 1u64..60, with_total: bool) {
+            let (requests, received) = walk_numbers(len, size, with_total);
+            prop_assert_eq!(received, len);
+            let pages = len.div_ceil(size).max(1);
+            let expected = if with_total || len == 0 { pages } else { pages + 1 };
+            prop_assert_eq!(requests, expected);
+        }
+
+        #[test]
+        fn offsets_receive_everything_and_stop_at_the_total(len in 0i64..500, limit in 1i64..=100) {
+            let (requests, received) = walk_offsets(len, limit);
+            prop_assert_eq!(received, len);
+            prop_assert_eq!(requests, (len as u64).div_ceil(limit as u64).max(1));
+        }
+    }
 
     #[test]
     fn page_numbers_stop_on_an_empty_page_or_the_total() {
