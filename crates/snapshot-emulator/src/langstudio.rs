@@ -1,0 +1,1161 @@
+//! PAI LangStudio 2024-07-10 snapshots, in both forms, over one store: the ROA form under
+//! `/langstudio` (`/api/v1/langstudio/snapshots[/{SnapshotId}]`, signed or Alibaba bearer)
+//! and the gateway form under `/langstudio-gateway` (`/CreateSnapshot`, `/ListSnapshots`,
+//! `/GetSnapshot`, `/UpdateSnapshot`, `/DeleteSnapshot`, DashScope bearer key).
+//!
+//! Routes are registered from `pai_langstudio::OPERATIONS`; bodies decode into
+//! `pai_langstudio::types::{CreateSnapshotRequest, UpdateSnapshotRequest,
+//! GatewayUpdateSnapshotRequest}` (so the spec's name rule, `^[A-Za-z][A-Za-z0-9_]*$` with 1
+//! to 256 characters, and its closed enums apply, and unknown members are refused);
+//! responses are built from `pai_langstudio::types`.
+//!
+//! State machine (`SnapshotStatus`; neither the seed nor the SDK lists its values, these are
+//! the emulator's): `Creating` for [`Timing::langstudio_create`](crate::Timing), then
+//! `Success` (with `SnapshotStoragePath` and `SnapshotUrl`), or `Failed` with `ErrorMessage`
+//! when the snapshot's name contains `fail` (any case).
+//!
+//! Rules the emulator enforces:
+//!
+//! - workspaces: [`EmulatorConfig::langstudio_workspaces`](crate::EmulatorConfig); a create
+//!   without `WorkspaceId` goes to the first; an unknown `WorkspaceId` is
+//!   `404 WorkspaceNotFound`; a snapshot asked for with another workspace's id is
+//!   `404 SnapshotNotFound`, as is an unknown snapshot;
+//! - a create needs a source, `SnapshotResourceId` or `SourceStoragePath`, else
+//!   `400 InvalidParameter`; `Accessibility` defaults to `PRIVATE`, `CreationType` to
+//!   `ManualCreated`, `SnapshotResourceType` to `Flow` when a resource id is given;
+//!   `Creator` is [`EmulatorConfig::account_id`](crate::EmulatorConfig);
+//! - names are unique per workspace: a create or update to a name in use is
+//!   `400 SnapshotNameAlreadyExists`; a name that breaks the rule is `400 InvalidParameter`;
+//! - the gateway's Get and Delete need `SnapshotId` in the query: `400 MissingSnapshotId`;
+//! - List filters by `WorkspaceId`, `Accessibility`, `CreationType` (comma-separated list),
+//!   `Creator`, `SnapshotId`, `SnapshotResourceId`, `SnapshotResourceType` and
+//!   `SnapshotStatus`, sorts by `SortBy` (`GmtCreateTime`, default, or `GmtModifiedTime`) and
+//!   `Order` (`DESC`, default, or `ASC`). It pages with `NextToken`/`MaxResults` (a token
+//!   given wins) or `PageNumber`/`PageSize` (1 to 100, default 10); `MaxResults` without a
+//!   token starts a token walk. Every page whose list goes on carries a `NextToken`
+//!   (see [`crate::pagination`]); a token that was altered, comes from another emulator or
+//!   was made for other filters is `400 InvalidNextToken`. `TotalCount` counts every
+//!   snapshot that matches the filters; `MaxResults` is the page size used.
+
+use crate::auth::{gateway_auth, roa_auth, RoaAuth, Verifier};
+use crate::dsw::timestamp;
+use crate::error::{api_context, Api, ApiError, RequestContext};
+use crate::pagination::{self, Cursor, Direction, Position};
+use crate::query::Query;
+use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::Method;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{on, MethodFilter, MethodRouter};
+use axum::{Extension, Json, Router};
+use chrono::{DateTime, Utc};
+use pai_langstudio::types;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// The version `x-acs-version` must name.
+pub(crate) const VERSION: &str = "2024-07-10";
+
+/// A snapshot's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Status {
+    Creating,
+    Success,
+    Failed,
+}
+
+impl Status {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Status::Creating => "Creating",
+            Status::Success => "Success",
+            Status::Failed => "Failed",
+        }
+    }
+}
+
+/// One snapshot as stored.
+#[derive(Debug, Clone)]
+struct Snapshot {
+    seq: u64,
+    id: String,
+    workspace_id: String,
+    name: Option<String>,
+    description: Option<String>,
+    accessibility: types::Accessibility,
+    creation_type: types::CreationType,
+    resource_type: Option<types::SnapshotResourceType>,
+    resource_id: Option<String>,
+    source_storage_path: Option<String>,
+    work_dir: Option<String>,
+    creator: String,
+    created: DateTime<Utc>,
+    updated: Option<DateTime<Utc>>,
+    fails: bool,
+}
+
+impl Snapshot {
+    /// The state at `now`, and when it was entered.
+    fn state(&self, now: DateTime<Utc>, create: Duration) -> (Status, DateTime<Utc>) {
+        let done =
+            self.created + chrono::TimeDelta::from_std(create).unwrap_or(chrono::TimeDelta::MAX);
+        if now < done {
+            (Status::Creating, self.created)
+        } else if self.fails {
+            (Status::Failed, done)
+        } else {
+            (Status::Success, done)
+        }
+    }
+
+    /// The last change: an update, or the change of state.
+    fn modified(&self, now: DateTime<Utc>, create: Duration) -> DateTime<Utc> {
+        let changed = self.state(now, create).1;
+        self.updated.map_or(changed, |u| u.max(changed))
+    }
+
+    fn view(&self, now: DateTime<Utc>, create: Duration) -> types::Snapshot {
+        let (status, _) = self.state(now, create);
+        let storage = self
+            .work_dir
+            .as_deref()
+            .map(|d| d.trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| {
+                format!("oss://langstudio-emulator-{}/snapshots", self.workspace_id)
+            });
+        types::Snapshot {
+            accessibility: Some(types::AccessibilityValue::Accessibility(self.accessibility)),
+            creation_type: Some(types::CreationTypeValue::CreationType(self.creation_type)),
+            creator: Some(self.creator.clone()),
+            description: self.description.clone(),
+            error_message: (status == Status::Failed).then(|| {
+                let source = self
+                    .source_storage_path
+                    .as_deref()
+                    .or(self.resource_id.as_deref())
+                    .unwrap_or("the source");
+                format!(
+                    "Failed to copy the files of {source}: the emulator fails every snapshot whose name contains \"fail\"."
+                )
+            }),
+            gmt_create_time: Some(timestamp(self.created)),
+            gmt_modified_time: Some(timestamp(self.modified(now, create))),
+            snapshot_id: Some(self.id.clone()),
+            snapshot_name: self.name.clone(),
+            snapshot_resource_id: self.resource_id.clone(),
+            snapshot_resource_type: self
+                .resource_type
+                .map(types::SnapshotResourceTypeValue::SnapshotResourceType),
+            snapshot_status: Some(status.as_str().to_owned()),
+            snapshot_storage_path: (status == Status::Success)
+                .then(|| format!("{storage}/{}/", self.id)),
+            snapshot_url: (status == Status::Success)
+                .then(|| format!("https://langstudio-emulator.invalid/snapshots/{}.tar.gz", self.id)),
+            work_dir: self.work_dir.clone(),
+            workspace_id: Some(self.workspace_id.clone()),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Store {
+    next_seq: u64,
+    snapshots: HashMap<String, Snapshot>,
+    /// (workspace, name) -> snapshot id.
+    names: HashMap<(String, String), String>,
+}
+
+/// The LangStudio emulation, shared by the ROA and gateway routes.
+#[derive(Debug)]
+pub(crate) struct LangStudio {
+    workspaces: Vec<String>,
+    creator: String,
+    create: Duration,
+    store: Mutex<Store>,
+    /// Checksums `NextToken`s: tokens of another emulator are refused.
+    token_secret: [u8; 16],
+}
+
+fn invalid(message: impl Into<String>) -> ApiError {
+    ApiError::bad_request("InvalidParameter", message)
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::not_found(
+        "SnapshotNotFound",
+        format!("The snapshot {id} does not exist."),
+    )
+}
+
+/// The filters, sort order and page of a List call.
+#[derive(Debug, Clone, PartialEq)]
+struct ListRequest {
+    workspace_id: Option<String>,
+    accessibility: Option<types::Accessibility>,
+    creation_types: Vec<types::CreationType>,
+    creator: Option<String>,
+    snapshot_id: Option<String>,
+    resource_id: Option<String>,
+    resource_type: Option<types::SnapshotResourceType>,
+    status: Option<String>,
+    sort_by: types::SortBy,
+    order: types::Order,
+    paging: Paging,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Paging {
+    Number { number: u64, size: u64 },
+    Token { token: Option<String>, size: u64 },
+}
+
+impl ListRequest {
+    fn from_query(query: &Query) -> Result<Self, ApiError> {
+        let creation_types = query
+            .get("CreationType")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(|t| {
+                        t.parse::<types::CreationType>().map_err(|_| {
+                            invalid(format!(
+                                "The parameter CreationType has an invalid value {t:?}."
+                            ))
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+        let max_results = query.int_in("MaxResults", 1, 100)?;
+        let page_size = query.int_in("PageSize", 1, 100)?;
+        let page_number = query.int_in("PageNumber", 1, i64::MAX)?;
+        let token = query.get("NextToken").map(str::to_owned);
+        let size =
+            |first: Option<i64>, second: Option<i64>| first.or(second).unwrap_or(10).unsigned_abs();
+        let paging = match (token, page_number, max_results) {
+            (Some(token), _, _) => Paging::Token {
+                token: Some(token),
+                size: size(max_results, page_size),
+            },
+            (None, Some(number), _) => Paging::Number {
+                number: number.unsigned_abs(),
+                size: size(page_size, max_results),
+            },
+            (None, None, Some(max)) => Paging::Token {
+                token: None,
+                size: max.unsigned_abs(),
+            },
+            (None, None, None) => Paging::Number {
+                number: 1,
+                size: size(page_size, None),
+            },
+        };
+        Ok(Self {
+            workspace_id: query.get("WorkspaceId").map(str::to_owned),
+            accessibility: query.parse_as("Accessibility")?,
+            creation_types,
+            creator: query.get("Creator").map(str::to_owned),
+            snapshot_id: query.get("SnapshotId").map(str::to_owned),
+            resource_id: query.get("SnapshotResourceId").map(str::to_owned),
+            resource_type: query.parse_as("SnapshotResourceType")?,
+            status: query.get("SnapshotStatus").map(str::to_owned),
+            sort_by: query
+                .parse_as("SortBy")?
+                .unwrap_or(types::SortBy::GmtCreateTime),
+            order: query.parse_as("Order")?.unwrap_or(types::Order::Desc),
+            paging,
+        })
+    }
+
+    /// What a `NextToken` of this list is bound to.
+    fn fingerprint(&self) -> u64 {
+        let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+        let types = self
+            .creation_types
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        pagination::fingerprint(&[
+            &opt(&self.workspace_id),
+            &self
+                .accessibility
+                .map(|a| a.to_string())
+                .unwrap_or_default(),
+            &types,
+            &opt(&self.creator),
+            &opt(&self.snapshot_id),
+            &opt(&self.resource_id),
+            &self
+                .resource_type
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+            &opt(&self.status),
+            &self.sort_by.to_string(),
+            &self.order.to_string(),
+        ])
+    }
+
+    fn matches(&self, s: &Snapshot, status: Status) -> bool {
+        let eq = |filter: &Option<String>, value: Option<&str>| {
+            filter.as_deref().is_none_or(|f| Some(f) == value)
+        };
+        eq(&self.workspace_id, Some(&s.workspace_id))
+            && self.accessibility.is_none_or(|a| a == s.accessibility)
+            && (self.creation_types.is_empty() || self.creation_types.contains(&s.creation_type))
+            && eq(&self.creator, Some(&s.creator))
+            && eq(&self.snapshot_id, Some(&s.id))
+            && eq(&self.resource_id, s.resource_id.as_deref())
+            && self
+                .resource_type
+                .is_none_or(|t| Some(t) == s.resource_type)
+            && eq(&self.status, Some(status.as_str()))
+    }
+}
+
+/// A page of snapshots, without its request id.
+#[derive(Debug)]
+struct ListResult {
+    snapshots: Vec<types::Snapshot>,
+    total: usize,
+    next_token: Option<String>,
+    page_size: u64,
+}
+
+impl LangStudio {
+    pub(crate) fn new(workspaces: &[String], creator: &str, create: Duration) -> Self {
+        Self {
+            workspaces: workspaces.to_vec(),
+            creator: creator.to_owned(),
+            create,
+            store: Mutex::new(Store::default()),
+            token_secret: rand::random(),
+        }
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A known workspace id, or the default one when none is given.
+    fn workspace(&self, id: Option<&str>) -> Result<String, ApiError> {
+        match id {
+            Some(id) if self.workspaces.iter().any(|w| w == id) => Ok(id.to_owned()),
+            Some(id) => Err(ApiError::not_found(
+                "WorkspaceNotFound",
+                format!("The workspace {id} does not exist."),
+            )),
+            None => self.workspaces.first().cloned().ok_or_else(|| {
+                ApiError::not_found(
+                    "WorkspaceNotFound",
+                    "The emulator has no LangStudio workspace.",
+                )
+            }),
+        }
+    }
+
+    fn create(
+        &self,
+        request: types::CreateSnapshotRequest,
+        now: DateTime<Utc>,
+    ) -> Result<String, ApiError> {
+        let workspace_id = self.workspace(request.workspace_id.as_deref())?;
+        let resource_id = request.snapshot_resource_id.filter(|r| !r.is_empty());
+        let source = request.source_storage_path.filter(|s| !s.is_empty());
+        if resource_id.is_none() && source.is_none() {
+            return Err(invalid(
+                "A snapshot needs a source: give SnapshotResourceId (a flow) or SourceStoragePath (an OSS folder).",
+            ));
+        }
+        let name = request.snapshot_name.map(|n| n.to_string());
+        let mut store = self.store();
+        if let Some(name) = &name {
+            if store
+                .names
+                .contains_key(&(workspace_id.clone(), name.clone()))
+            {
+                return Err(name_taken(name, &workspace_id));
+            }
+        }
+        let id = loop {
+            let id = crate::ids::langstudio_snapshot_id();
+            if !store.snapshots.contains_key(&id) {
+                break id;
+            }
+        };
+        store.next_seq += 1;
+        let resource_type = request.snapshot_resource_type.or(resource_id
+            .as_ref()
+            .map(|_| types::SnapshotResourceType::Flow));
+        let snapshot = Snapshot {
+            seq: store.next_seq,
+            id: id.clone(),
+            workspace_id: workspace_id.clone(),
+            fails: name
+                .as_ref()
+                .is_some_and(|n| n.to_ascii_lowercase().contains("fail")),
+            name: name.clone(),
+            description: request.description,
+            accessibility: request
+                .accessibility
+                .unwrap_or(types::Accessibility::Private),
+            creation_type: request
+                .creation_type
+                .unwrap_or(types::CreationType::ManualCreated),
+            resource_type,
+            resource_id,
+            source_storage_path: source,
+            work_dir: request.work_dir.filter(|w| !w.is_empty()),
+            creator: self.creator.clone(),
+            created: now,
+            updated: None,
+        };
+        if let Some(name) = name {
+            store.names.insert((workspace_id, name), id.clone());
+        }
+        store.snapshots.insert(id.clone(), snapshot);
+        Ok(id)
+    }
+
+    /// The snapshot `id`, checked against the workspace the caller names.
+    fn find(&self, store: &Store, id: &str, workspace: Option<&str>) -> Result<Snapshot, ApiError> {
+        if let Some(workspace) = workspace {
+            self.workspace(Some(workspace))?;
+        }
+        store
+            .snapshots
+            .get(id)
+            .filter(|s| workspace.is_none_or(|w| w == s.workspace_id))
+            .cloned()
+            .ok_or_else(|| not_found(id))
+    }
+
+    fn get(
+        &self,
+        id: &str,
+        workspace: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<types::Snapshot, ApiError> {
+        Ok(self
+            .find(&self.store(), id, workspace)?
+            .view(now, self.create))
+    }
+
+    fn update(
+        &self,
+        id: &str,
+        workspace: Option<&str>,
+        name: Option<types::SnapshotName>,
+        description: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApiError> {
+        let mut store = self.store();
+        let snapshot = self.find(&store, id, workspace)?;
+        let new_name = name.map(|n| n.to_string());
+        if let Some(new_name) = &new_name {
+            let key = (snapshot.workspace_id.clone(), new_name.clone());
+            if store.names.get(&key).is_some_and(|holder| holder != id) {
+                return Err(name_taken(new_name, &snapshot.workspace_id));
+            }
+            if let Some(old) = &snapshot.name {
+                store
+                    .names
+                    .remove(&(snapshot.workspace_id.clone(), old.clone()));
+            }
+            store.names.insert(key, id.to_owned());
+        }
+        if let Some(stored) = store.snapshots.get_mut(id) {
+            if let Some(new_name) = new_name {
+                stored.name = Some(new_name);
+            }
+            if let Some(description) = description {
+                stored.description = Some(description);
+            }
+            stored.updated = Some(now);
+        }
+        Ok(())
+    }
+
+    fn delete(&self, id: &str, workspace: Option<&str>) -> Result<(), ApiError> {
+        let mut store = self.store();
+        let snapshot = self.find(&store, id, workspace)?;
+        store.snapshots.remove(id);
+        if let Some(name) = snapshot.name {
+            store.names.remove(&(snapshot.workspace_id, name));
+        }
+        Ok(())
+    }
+
+    fn list(&self, request: &ListRequest, now: DateTime<Utc>) -> Result<ListResult, ApiError> {
+        if let Some(workspace) = &request.workspace_id {
+            self.workspace(Some(workspace))?;
+        }
+        let fingerprint = request.fingerprint();
+        let cursor = match &request.paging {
+            Paging::Token { token: Some(token), .. } => Some(
+                Cursor::decode(&self.token_secret, token)
+                    .filter(|c| c.fingerprint == fingerprint)
+                    .ok_or_else(|| {
+                        ApiError::bad_request(
+                            "InvalidNextToken",
+                            "The specified NextToken is invalid: it was altered, comes from another server, or was made for other filters or sort order.",
+                        )
+                    })?
+                    .after,
+            ),
+            _ => None,
+        };
+        let mut matching: Vec<Snapshot> = self
+            .store()
+            .snapshots
+            .values()
+            .filter(|s| request.matches(s, s.state(now, self.create).0))
+            .cloned()
+            .collect();
+        let direction = match request.order {
+            types::Order::Asc => Direction::Asc,
+            types::Order::Desc => Direction::Desc,
+        };
+        let position = |s: &Snapshot| Position {
+            key: match request.sort_by {
+                types::SortBy::GmtCreateTime => s.created,
+                types::SortBy::GmtModifiedTime => s.modified(now, self.create),
+            }
+            .timestamp_nanos_opt()
+            .unwrap_or(i64::MAX),
+            seq: s.seq,
+        };
+        pagination::sort_by_position(&mut matching, direction, position);
+        let (page, size) = match request.paging {
+            Paging::Number { number, size } => {
+                (pagination::by_number(&matching, number, size), size)
+            }
+            Paging::Token { size, .. } => (
+                pagination::by_cursor(&matching, cursor, size, direction, position),
+                size,
+            ),
+        };
+        let next_token = match (page.more, page.items.last()) {
+            (true, Some(last)) => Some(
+                Cursor {
+                    fingerprint,
+                    after: position(last),
+                }
+                .encode(&self.token_secret),
+            ),
+            _ => None,
+        };
+        Ok(ListResult {
+            snapshots: page
+                .items
+                .iter()
+                .map(|s| s.view(now, self.create))
+                .collect(),
+            total: matching.len(),
+            next_token,
+            page_size: size,
+        })
+    }
+}
+
+fn name_taken(name: &str, workspace: &str) -> ApiError {
+    ApiError::bad_request(
+        "SnapshotNameAlreadyExists",
+        format!("A snapshot named {name} already exists in the workspace {workspace}."),
+    )
+}
+
+/// Decodes a JSON body into a generated request type, reporting the name rule with the
+/// field it concerns.
+fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| invalid(format!("The request body is not a JSON object: {e}")))?;
+    if let Some(name) = value.get("SnapshotName").and_then(|n| n.as_str()) {
+        types::SnapshotName::try_from(name).map_err(|e| {
+            invalid(format!(
+                "The SnapshotName {name:?} is invalid ({e}): use 1 to 256 letters, digits and underscores, starting with a letter."
+            ))
+        })?;
+    }
+    serde_json::from_value(value).map_err(|e| invalid(format!("Invalid request body: {e}")))
+}
+
+fn get_response(s: types::Snapshot, request_id: String) -> types::GetSnapshotResponse {
+    types::GetSnapshotResponse {
+        accessibility: s.accessibility,
+        creation_type: s.creation_type,
+        creator: s.creator,
+        description: s.description,
+        error_message: s.error_message,
+        gmt_create_time: s.gmt_create_time,
+        gmt_modified_time: s.gmt_modified_time,
+        request_id: Some(request_id),
+        snapshot_id: s.snapshot_id,
+        snapshot_name: s.snapshot_name,
+        snapshot_resource_id: s.snapshot_resource_id,
+        snapshot_resource_type: s.snapshot_resource_type,
+        snapshot_status: s.snapshot_status,
+        snapshot_storage_path: s.snapshot_storage_path,
+        snapshot_url: s.snapshot_url,
+        work_dir: s.work_dir,
+        workspace_id: s.workspace_id,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct SnapshotPath {
+    #[serde(rename = "SnapshotId")]
+    snapshot_id: String,
+}
+
+fn path(path: Result<Path<SnapshotPath>, PathRejection>) -> Result<String, ApiError> {
+    path.map(|Path(p)| p.snapshot_id)
+        .map_err(|e| invalid(format!("Invalid path parameter: {e}")))
+}
+
+type Ls = State<Arc<LangStudio>>;
+type Ctx = Extension<RequestContext>;
+
+async fn create(
+    State(ls): Ls,
+    Extension(ctx): Ctx,
+    body: Bytes,
+) -> Result<Json<types::CreateSnapshotResponse>, ApiError> {
+    let id = ls.create(decode(&body)?, Utc::now())?;
+    Ok(Json(types::CreateSnapshotResponse {
+        request_id: Some(ctx.request_id),
+        snapshot_id: Some(id),
+    }))
+}
+
+async fn list(
+    State(ls): Ls,
+    Extension(ctx): Ctx,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<types::ListSnapshotsResponse>, ApiError> {
+    let request = ListRequest::from_query(&Query::parse(raw.as_deref(), "InvalidParameter"))?;
+    let result = ls.list(&request, Utc::now())?;
+    Ok(Json(types::ListSnapshotsResponse {
+        max_results: Some(i64::try_from(result.page_size).unwrap_or(i64::MAX)),
+        next_token: result.next_token,
+        request_id: Some(ctx.request_id),
+        snapshots: result.snapshots,
+        total_count: Some(i64::try_from(result.total).unwrap_or(i64::MAX)),
+    }))
+}
+
+async fn get_roa(
+    State(ls): Ls,
+    Extension(ctx): Ctx,
+    id: Result<Path<SnapshotPath>, PathRejection>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<types::GetSnapshotResponse>, ApiError> {
+    let query = Query::parse(raw.as_deref(), "InvalidParameter");
+    let snapshot = ls.get(&path(id)?, query.get("WorkspaceId"), Utc::now())?;
+    Ok(Json(get_response(snapshot, ctx.request_id)))
+}
+
+async fn update_roa(
+    State(ls): Ls,
+    Extension(ctx): Ctx,
+    id: Result<Path<SnapshotPath>, PathRejection>,
+    body: Bytes,
+) -> Result<Json<types::UpdateSnapshotResponse>, ApiError> {
+    let id = path(id)?;
+    let request: types::UpdateSnapshotRequest = decode(&body)?;
+    ls.update(
+        &id,
+        request.workspace_id.as_deref(),
+        request.snapshot_name,
+        request.description,
+        Utc::now(),
+    )?;
+    Ok(Json(types::UpdateSnapshotResponse {
+        request_id: Some(ctx.request_id),
+    }))
+}
+
+async fn delete_roa(
+    State(ls): Ls,
+    Extension(ctx): Ctx,
+    id: Result<Path<SnapshotPath>, PathRejection>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<types::DeleteSnapshotResponse>, ApiError> {
+    let query = Query::parse(raw.as_deref(), "InvalidParameter");
+    ls.delete(&path(id)?, query.get("WorkspaceId"))?;
+    Ok(Json(types::DeleteSnapshotResponse {
+        request_id: Some(ctx.request_id),
+    }))
+}
+
+fn snapshot_id_of(query: &Query) -> Result<String, ApiError> {
+    query.get("SnapshotId").map(str::to_owned).ok_or_else(|| {
+        ApiError::bad_request(
+            "MissingSnapshotId",
+            "SnapshotId is mandatory for this action.",
+        )
+    })
+}
+
+async fn get_gateway(
+    State(ls): Ls,
+    Extension(ctx): Ctx,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<types::GetSnapshotResponse>, ApiError> {
+    let query = Query::parse(raw.as_deref(), "InvalidParameter");
+    let snapshot = ls.get(
+        &snapshot_id_of(&query)?,
+        query.get("WorkspaceId"),
+        Utc::now(),
+    )?;
+    Ok(Json(get_response(snapshot, ctx.request_id)))
+}
+
+async fn update_gateway(
+    State(ls): Ls,
+    Extension(ctx): Ctx,
+    body: Bytes,
+) -> Result<Json<types::UpdateSnapshotResponse>, ApiError> {
+    let request: types::GatewayUpdateSnapshotRequest = decode(&body)?;
+    ls.update(
+        &request.snapshot_id,
+        request.workspace_id.as_deref(),
+        request.snapshot_name,
+        request.description,
+        Utc::now(),
+    )?;
+    Ok(Json(types::UpdateSnapshotResponse {
+        request_id: Some(ctx.request_id),
+    }))
+}
+
+async fn delete_gateway(
+    State(ls): Ls,
+    Extension(ctx): Ctx,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<types::DeleteSnapshotResponse>, ApiError> {
+    let query = Query::parse(raw.as_deref(), "InvalidParameter");
+    ls.delete(&snapshot_id_of(&query)?, query.get("WorkspaceId"))?;
+    Ok(Json(types::DeleteSnapshotResponse {
+        request_id: Some(ctx.request_id),
+    }))
+}
+
+async fn unknown() -> ApiError {
+    ApiError::unknown_api()
+}
+
+/// The handler of one operation of the spec, by its `operationId`.
+fn handler(operation: &str, filter: MethodFilter) -> Option<MethodRouter<Arc<LangStudio>>> {
+    Some(match operation {
+        "CreateSnapshot" | "GatewayCreateSnapshot" => on(filter, create),
+        "ListSnapshots" | "GatewayListSnapshots" => on(filter, list),
+        "GetSnapshot" => on(filter, get_roa),
+        "UpdateSnapshot" => on(filter, update_roa),
+        "DeleteSnapshot" => on(filter, delete_roa),
+        "GatewayGetSnapshot" => on(filter, get_gateway),
+        "GatewayUpdateSnapshot" => on(filter, update_gateway),
+        "GatewayDeleteSnapshot" => on(filter, delete_gateway),
+        _ => return None,
+    })
+}
+
+fn is_gateway(operation: &str) -> bool {
+    operation.starts_with("Gateway")
+}
+
+fn routes(gateway: bool) -> Router<Arc<LangStudio>> {
+    let mut router = Router::new();
+    for op in pai_langstudio::OPERATIONS
+        .iter()
+        .filter(|op| is_gateway(op.name) == gateway)
+    {
+        let filter = Method::from_bytes(op.method.as_bytes())
+            .ok()
+            .and_then(|m| MethodFilter::try_from(m).ok());
+        match filter.and_then(|f| handler(op.name, f)) {
+            Some(method_router) => router = router.route(op.path, method_router),
+            None => tracing::warn!(
+                operation = op.name,
+                "LangStudio operation without a handler"
+            ),
+        }
+    }
+    router
+        .fallback(unknown)
+        .method_not_allowed_fallback(unknown)
+}
+
+/// The ROA routes (to be nested under `/langstudio`).
+pub(crate) fn roa_router(ls: Arc<LangStudio>, auth: RoaAuth) -> Router {
+    routes(false)
+        .with_state(ls)
+        .layer(from_fn_with_state(auth, roa_auth))
+        .layer(from_fn_with_state(Api::LangStudio, api_context))
+}
+
+/// The gateway routes (to be nested under `/langstudio-gateway`).
+pub(crate) fn gateway_router(ls: Arc<LangStudio>, verifier: Arc<Verifier>) -> Router {
+    routes(true)
+        .with_state(ls)
+        .layer(from_fn_with_state(verifier, gateway_auth))
+        .layer(from_fn_with_state(Api::LangStudioGateway, api_context))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn ls(create: Duration) -> LangStudio {
+        LangStudio::new(&["ws-1".to_owned(), "ws-2".to_owned()], "1001", create)
+    }
+
+    fn body(json: serde_json::Value) -> types::CreateSnapshotRequest {
+        decode(json.to_string().as_bytes()).expect("valid body")
+    }
+
+    fn flow(name: &str) -> types::CreateSnapshotRequest {
+        body(serde_json::json!({"SnapshotName": name, "SnapshotResourceId": "flow-1"}))
+    }
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .expect("date")
+            .with_timezone(&Utc)
+    }
+
+    fn list_query(ls: &LangStudio, q: &str) -> Result<ListResult, ApiError> {
+        ls.list(
+            &ListRequest::from_query(&Query::parse(Some(q), "InvalidParameter"))?,
+            t("2025-01-01T01:00:00Z"),
+        )
+    }
+
+    fn ids(result: &ListResult) -> Vec<String> {
+        result
+            .snapshots
+            .iter()
+            .map(|s| s.snapshot_id.clone().expect("id"))
+            .collect()
+    }
+
+    #[test]
+    fn every_spec_operation_has_a_handler() {
+        for op in pai_langstudio::OPERATIONS {
+            let method = Method::from_bytes(op.method.as_bytes()).expect("method");
+            let filter = MethodFilter::try_from(method).expect("filter");
+            assert!(handler(op.name, filter).is_some(), "{}", op.name);
+        }
+    }
+
+    #[test]
+    fn creating_then_success_or_failed() {
+        let ls = ls(Duration::from_secs(5));
+        let t0 = t("2025-01-01T00:00:00Z");
+        let ok = ls.create(flow("good"), t0).expect("created");
+        let bad = ls.create(flow("Will_FAIL"), t0).expect("created");
+        let early = ls.get(&ok, None, t("2025-01-01T00:00:04Z")).expect("found");
+        assert_eq!(early.snapshot_status.as_deref(), Some("Creating"));
+        assert_eq!(early.snapshot_url, None);
+        let late = ls
+            .get(&ok, Some("ws-1"), t("2025-01-01T00:00:05Z"))
+            .expect("found");
+        assert_eq!(late.snapshot_status.as_deref(), Some("Success"));
+        assert!(late
+            .snapshot_storage_path
+            .is_some_and(|p| p.ends_with(&format!("{ok}/"))));
+        assert!(late.snapshot_url.is_some());
+        assert_eq!(late.creator.as_deref(), Some("1001"));
+        assert_eq!(
+            late.gmt_modified_time.as_deref(),
+            Some("2025-01-01T00:00:05Z")
+        );
+        assert_eq!(
+            late.snapshot_resource_type,
+            Some(types::SnapshotResourceTypeValue::SnapshotResourceType(
+                types::SnapshotResourceType::Flow
+            ))
+        );
+        let failed = ls
+            .get(&bad, None, t("2025-01-01T00:00:06Z"))
+            .expect("found");
+        assert_eq!(failed.snapshot_status.as_deref(), Some("Failed"));
+        assert!(failed.error_message.is_some());
+        assert_eq!(failed.snapshot_url, None);
+    }
+
+    #[test]
+    fn workspaces_names_and_sources() {
+        let ls = ls(Duration::ZERO);
+        let now = t("2025-01-01T00:00:00Z");
+        let a = ls.create(flow("a"), now).expect("created");
+        let e = ls.create(flow("a"), now).expect_err("duplicate");
+        assert_eq!(
+            (e.status.as_u16(), e.code.as_str()),
+            (400, "SnapshotNameAlreadyExists")
+        );
+        ls.create(body(serde_json::json!({"SnapshotName": "a", "WorkspaceId": "ws-2", "SourceStoragePath": "oss://b/p"})), now)
+            .expect("same name, other workspace");
+        let e = ls
+            .create(body(serde_json::json!({"SnapshotName": "b"})), now)
+            .expect_err("no source");
+        assert_eq!(e.code, "InvalidParameter");
+        let e = ls
+            .create(
+                body(serde_json::json!({"WorkspaceId": "ws-9", "SourceStoragePath": "oss://b"})),
+                now,
+            )
+            .expect_err("unknown workspace");
+        assert_eq!(
+            (e.status.as_u16(), e.code.as_str()),
+            (404, "WorkspaceNotFound")
+        );
+        assert_eq!(
+            ls.get(&a, Some("ws-2"), now).expect_err("other ws").code,
+            "SnapshotNotFound"
+        );
+        assert_eq!(
+            ls.get(&a, Some("ws-9"), now).expect_err("unknown ws").code,
+            "WorkspaceNotFound"
+        );
+        assert_eq!(
+            ls.get("snap-none", None, now)
+                .expect_err("unknown")
+                .status
+                .as_u16(),
+            404
+        );
+
+        let b = ls.create(flow("b"), now).expect("created");
+        let rename = |id: &str, name: &str| {
+            ls.update(
+                id,
+                None,
+                Some(types::SnapshotName::try_from(name).expect("valid")),
+                None,
+                now,
+            )
+        };
+        assert_eq!(
+            rename(&b, "a").expect_err("taken").code,
+            "SnapshotNameAlreadyExists"
+        );
+        rename(&b, "b").expect("same name is fine");
+        rename(&b, "c").expect("renamed");
+        ls.create(flow("b"), now).expect("old name is free again");
+        ls.update(
+            &a,
+            Some("ws-1"),
+            None,
+            Some("new text".into()),
+            t("2025-01-01T00:10:00Z"),
+        )
+        .expect("described");
+        let got = ls.get(&a, None, t("2025-01-01T00:20:00Z")).expect("found");
+        assert_eq!(got.description.as_deref(), Some("new text"));
+        assert_eq!(
+            got.gmt_modified_time.as_deref(),
+            Some("2025-01-01T00:10:00Z")
+        );
+        ls.delete(&a, None).expect("deleted");
+        assert_eq!(
+            ls.delete(&a, None).expect_err("gone").code,
+            "SnapshotNotFound"
+        );
+        ls.create(flow("a"), now).expect("deleted name is free");
+    }
+
+    #[test]
+    fn bodies_follow_the_spec() {
+        let r: types::CreateSnapshotRequest = decode(
+            br#"{"WorkspaceId":"478","SnapshotName":"snapshot01","Description":"d","Accessibility":"PRIVATE","CreationType":"ManualCreated","SnapshotResourceType":"Flow","SnapshotResourceId":"flow-1","SourceStoragePath":"oss://b/p"}"#,
+        )
+        .expect("the seed's body");
+        assert_eq!(r.accessibility, Some(types::Accessibility::Private));
+        for bad in [
+            &br#"{"SnapshotName":"1abc"}"#[..],
+            br#"{"SnapshotName":"a-b"}"#,
+            br#"{"Accessibility":"SECRET"}"#,
+            br#"{"Unknown":1}"#,
+            b"nope",
+        ] {
+            let e = decode::<types::CreateSnapshotRequest>(bad).expect_err("invalid");
+            assert_eq!(
+                (e.status.as_u16(), e.code.as_str()),
+                (400, "InvalidParameter")
+            );
+        }
+        // The ROA update body has no SnapshotId; the gateway's needs one.
+        assert!(decode::<types::UpdateSnapshotRequest>(br#"{"SnapshotId":"x"}"#).is_err());
+        assert!(decode::<types::GatewayUpdateSnapshotRequest>(br#"{"Description":"x"}"#).is_err());
+        assert!(decode::<types::GatewayUpdateSnapshotRequest>(br#"{"SnapshotId":"x"}"#).is_ok());
+    }
+
+    fn seeded() -> (LangStudio, Vec<String>) {
+        let ls = ls(Duration::from_secs(60));
+        let mut created = Vec::new();
+        for i in 0..25u32 {
+            let at = t("2025-01-01T00:00:00Z") + chrono::TimeDelta::seconds(i64::from(i / 2));
+            let mut request = flow(&format!("s{i:02}"));
+            request.accessibility = Some(if i % 3 == 0 {
+                types::Accessibility::Public
+            } else {
+                types::Accessibility::Private
+            });
+            request.creation_type = Some(match i % 3 {
+                0 => types::CreationType::ManualCreated,
+                1 => types::CreationType::DeploymentAutoCreated,
+                _ => types::CreationType::EvaluationAutoCreated,
+            });
+            if i >= 20 {
+                request.workspace_id = Some("ws-2".into());
+            }
+            created.push(ls.create(request, at).expect("created"));
+        }
+        (ls, created)
+    }
+
+    #[test]
+    fn pages_by_number_and_by_token_agree() {
+        let (ls, created) = seeded();
+        let mut newest_first = created.clone();
+        newest_first.reverse();
+        let first = list_query(&ls, "PageSize=10").expect("listed");
+        assert_eq!(first.total, 25);
+        assert_eq!(ids(&first), newest_first[..10]);
+        let third = list_query(&ls, "PageSize=10&PageNumber=3").expect("listed");
+        assert_eq!(ids(&third), newest_first[20..]);
+        assert_eq!(third.next_token, None);
+
+        let mut walked = Vec::new();
+        let mut query = "MaxResults=7&Order=DESC".to_owned();
+        loop {
+            let page = list_query(&ls, &query).expect("listed");
+            assert_eq!(page.total, 25);
+            assert_eq!(page.page_size, 7);
+            walked.extend(ids(&page));
+            match page.next_token {
+                Some(token) => query = format!("MaxResults=7&Order=DESC&NextToken={token}"),
+                None => break,
+            }
+        }
+        assert_eq!(walked, newest_first);
+        // A page-number page also hands out a token for the rest.
+        let token = first.next_token.expect("more");
+        let rest = list_query(&ls, &format!("NextToken={token}&MaxResults=100")).expect("listed");
+        assert_eq!(ids(&rest), newest_first[10..]);
+        // Same position, same token.
+        assert_eq!(
+            list_query(&ls, "PageSize=10").expect("listed").next_token,
+            Some(token)
+        );
+    }
+
+    #[test]
+    fn tokens_are_bound_to_their_filters() {
+        let (ls, _) = seeded();
+        let token = list_query(&ls, "MaxResults=2&Accessibility=PUBLIC")
+            .expect("listed")
+            .next_token
+            .expect("more");
+        assert!(list_query(
+            &ls,
+            &format!("MaxResults=2&Accessibility=PUBLIC&NextToken={token}")
+        )
+        .is_ok());
+        for other in [
+            format!("MaxResults=2&NextToken={token}"),
+            format!("MaxResults=2&Accessibility=PUBLIC&Order=ASC&NextToken={token}"),
+            "NextToken=garbage".to_owned(),
+            format!("NextToken={}00", &token[..token.len() - 2]),
+        ] {
+            let e = list_query(&ls, &other).expect_err("refused");
+            assert_eq!(
+                (e.status.as_u16(), e.code.as_str()),
+                (400, "InvalidNextToken"),
+                "{other}"
+            );
+        }
+    }
+
+    #[test]
+    fn filters() {
+        let (ls, created) = seeded();
+        let count = |q: &str| {
+            list_query(&ls, &format!("{q}&PageSize=100"))
+                .expect("listed")
+                .total
+        };
+        assert_eq!(count("WorkspaceId=ws-2"), 5);
+        assert_eq!(count("WorkspaceId=ws-1"), 20);
+        assert_eq!(count("Accessibility=PUBLIC"), 9);
+        assert_eq!(
+            count("CreationType=DeploymentAutoCreated,EvaluationAutoCreated"),
+            16
+        );
+        assert_eq!(count("CreationType=ManualCreated"), 9);
+        assert_eq!(count("Creator=1001"), 25);
+        assert_eq!(count("Creator=other"), 0);
+        assert_eq!(count(&format!("SnapshotId={}", created[3])), 1);
+        assert_eq!(
+            count("SnapshotResourceId=flow-1&SnapshotResourceType=Flow"),
+            25
+        );
+        // An hour after the creates, every one is done.
+        assert_eq!(count("SnapshotStatus=Success"), 25);
+        assert_eq!(count("SnapshotStatus=Creating"), 0);
+        let asc = list_query(&ls, "Order=ASC&SortBy=GmtCreateTime&PageSize=3").expect("listed");
+        assert_eq!(ids(&asc), created[..3]);
+        for bad in [
+            "WorkspaceId=ws-9",
+            "CreationType=Manual",
+            "Accessibility=private",
+            "SortBy=Name",
+            "Order=desc",
+            "MaxResults=0",
+            "PageSize=101",
+            "PageNumber=0",
+            "SnapshotResourceType=Dataset",
+        ] {
+            assert!(list_query(&ls, bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn sorting_by_modification_time() {
+        let (ls, created) = seeded();
+        ls.update(
+            &created[0],
+            None,
+            None,
+            Some("touched".into()),
+            t("2025-01-01T00:30:00Z"),
+        )
+        .expect("updated");
+        let newest = list_query(&ls, "SortBy=GmtModifiedTime&PageSize=1").expect("listed");
+        assert_eq!(ids(&newest), [created[0].clone()]);
+    }
+
+    /// The spec's rule, written independently.
+    fn rule(name: &str) -> bool {
+        let n = name.chars().count();
+        (1..=256).contains(&n)
+            && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    }
+
+    proptest! {
+        #[test]
+        fn the_name_rule_is_the_spec_rule(name in "[a-zA-Z0-9_\\- é]{0,20}|[a-z][a-z_]{250,260}") {
+            let body = serde_json::json!({"SnapshotName": name}).to_string();
+            prop_assert_eq!(decode::<types::CreateSnapshotRequest>(body.as_bytes()).is_ok(), rule(&name));
+        }
+    }
+}

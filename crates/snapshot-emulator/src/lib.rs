@@ -1,0 +1,384 @@
+//! A local emulator of the snapshot APIs: PAI-DSW 2022-01-01 instance snapshots, PAI
+//! LangStudio 2024-07-10 snapshots (ROA and gateway form) and the Graph OLAP control plane,
+//! in memory, on one loopback port. It is a service, not a mock that says yes: it
+//! authenticates as the real services do, keeps state, runs the state machines, enforces
+//! the name rules and answers errors in each API's own shape. Responses are built from the
+//! generated crates' types (`pai_dsw::types`, `pai_langstudio::types`, `graph_olap::types`)
+//! and request bodies decode into them, so the emulator cannot drift from the specs; routes
+//! are registered from the generated `OPERATIONS` tables.
+//!
+//! ```
+//! use snapshot_emulator::{start, EmulatorConfig};
+//! use snapshots_runtime::auth::AccessKey;
+//! use snapshots_runtime::{Credentials, RateLimiter, Runtime};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = EmulatorConfig::default();
+//! let key = AccessKey::new(
+//!     config.credentials.access_key_id.clone(),
+//!     config.credentials.access_key_secret.clone(),
+//! );
+//! let instance = config.dsw_instances[0].clone();
+//! let emulator = start(config, "127.0.0.1:0".parse()?).await?;
+//!
+//! // The generated DSW client, V3-signing every request, against the emulator.
+//! let runtime = Runtime::builder()
+//!     .credentials(Credentials::AccessKey(key))
+//!     .rate_limit(RateLimiter::unlimited())
+//!     .build();
+//! let dsw = pai_dsw::Client::new_with_client(&emulator.dsw_url(), reqwest::Client::new(), runtime);
+//! let created = dsw
+//!     .create_instance_snapshot()
+//!     .instance_id(&instance)
+//!     .body(pai_dsw::types::CreateInstanceSnapshotRequest {
+//!         snapshot_name: "my-env-v1".parse()?,
+//!         image_url: "registry.example/ns/env:v1".into(),
+//!         snapshot_description: None,
+//!         labels: vec![],
+//!         exclude_paths: vec![],
+//!         overwrite: None,
+//!     })
+//!     .send()
+//!     .await?
+//!     .into_inner();
+//! let id = created.snapshot_id.expect("an id");
+//! assert!(id.starts_with("snp-"));
+//! let got = dsw.get_instance_snapshot().instance_id(&instance).snapshot_id(&id).send().await?;
+//! assert_eq!(got.status.as_deref(), Some("Pushing"));
+//! emulator.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! # Routes
+//!
+//! One port; each API under its prefix, so a client's base URL is
+//! [`RunningEmulator::dsw_url`] and so on:
+//!
+//! | prefix | API | auth |
+//! | --- | --- | --- |
+//! | `/dsw` | DSW: `POST`/`GET /api/v2/instances/{InstanceId}/snapshots`, `GET`/`DELETE .../snapshots/{SnapshotId}` | `ACS3-HMAC-SHA256` or Alibaba bearer token |
+//! | `/langstudio` | LangStudio ROA: `POST`/`GET /api/v1/langstudio/snapshots`, `GET`/`PUT`/`DELETE .../{SnapshotId}` | `ACS3-HMAC-SHA256` or Alibaba bearer token |
+//! | `/langstudio-gateway` | LangStudio gateway: `POST /CreateSnapshot`, `GET /ListSnapshots`, `GET /GetSnapshot`, `PUT /UpdateSnapshot`, `DELETE /DeleteSnapshot` | `Authorization: Bearer <DashScope key>` |
+//! | `/graph-olap` | Graph OLAP control plane, `/api/...` ([`graph_olap`](crate::graph_olap)) | `X-Username` |
+//! | `/_emulator` | `faults` (see [`faults`]) and `health`; no auth, never faulted | |
+//!
+//! The signature covers the full original path, prefix included: sign for
+//! `http://127.0.0.1:<port>/dsw/api/v2/...`, as a client with base URL `.../dsw` does. Every
+//! response of the Alibaba APIs has an `x-acs-request-id` header and the same id in its
+//! `RequestId`. Authentication and its error codes: [`auth`](crate::auth) (module docs).
+//!
+//! # State machines and conventions
+//!
+//! - **DSW**: `Pushing` for [`Timing::dsw_push`], then `Saved`; `Failed` (with `ReasonCode`
+//!   and `ReasonMessage`) when the snapshot's name or image URL contains `fail`. Names are
+//!   unique per instance; an image tag in use needs `Overwrite`. Details: [`dsw`](crate::dsw).
+//! - **LangStudio**: `Creating` for [`Timing::langstudio_create`], then `Success`; `Failed`
+//!   (with `ErrorMessage`) when the name contains `fail`. These status names are the
+//!   emulator's choice: the seed and the SDK document none. Names are unique per workspace.
+//!   Details, filters and pagination: [`langstudio`](crate::langstudio), [`pagination`].
+//! - States are computed from the creation time when read; nothing runs in the background.
+//!   `Timing { dsw_push: Duration::ZERO, .. }` makes every snapshot final at once.
+//! - Ids: `snp-` + 13 lowercase letters or digits (DSW), `snap-` + 13 (LangStudio);
+//!   timestamps `YYYY-MM-DDThh:mm:ssZ`; lists sort stably (creation order breaks ties).
+//!
+//! # Faults
+//!
+//! [`Faults`] injects 5xx answers, 429 with `Retry-After`, latency and dropped connections,
+//! per method and path, by count or by seeded fraction, before or after the handler (so
+//! "the create was applied but the client saw a 503" can be tested). Set them from Rust
+//! ([`RunningEmulator::faults`]) or over HTTP (`POST /_emulator/faults`). See [`faults`].
+//!
+//! # Concurrency
+//!
+//! Each API's store sits behind one lock taken for the few microseconds a change needs;
+//! ids are checked for uniqueness under it. A thousand concurrent creates all land, once.
+
+pub mod auth;
+pub mod dsw;
+pub(crate) mod error;
+pub mod faults;
+pub mod graph_olap;
+pub(crate) mod ids;
+pub mod langstudio;
+pub mod pagination;
+pub(crate) mod query;
+mod server;
+
+pub use faults::{Fault, FaultId, FaultRule, FaultStatus, Faults, InvalidFault, When};
+
+use axum::middleware::from_fn_with_state;
+use axum::Router;
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The credentials the emulator accepts. `Debug` shows the AccessKey id only.
+///
+/// ```
+/// let creds = snapshot_emulator::DemoCredentials::default();
+/// let shown = format!("{creds:?}");
+/// assert!(shown.contains(&creds.access_key_id));
+/// assert!(!shown.contains(&creds.access_key_secret));
+/// assert!(!shown.contains(&creds.dashscope_api_key));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct DemoCredentials {
+    /// The AccessKey id signatures must name (`Credential=`).
+    pub access_key_id: String,
+    /// The AccessKey secret signatures are checked with.
+    pub access_key_secret: String,
+    /// The Alibaba bearer token (`x-acs-bearer-token`) the ROA APIs accept.
+    pub alibaba_bearer_token: String,
+    /// The DashScope API key (`Authorization: Bearer`) the LangStudio gateway accepts.
+    pub dashscope_api_key: String,
+    /// When set, the AccessKey is treated as temporary STS credentials: every signed request
+    /// must carry this `x-acs-security-token` (else `MissingSecurityToken`).
+    pub security_token: Option<String>,
+}
+
+impl Default for DemoCredentials {
+    /// The demo values: they only open this emulator.
+    fn default() -> Self {
+        Self {
+            access_key_id: "LTAI5tEmulatorDemoKeyId".to_owned(),
+            access_key_secret: "emulator-demo-access-key-secret".to_owned(),
+            alibaba_bearer_token: "emulator-demo-alibaba-bearer-token".to_owned(),
+            dashscope_api_key: "sk-emulator-demo-dashscope-key".to_owned(),
+            security_token: None,
+        }
+    }
+}
+
+impl fmt::Debug for DemoCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DemoCredentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("access_key_secret", &"***")
+            .field("alibaba_bearer_token", &"***")
+            .field("dashscope_api_key", &"***")
+            .field(
+                "security_token",
+                &self.security_token.as_ref().map(|_| "***"),
+            )
+            .finish()
+    }
+}
+
+/// How long a snapshot stays in its in-progress state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    /// DSW: how long a snapshot is `Pushing` (default 3 s).
+    pub dsw_push: Duration,
+    /// LangStudio: how long a snapshot is `Creating` (default 2 s).
+    pub langstudio_create: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Self {
+            dsw_push: Duration::from_secs(3),
+            langstudio_create: Duration::from_secs(2),
+        }
+    }
+}
+
+impl Timing {
+    /// Every snapshot reaches its final state as soon as it is created.
+    pub fn instant() -> Self {
+        Self {
+            dsw_push: Duration::ZERO,
+            langstudio_create: Duration::ZERO,
+        }
+    }
+}
+
+/// Everything the emulator is started with. `Default` gives the demo set-up.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// The credentials requests are checked against.
+    pub credentials: DemoCredentials,
+    /// How long snapshots stay in progress.
+    pub timing: Timing,
+    /// The DSW instances that exist (default `dsw-demo0000000001`); snapshots of other
+    /// instances are `404 InstanceNotFound`.
+    pub dsw_instances: Vec<String>,
+    /// The LangStudio workspaces that exist (default `ws-demo0000000001`); the first is used
+    /// when a create names none.
+    pub langstudio_workspaces: Vec<String>,
+    /// The account id that LangStudio reports as `Creator` (default `1000000000000001`).
+    pub account_id: String,
+    /// Seed of the generator that `fraction` fault rules draw from (default 0).
+    pub fault_seed: u64,
+    /// The Graph OLAP emulation's own configuration (users...).
+    pub graph_olap: crate::graph_olap::Config,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        Self {
+            credentials: DemoCredentials::default(),
+            timing: Timing::default(),
+            dsw_instances: vec!["dsw-demo0000000001".to_owned()],
+            langstudio_workspaces: vec!["ws-demo0000000001".to_owned()],
+            account_id: "1000000000000001".to_owned(),
+            fault_seed: 0,
+            graph_olap: crate::graph_olap::Config::default(),
+        }
+    }
+}
+
+/// The emulator's routes, for in-process use (for example with `axum::serve` or
+/// `tower::ServiceExt::oneshot`), and the handle of its fault rules.
+///
+/// A `drop_connection` fault can only close a connection under the server of [`start`];
+/// served any other way, the router answers such a request with a `500`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use tower::ServiceExt;
+/// let (router, _faults) = snapshot_emulator::router(Default::default());
+/// let response = router
+///     .oneshot(axum::http::Request::get("/_emulator/health").body(axum::body::Body::empty()).unwrap())
+///     .await
+///     .unwrap();
+/// assert_eq!(response.status(), 200);
+/// # }
+/// ```
+pub fn router(config: EmulatorConfig) -> (Router, Faults) {
+    let faults = Faults::new(config.fault_seed);
+    let verifier = Arc::new(auth::Verifier::new(config.credentials.clone()));
+    let dsw = Arc::new(dsw::Dsw::new(&config.dsw_instances, config.timing.dsw_push));
+    let langstudio = Arc::new(langstudio::LangStudio::new(
+        &config.langstudio_workspaces,
+        &config.account_id,
+        config.timing.langstudio_create,
+    ));
+    let dsw_auth = auth::RoaAuth {
+        verifier: verifier.clone(),
+        api: error::Api::Dsw,
+        version: dsw::VERSION,
+        operations: pai_dsw::OPERATIONS,
+    };
+    let langstudio_auth = auth::RoaAuth {
+        verifier: verifier.clone(),
+        api: error::Api::LangStudio,
+        version: langstudio::VERSION,
+        operations: pai_langstudio::OPERATIONS,
+    };
+    let apis = Router::new()
+        .nest(error::Api::Dsw.prefix(), dsw::router(dsw, dsw_auth))
+        .nest(
+            error::Api::LangStudio.prefix(),
+            langstudio::roa_router(langstudio.clone(), langstudio_auth),
+        )
+        .nest(
+            error::Api::LangStudioGateway.prefix(),
+            langstudio::gateway_router(langstudio, verifier),
+        )
+        .nest(
+            error::Api::GraphOlap.prefix(),
+            crate::graph_olap::router(config.graph_olap),
+        )
+        .layer(from_fn_with_state(faults.clone(), faults::inject));
+    let router = apis.merge(faults::admin_router(faults.clone()));
+    (router, faults)
+}
+
+/// A running emulator (see [`start`]). Dropping it stops the server too; [`shutdown`]
+/// also waits for the requests in flight.
+///
+/// [`shutdown`]: RunningEmulator::shutdown
+#[derive(Debug)]
+pub struct RunningEmulator {
+    addr: SocketAddr,
+    config: EmulatorConfig,
+    faults: Faults,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl RunningEmulator {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://<addr>`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The DSW base URL, `http://<addr>/dsw`.
+    pub fn dsw_url(&self) -> String {
+        format!("{}{}", self.base_url(), error::Api::Dsw.prefix())
+    }
+
+    /// The LangStudio ROA base URL, `http://<addr>/langstudio`.
+    pub fn langstudio_url(&self) -> String {
+        format!("{}{}", self.base_url(), error::Api::LangStudio.prefix())
+    }
+
+    /// The LangStudio gateway base URL, `http://<addr>/langstudio-gateway`.
+    pub fn langstudio_gateway_url(&self) -> String {
+        format!(
+            "{}{}",
+            self.base_url(),
+            error::Api::LangStudioGateway.prefix()
+        )
+    }
+
+    /// The Graph OLAP base URL, `http://<addr>/graph-olap`.
+    pub fn graph_olap_url(&self) -> String {
+        format!("{}{}", self.base_url(), error::Api::GraphOlap.prefix())
+    }
+
+    /// The fault rules (shared with the admin endpoints).
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    /// The configuration it was started with.
+    pub fn config(&self) -> &EmulatorConfig {
+        &self.config
+    }
+
+    /// Stops accepting connections and waits (up to 5 s) for the requests in flight.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Starts the emulator on `addr` (`127.0.0.1:0` picks a free port) in a background task of
+/// the current tokio runtime.
+pub async fn start(config: EmulatorConfig, addr: SocketAddr) -> std::io::Result<RunningEmulator> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let (router, faults) = router(config.clone());
+    let (stop, stopped) = oneshot::channel();
+    let task = tokio::spawn(server::serve(listener, router, stopped));
+    Ok(RunningEmulator {
+        addr,
+        config,
+        faults,
+        stop: Some(stop),
+        task: Some(task),
+    })
+}
