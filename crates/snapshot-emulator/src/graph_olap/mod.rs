@@ -1,16 +1,165 @@
-//! Graph OLAP control plane emulation, nested under `/graph-olap`.
+//! Graph OLAP control plane emulation: an in-memory control plane that answers every
+//! operation of `specs/graph-olap-control-plane.yaml` the way the recorded upstream code
+//! (`b4uharsha/newgraph` at `3be7e3e`, see `shared/graph-olap-captures/`) does.
 //!
-//! PLACEHOLDER, OWNED BY THE GRAPH OLAP HELPER: this file only exists so that the crate
-//! compiles until that helper commits this folder; they overwrite it. The contract:
-//! `pub struct Config` (`Debug + Clone`; its `Default` holds the demo users) and
-//! `pub fn router(config: Config) -> axum::Router`, which serves the `/api/...` paths.
+//! [`router`] serves the paths under `/api` (the emulator binary nests it under
+//! `/graph-olap`). Bodies are built from the generated `graph_olap::types` and request
+//! bodies are decoded with them, so the emulator cannot drift from the spec.
+//!
+//! # Routes
+//!
+//! | method and path | answer |
+//! | --- | --- |
+//! | `GET /api/snapshots` | 200 page: filters `owner`, `mapping_id`, `status`, `search` (SQL `LIKE '%x%'` on name and description, case-sensitive), `sort_by` (`created_at`, `updated_at`, `name`, `size_bytes`; others fall back to `created_at`), `sort_order` (`asc`, anything else is descending), `offset` (>= 0), `limit` (1-100, default 50); ties are broken by id, so pages are stable; `meta.total` counts every match |
+//! | `POST /api/snapshots` | 201 snapshot, `pending`; 404 `Mapping` / `MappingVersion` (`"1/v42"`) |
+//! | `GET /api/snapshots/{id}` | 200; 404 |
+//! | `PUT /api/snapshots/{id}` | 200; name and description, a null or omitted member keeps its value |
+//! | `DELETE /api/snapshots/{id}` | 204 without a body; 409 `RESOURCE_HAS_DEPENDENCIES` while active instances use it (see [`ReferencedSnapshotDelete`]) |
+//! | `PUT /api/snapshots/{id}/lifecycle` | 200 `{id, ttl, inactivity_timeout, updated_at}`; ISO 8601 durations `^P(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$` |
+//! | `POST /api/snapshots/{id}/retry` | 200 snapshot, `pending` again (the old `error_message` is kept, as upstream); 409 `INVALID_STATE` unless `failed` |
+//! | `GET /api/snapshots/{id}/progress` | 200 `{jobs_total, jobs_pending, jobs_claimed, jobs_submitted, jobs_completed, jobs_failed, jobs[{name, type, status, row_count}]}` |
+//! | `POST /api/instances` | 201 instance `waiting_for_snapshot`: reuses the newest `ready` snapshot of the mapping version or creates `Auto-snapshot for {name}`; 409 `CONCURRENCY_LIMIT_EXCEEDED` |
+//! | `GET /api/instances`, `GET /api/instances/{id}` | 200 page (filters `owner`, `snapshot_id`, `status`, `search`; sort `created_at`, `updated_at`, `name`, `started_at`) / 200; 404 |
+//! | `DELETE /api/instances/{id}` | 204 (an upstream route outside the spec, so that a snapshot can be freed) |
+//! | `POST /api/users` | 201 bare user; admin or ops only (403 `{"detail": "Admin or Ops role required"}`); 409 when the user exists |
+//! | `POST /api/users/bootstrap` | 201 bare user with role `ops`, no identity needed; 409 once any user exists |
+//! | `POST /api/mappings` | 201 mapping (version 1); labels unique, edges between defined labels |
+//! | `PATCH /api/internal/snapshots/{id}/status` | 200 snapshot; no identity; any transition, null members keep their values; stops the simulated export (the caller drives from then on) |
+//!
+//! Unknown routes answer 404 `{"detail": "Not Found"}`, other methods 405
+//! `{"detail": "Method Not Allowed"}`. Unknown query parameters and body members are
+//! ignored, as upstream ignores them.
+//!
+//! # Identity
+//!
+//! `X-Username` names the caller; missing gives 401 `{"detail": {"code": "UNAUTHORIZED"}}`,
+//! an unknown user 403 `USER_NOT_PROVISIONED`, a disabled one 403 `USER_DISABLED`.
+//! `Authorization: Bearer <token>` is accepted too: the token must be one of
+//! [`Config::tokens`] (else 401) and names the user, whatever `X-Username` says. Reads are open
+//! to every provisioned user; changes to a snapshot need its owner, `admin` or `ops` (else
+//! 403 `PERMISSION_DENIED`). Failures come in upstream's order: unparsable JSON (422
+//! `json_invalid`), identity (401/403), validation of path, query and body together (422
+//! `VALIDATION_FAILED`, `details.errors[{field, message, type}]` with pydantic's messages),
+//! then 404, then ownership 403, then 409.
+//!
+//! Every answer carries `x-request-id` (the request's, else a new UUID); success bodies
+//! have `meta.request_id: null`, error envelopes the id.
+//!
+//! # State machine
+//!
+//! Nothing runs in the background: each request first brings every moving resource up to
+//! the [`Clock`]'s present, with the exact times the transitions happened at.
+//!
+//! - A snapshot is `pending` for [`Timing::snapshot_pending`], then `creating` for
+//!   [`Timing::snapshot_creating`], then `ready` with `size_bytes`, `node_counts` and
+//!   `edge_counts`. Its export jobs (one per edge, then node definition, as upstream orders
+//!   them) are worked one after the other during `creating`: `pending` -> `claimed` ->
+//!   `submitted` -> `completed` (with a `row_count`); `/progress` shows them.
+//! - **The `fail` convention:** the export of a snapshot whose name starts with `fail` (any
+//!   ASCII case) fails instead: at the end of `creating` the middle job is `failed`, the
+//!   snapshot is `failed` with an `error_message` naming the job. The name is read when the
+//!   export starts, so rename a snapshot (`PUT`) before `retry` to let it succeed. The
+//!   auto-snapshot of an instance whose name starts with `fail` fails the same way (and
+//!   with it the instance).
+//! - `retry` restarts the export of a `failed` snapshot from `pending`.
+//! - An instance stays `waiting_for_snapshot` at least [`Timing::instance_pickup`] and until
+//!   its snapshot is `ready`, is then `starting` (with `pod_name` and `instance_url`) for
+//!   [`Timing::instance_startup`], then `running` (`started_at`). If the snapshot fails the
+//!   instance fails with `DATA_LOAD_ERROR` (`Snapshot failed: ...`).
+//! - `PATCH /api/internal/snapshots/{id}/status` takes a snapshot out of the simulation.
+//!
+//! # Demo users
+//!
+//! [`Config::default`] provisions `demo` (analyst), `admin` (admin) and `system` (ops),
+//! with the bearer tokens `demo-token`, `admin-token` and `system-token`, and the mapping
+//! 1 `Customer Graph` (owner `demo`: nodes `Customer`, `Product`, edge `PURCHASED`).
+//! [`Config::as_recorded`] is the set-up the recordings were made with.
+//!
+//! # Where it differs from the recorded code
+//!
+//! - Deleting a snapshot that active instances use answers 409 `RESOURCE_HAS_DEPENDENCIES`
+//!   (the seed's rule) instead of the recorded 500, unless
+//!   [`ReferencedSnapshotDelete::InternalError`] is configured.
+//! - A non-null `progress` in the internal status PATCH is stored (upstream fails with 500).
+//! - `x-request-id` is also sent on 500 answers.
+//!
+//! ```
+//! # async fn demo() -> std::io::Result<()> {
+//! use snapshot_emulator::graph_olap::{router, Config};
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let url = format!("http://{}", listener.local_addr()?);
+//! tokio::spawn(async move { axum::serve(listener, router(Config::default())).await });
+//! // `url` now answers GET {url}/api/snapshots with `X-Username: demo`.
+//! # let _ = url; Ok(()) }
+//! ```
 
-/// Configuration of the Graph OLAP emulation (placeholder).
-#[derive(Debug, Clone, Default)]
-pub struct Config {}
+mod config;
+mod error;
+mod export;
+mod query;
+mod routes;
+mod store;
+mod validate;
+mod wire;
 
-/// The Graph OLAP routes, to be nested under `/graph-olap` (placeholder: no routes yet).
+pub use config::{Clock, Config, ReferencedSnapshotDelete, Role, SeedUser, Timing};
+
+/// The Graph OLAP control plane: every `/api/...` route of the spec (plus
+/// `DELETE /api/instances/{id}`), over a fresh in-memory store set up from `config`.
+///
+/// ```
+/// use snapshot_emulator::graph_olap::{router, Config, Timing};
+/// let app: axum::Router = router(Config { timing: Timing::instant(), ..Config::default() });
+/// # let _ = app;
+/// ```
 pub fn router(config: Config) -> axum::Router {
-    let _ = config;
-    axum::Router::new()
+    let now = config.clock.now();
+    let store = store::Store::new(&config, now);
+    routes::routes(routes::App::new(store, config.clock, config.tokens))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_mapping_is_valid() {
+        let body = store::demo_mapping();
+        let checked = validate::check_body(&validate::CREATE_MAPPING, Some(&body))
+            .expect("the demo mapping passes validation");
+        let decoded: Result<graph_olap::types::CreateMappingRequest, _> =
+            serde_json::from_value(checked);
+        assert!(decoded.is_ok(), "{decoded:?}");
+    }
+
+    #[test]
+    fn the_fail_convention() {
+        assert!(store::fails_by_name("fail-fast"));
+        assert!(store::fails_by_name("FAILING"));
+        assert!(!store::fails_by_name("fai"));
+        assert!(!store::fails_by_name("my failure"));
+        assert!(!store::fails_by_name("Ünfail"));
+        assert!(store::fails_by_name("Auto-snapshot for fail-inst"));
+        assert!(!store::fails_by_name("Auto-snapshot for my-inst"));
+    }
+
+    #[test]
+    fn expires_at_follows_the_upstream_single_unit_parser() {
+        let at: chrono::DateTime<chrono::Utc> = "2026-11-23T16:53:15Z".parse().expect("a time");
+        let expiry = |ttl: &str| store::expires_at(at, Some(ttl)).map(|t| t.to_rfc3339());
+        assert_eq!(
+            expiry("PT24H").as_deref(),
+            Some("2026-11-24T16:53:15+00:00")
+        );
+        assert_eq!(expiry("PT4H").as_deref(), Some("2026-11-23T20:53:15+00:00"));
+        assert_eq!(expiry("P7D").as_deref(), Some("2026-11-30T16:53:15+00:00"));
+        assert_eq!(
+            expiry("PT30M").as_deref(),
+            Some("2026-11-23T17:23:15+00:00")
+        );
+        for none in ["P1DT12H", "PT1H30M", "PT0H", "P", "PT", "P7", "7D"] {
+            assert_eq!(expiry(none), None, "{none}");
+        }
+        assert_eq!(store::expires_at(at, None), None);
+    }
 }

@@ -1,0 +1,1108 @@
+//! The in-memory control plane: users, mappings, snapshots, export jobs and instances, the
+//! rules of each operation, and the lazy state machines ([`Store::advance`] brings every
+//! moving snapshot and instance up to the present before each request is served).
+
+use super::config::{Config, ReferencedSnapshotDelete, Role, Timing};
+use super::error::ApiError;
+use super::export::{self, JobStatus, Phase, Plan};
+use super::query::{like_contains, ListParams};
+use chrono::{DateTime, Utc};
+use graph_olap::types;
+use serde_json::{Map, Value};
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+/// Default `ttl` / `inactivity_timeout` of a snapshot (upstream global config).
+pub(crate) const SNAPSHOT_TTL: &str = "P7D";
+pub(crate) const SNAPSHOT_INACTIVITY: &str = "P3D";
+/// Default `ttl` / `inactivity_timeout` / `cpu_cores` of an instance.
+pub(crate) const INSTANCE_TTL: &str = "PT24H";
+pub(crate) const INSTANCE_INACTIVITY: &str = "PT4H";
+pub(crate) const INSTANCE_CPU_CORES: i64 = 1;
+/// Bucket of `gcs_path`.
+const BUCKET: &str = "graph-exports";
+
+/// The authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Caller {
+    pub username: String,
+    pub role: Role,
+}
+
+impl Caller {
+    /// Owners may change their resources; admin and ops may change anyone's.
+    fn may_modify(&self, owner: &str) -> bool {
+        self.role.is_privileged() || self.username == owner
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct UserRec {
+    pub username: String,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct MappingVersionRec {
+    pub version: i64,
+    pub nodes: Vec<types::NodeDefinition>,
+    pub edges: Vec<types::EdgeDefinition>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct MappingRec {
+    pub id: i64,
+    pub owner: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub ttl: Option<String>,
+    pub inactivity_timeout: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub versions: Vec<MappingVersionRec>,
+}
+
+impl MappingRec {
+    pub(crate) fn current(&self) -> Option<&MappingVersionRec> {
+        self.versions.last()
+    }
+}
+
+/// Snapshot status (upstream `SnapshotStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SnapshotStatus {
+    Pending,
+    Creating,
+    Ready,
+    Failed,
+}
+
+impl SnapshotStatus {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Creating => "creating",
+            Self::Ready => "ready",
+            Self::Failed => "failed",
+        }
+    }
+
+    fn from_reported(status: types::ReportedSnapshotStatus) -> Self {
+        match status {
+            types::ReportedSnapshotStatus::Pending => Self::Pending,
+            types::ReportedSnapshotStatus::Creating => Self::Creating,
+            types::ReportedSnapshotStatus::Ready => Self::Ready,
+            types::ReportedSnapshotStatus::Failed => Self::Failed,
+        }
+    }
+
+    fn is_final(self) -> bool {
+        matches!(self, Self::Ready | Self::Failed)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct JobRec {
+    pub name: String,
+    /// `node` or `edge`.
+    pub kind: &'static str,
+    pub status: JobStatus,
+    pub row_count: Option<i64>,
+}
+
+/// A simulated export in progress.
+#[derive(Debug, Clone, Copy)]
+struct ExportRun {
+    started: DateTime<Utc>,
+    plan: Plan,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct SnapshotRec {
+    pub id: i64,
+    pub mapping_id: i64,
+    pub mapping_version: i64,
+    pub owner: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub gcs_path: String,
+    pub status: SnapshotStatus,
+    pub size_bytes: Option<i64>,
+    pub node_counts: Option<BTreeMap<String, i64>>,
+    pub edge_counts: Option<BTreeMap<String, i64>>,
+    pub progress: Option<Map<String, Value>>,
+    pub error_message: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub ttl: Option<String>,
+    pub inactivity_timeout: Option<String>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub jobs: Vec<JobRec>,
+    run: Option<ExportRun>,
+    /// When the snapshot last reached a final status.
+    settled_at: Option<DateTime<Utc>>,
+}
+
+/// Instance status (upstream `InstanceStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InstanceStatus {
+    WaitingForSnapshot,
+    Starting,
+    Running,
+    Failed,
+}
+
+impl InstanceStatus {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::WaitingForSnapshot => "waiting_for_snapshot",
+            Self::Starting => "starting",
+            Self::Running => "running",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Counted by the concurrency limits and blocking snapshot deletion.
+    fn is_active(self) -> bool {
+        matches!(
+            self,
+            Self::WaitingForSnapshot | Self::Starting | Self::Running
+        )
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct InstanceRec {
+    pub id: i64,
+    pub snapshot_id: i64,
+    pub owner: String,
+    pub wrapper_type: types::WrapperType,
+    pub name: String,
+    pub description: Option<String>,
+    pub status: InstanceStatus,
+    pub instance_url: Option<String>,
+    pub pod_name: Option<String>,
+    /// Upstream `InstanceErrorCode` text.
+    pub error_code: Option<&'static str>,
+    pub error_message: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub ttl: Option<String>,
+    pub inactivity_timeout: Option<String>,
+    pub cpu_cores: i64,
+    starting_at: Option<DateTime<Utc>>,
+}
+
+/// The whole control plane state.
+#[derive(Debug)]
+pub(crate) struct Store {
+    timing: Timing,
+    referenced_delete: ReferencedSnapshotDelete,
+    max_per_user: u64,
+    max_total: u64,
+    users: BTreeMap<String, UserRec>,
+    mappings: BTreeMap<i64, MappingRec>,
+    snapshots: BTreeMap<i64, SnapshotRec>,
+    instances: BTreeMap<i64, InstanceRec>,
+    next_mapping: i64,
+    next_snapshot: i64,
+    next_instance: i64,
+    /// Snapshots with a simulated export in progress.
+    exporting: BTreeSet<i64>,
+    /// Instances still `waiting_for_snapshot` or `starting`.
+    moving: BTreeSet<i64>,
+}
+
+fn elapsed(since: DateTime<Utc>, now: DateTime<Utc>) -> Duration {
+    (now - since).to_std().unwrap_or(Duration::ZERO)
+}
+
+fn after(at: DateTime<Utc>, by: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(by)
+        .ok()
+        .and_then(|d| at.checked_add_signed(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// Prefix of the snapshots `POST /api/instances` creates.
+const AUTO_SNAPSHOT: &str = "Auto-snapshot for ";
+
+/// Whether an export of a snapshot called `name` fails (the emulator's convention: names
+/// starting with `fail`, in any ASCII case; for an auto-snapshot, the instance's name).
+pub(crate) fn fails_by_name(name: &str) -> bool {
+    let name = name.strip_prefix(AUTO_SNAPSHOT).unwrap_or(name);
+    name.get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case("fail"))
+}
+
+/// `created_at + ttl` as upstream computes `expires_at`: only a single-unit duration (`P7D`,
+/// `PT24H`, `PT30M`, `PT45S`) counts; a compound, empty or zero one gives `None`.
+pub(crate) fn expires_at(created_at: DateTime<Utc>, ttl: Option<&str>) -> Option<DateTime<Utc>> {
+    let body = ttl?.strip_prefix('P')?;
+    let (in_time, body) = match body.strip_prefix('T') {
+        Some(rest) => (true, rest),
+        None => (false, body),
+    };
+    let unit = body.chars().last()?;
+    let amount: i64 = body[..body.len() - unit.len_utf8()].parse().ok()?;
+    let seconds = match (in_time, unit) {
+        (false, 'D') => amount.checked_mul(86_400)?,
+        (false, 'W') => amount.checked_mul(7 * 86_400)?,
+        (true, 'H') => amount.checked_mul(3_600)?,
+        (true, 'M') => amount.checked_mul(60)?,
+        (true, 'S') => amount,
+        _ => return None,
+    };
+    if seconds <= 0 {
+        return None;
+    }
+    created_at.checked_add_signed(chrono::Duration::try_seconds(seconds)?)
+}
+
+fn resource_int(id: &types::ResourceId) -> Option<i64> {
+    match id {
+        types::ResourceId::Int64(n) => Some(*n),
+        types::ResourceId::String(s) => s.parse().ok(),
+    }
+}
+
+/// Orders `None` after every value (PostgreSQL's `NULLS LAST` for ascending order, which
+/// reverses to `NULLS FIRST` for descending, as the database does by default).
+fn nulls_last<T: Ord>(a: &Option<T>, b: &Option<T>) -> Ordering {
+    match (a, b) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Greater,
+        (Some(_), None) => Ordering::Less,
+        (Some(x), Some(y)) => x.cmp(y),
+    }
+}
+
+/// Sorts by the requested field, ties broken by id, and returns the requested page and the
+/// total.
+fn page<T>(
+    mut items: Vec<T>,
+    params: &ListParams,
+    by: impl Fn(&T, &T) -> Ordering,
+    id: impl Fn(&T) -> i64,
+) -> (Vec<T>, u64) {
+    items.sort_by(|a, b| {
+        let order = by(a, b).then_with(|| id(a).cmp(&id(b)));
+        if params.descending {
+            order.reverse()
+        } else {
+            order
+        }
+    });
+    let total = items.len() as u64;
+    let start = usize::try_from(params.offset).unwrap_or(usize::MAX);
+    let limit = usize::try_from(params.limit).unwrap_or(usize::MAX);
+    let page = items.into_iter().skip(start).take(limit).collect();
+    (page, total)
+}
+
+fn matches_search(params: &ListParams, name: &str, description: Option<&str>) -> bool {
+    params.search.as_deref().is_none_or(|needle| {
+        like_contains(name, needle) || description.is_some_and(|d| like_contains(d, needle))
+    })
+}
+
+impl Store {
+    /// A store holding the configured users (and the demo mapping).
+    pub(crate) fn new(config: &Config, now: DateTime<Utc>) -> Self {
+        let users = config
+            .users
+            .iter()
+            .map(|seed| {
+                (
+                    seed.username.clone(),
+                    UserRec {
+                        username: seed.username.clone(),
+                        email: seed.email.clone(),
+                        display_name: seed.display_name.clone(),
+                        role: seed.role,
+                        active: seed.active,
+                        created_at: now,
+                        updated_at: now,
+                        last_login_at: None,
+                    },
+                )
+            })
+            .collect();
+        let mut store = Self {
+            timing: config.timing,
+            referenced_delete: config.referenced_snapshot_delete,
+            max_per_user: config.max_instances_per_user,
+            max_total: config.max_instances_total,
+            users,
+            mappings: BTreeMap::new(),
+            snapshots: BTreeMap::new(),
+            instances: BTreeMap::new(),
+            next_mapping: 1,
+            next_snapshot: 1,
+            next_instance: 1,
+            exporting: BTreeSet::new(),
+            moving: BTreeSet::new(),
+        };
+        if config.demo_mapping {
+            // A constant body (a unit test decodes it), so this never skips.
+            if let Ok(request) = serde_json::from_value(demo_mapping()) {
+                store.create_mapping("demo", request, now);
+            }
+        }
+        store
+    }
+
+    // ----- state machines -------------------------------------------------------------
+
+    /// Brings every simulated export and every waiting or starting instance up to `now`.
+    pub(crate) fn advance(&mut self, now: DateTime<Utc>) {
+        let exporting: Vec<i64> = self.exporting.iter().copied().collect();
+        for id in exporting {
+            let finished = self
+                .snapshots
+                .get_mut(&id)
+                .is_none_or(|snapshot| settle_snapshot(snapshot, now));
+            if finished {
+                self.exporting.remove(&id);
+            }
+        }
+        let moving: Vec<i64> = self.moving.iter().copied().collect();
+        for id in moving {
+            let settled = match self.instances.get_mut(&id) {
+                None => true,
+                Some(instance) => {
+                    let snapshot = self.snapshots.get(&instance.snapshot_id);
+                    settle_instance(instance, snapshot, self.timing, now)
+                }
+            };
+            if settled {
+                self.moving.remove(&id);
+            }
+        }
+    }
+
+    fn start_export(&mut self, id: i64, now: DateTime<Utc>) {
+        let timing = self.timing;
+        if let Some(snapshot) = self.snapshots.get_mut(&id) {
+            let jobs = snapshot.jobs.len();
+            snapshot.run = Some(ExportRun {
+                started: now,
+                plan: Plan {
+                    pending: timing.snapshot_pending,
+                    creating: timing.snapshot_creating,
+                    jobs,
+                    fail_at: fails_by_name(&snapshot.name).then(|| Plan::failing_job(jobs)),
+                },
+            });
+            for job in &mut snapshot.jobs {
+                job.status = JobStatus::Pending;
+                job.row_count = None;
+            }
+            self.exporting.insert(id);
+        }
+    }
+
+    // ----- users ------------------------------------------------------------------------
+
+    /// The caller behind `username`: 403 when not provisioned or disabled. Records the login.
+    pub(crate) fn identify(
+        &mut self,
+        username: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Caller, ApiError> {
+        let user = self
+            .users
+            .get_mut(username)
+            .ok_or_else(|| ApiError::NotProvisioned(username.to_owned()))?;
+        if !user.active {
+            return Err(ApiError::Disabled);
+        }
+        user.last_login_at = Some(now);
+        Ok(Caller {
+            username: user.username.clone(),
+            role: user.role,
+        })
+    }
+
+    /// `POST /api/users` (after the role check) and, with `forced_role`, bootstrap.
+    pub(crate) fn create_user(
+        &mut self,
+        request: &types::CreateUserRequest,
+        forced_role: Option<Role>,
+        now: DateTime<Utc>,
+    ) -> Result<UserRec, ApiError> {
+        let username = request.username.to_string();
+        if self.users.contains_key(&username) {
+            return Err(ApiError::UserExists(username));
+        }
+        let role = forced_role.unwrap_or(match request.role {
+            Some(types::UserRole::Admin) => Role::Admin,
+            Some(types::UserRole::Ops) => Role::Ops,
+            Some(types::UserRole::Analyst) | None => Role::Analyst,
+        });
+        let user = UserRec {
+            username: username.clone(),
+            email: request.email.clone(),
+            display_name: request.display_name.to_string(),
+            role,
+            active: true,
+            created_at: now,
+            updated_at: now,
+            last_login_at: None,
+        };
+        self.users.insert(username, user.clone());
+        Ok(user)
+    }
+
+    /// `POST /api/users/bootstrap`: only while no user exists; the role is always `ops`.
+    pub(crate) fn bootstrap(
+        &mut self,
+        request: &types::CreateUserRequest,
+        now: DateTime<Utc>,
+    ) -> Result<UserRec, ApiError> {
+        if !self.users.is_empty() {
+            return Err(ApiError::BootstrapClosed);
+        }
+        self.create_user(request, Some(Role::Ops), now)
+    }
+
+    // ----- mappings ---------------------------------------------------------------------
+
+    pub(crate) fn create_mapping(
+        &mut self,
+        owner: &str,
+        request: types::CreateMappingRequest,
+        now: DateTime<Utc>,
+    ) -> MappingRec {
+        let id = self.next_mapping;
+        self.next_mapping += 1;
+        let mapping = MappingRec {
+            id,
+            owner: owner.to_owned(),
+            name: request.name.to_string(),
+            description: request.description.map(|d| d.to_string()),
+            ttl: request.ttl.map(|d| d.to_string()),
+            inactivity_timeout: request.inactivity_timeout.map(|d| d.to_string()),
+            created_at: now,
+            updated_at: now,
+            versions: vec![MappingVersionRec {
+                version: 1,
+                nodes: request.node_definitions,
+                edges: request.edge_definitions,
+                created_at: now,
+                created_by: owner.to_owned(),
+            }],
+        };
+        self.mappings.insert(id, mapping.clone());
+        mapping
+    }
+
+    /// The mapping and the requested (or current) version: 404 `Mapping` / `MappingVersion`.
+    fn mapping_version(
+        &self,
+        mapping_id: &types::ResourceId,
+        version: Option<u64>,
+    ) -> Result<(i64, &MappingVersionRec), ApiError> {
+        let not_found = || ApiError::NotFound {
+            resource_type: "Mapping",
+            resource_id: serde_json::to_value(mapping_id).unwrap_or(Value::Null),
+        };
+        let id = resource_int(mapping_id).ok_or_else(not_found)?;
+        let mapping = self.mappings.get(&id).ok_or_else(not_found)?;
+        let found = match version {
+            None => mapping.current(),
+            Some(v) => mapping
+                .versions
+                .iter()
+                .find(|m| u64::try_from(m.version).ok() == Some(v)),
+        };
+        let found = found.ok_or_else(|| ApiError::NotFound {
+            resource_type: "MappingVersion",
+            resource_id: Value::from(format!("{id}/v{}", version.unwrap_or(0))),
+        })?;
+        Ok((id, found))
+    }
+
+    // ----- snapshots --------------------------------------------------------------------
+
+    #[allow(clippy::too_many_arguments)]
+    fn insert_snapshot(
+        &mut self,
+        owner: &str,
+        mapping_id: i64,
+        version: &MappingVersionRec,
+        name: String,
+        description: Option<String>,
+        ttl: String,
+        inactivity_timeout: String,
+        now: DateTime<Utc>,
+    ) -> i64 {
+        let id = self.next_snapshot;
+        self.next_snapshot += 1;
+        // Jobs as upstream lists them: ORDER BY job_type, entity_name (edges first).
+        let mut edges: Vec<String> = version.edges.iter().map(|e| e.type_.to_string()).collect();
+        let mut nodes: Vec<String> = version.nodes.iter().map(|n| n.label.to_string()).collect();
+        edges.sort();
+        nodes.sort();
+        let job = |kind: &'static str| {
+            move |name: String| JobRec {
+                name,
+                kind,
+                status: JobStatus::Pending,
+                row_count: None,
+            }
+        };
+        let jobs = edges
+            .into_iter()
+            .map(job("edge"))
+            .chain(nodes.into_iter().map(job("node")))
+            .collect();
+        let snapshot = SnapshotRec {
+            id,
+            mapping_id,
+            mapping_version: version.version,
+            owner: owner.to_owned(),
+            gcs_path: format!(
+                "gs://{BUCKET}/{owner}/{mapping_id}/v{}/{id}/",
+                version.version
+            ),
+            name,
+            description,
+            status: SnapshotStatus::Pending,
+            size_bytes: None,
+            node_counts: None,
+            edge_counts: None,
+            progress: None,
+            error_message: None,
+            created_at: now,
+            updated_at: now,
+            ttl: Some(ttl),
+            inactivity_timeout: Some(inactivity_timeout),
+            last_used_at: None,
+            jobs,
+            run: None,
+            settled_at: None,
+        };
+        self.snapshots.insert(id, snapshot);
+        self.start_export(id, now);
+        id
+    }
+
+    /// `POST /api/snapshots`: 404 for the mapping or version, else a `pending` snapshot.
+    pub(crate) fn create_snapshot(
+        &mut self,
+        caller: &Caller,
+        request: types::CreateSnapshotRequest,
+        now: DateTime<Utc>,
+    ) -> Result<&SnapshotRec, ApiError> {
+        let (mapping_id, version) = self
+            .mapping_version(
+                &request.mapping_id,
+                request.mapping_version.map(|v| v.get()),
+            )
+            .map(|(id, v)| (id, v.clone()))?;
+        let id = self.insert_snapshot(
+            &caller.username,
+            mapping_id,
+            &version,
+            request.name.to_string(),
+            request.description.map(|d| d.to_string()),
+            request
+                .ttl
+                .map_or_else(|| SNAPSHOT_TTL.to_owned(), |d| d.to_string()),
+            request
+                .inactivity_timeout
+                .map_or_else(|| SNAPSHOT_INACTIVITY.to_owned(), |d| d.to_string()),
+            now,
+        );
+        self.snapshot(id)
+    }
+
+    /// One snapshot (any provisioned user may read): 404 when unknown.
+    pub(crate) fn snapshot(&self, id: i64) -> Result<&SnapshotRec, ApiError> {
+        self.snapshots
+            .get(&id)
+            .ok_or_else(|| ApiError::not_found("Snapshot", id))
+    }
+
+    /// A snapshot the caller may change: 404, then 403 `PERMISSION_DENIED`.
+    fn owned_snapshot(&mut self, caller: &Caller, id: i64) -> Result<&mut SnapshotRec, ApiError> {
+        let snapshot = self
+            .snapshots
+            .get_mut(&id)
+            .ok_or_else(|| ApiError::not_found("Snapshot", id))?;
+        if caller.may_modify(&snapshot.owner) {
+            Ok(snapshot)
+        } else {
+            Err(ApiError::PermissionDenied {
+                resource_type: "Snapshot",
+                resource_id: id,
+            })
+        }
+    }
+
+    /// `PUT /api/snapshots/{id}`: a null or omitted field keeps its value.
+    pub(crate) fn update_snapshot(
+        &mut self,
+        caller: &Caller,
+        id: i64,
+        request: types::UpdateSnapshotRequest,
+        now: DateTime<Utc>,
+    ) -> Result<&SnapshotRec, ApiError> {
+        let snapshot = self.owned_snapshot(caller, id)?;
+        if let Some(name) = request.name {
+            snapshot.name = name.to_string();
+        }
+        if let Some(description) = request.description {
+            snapshot.description = Some(description.to_string());
+        }
+        snapshot.updated_at = now;
+        Ok(snapshot)
+    }
+
+    /// `PUT /api/snapshots/{id}/lifecycle`.
+    pub(crate) fn update_lifecycle(
+        &mut self,
+        caller: &Caller,
+        id: i64,
+        request: types::UpdateLifecycleRequest,
+        now: DateTime<Utc>,
+    ) -> Result<&SnapshotRec, ApiError> {
+        let snapshot = self.owned_snapshot(caller, id)?;
+        if let Some(ttl) = request.ttl {
+            snapshot.ttl = Some(ttl.to_string());
+        }
+        if let Some(timeout) = request.inactivity_timeout {
+            snapshot.inactivity_timeout = Some(timeout.to_string());
+        }
+        snapshot.updated_at = now;
+        Ok(snapshot)
+    }
+
+    /// `POST /api/snapshots/{id}/retry`: only from `failed` (else 409 `INVALID_STATE`); the
+    /// export starts again, `error_message` is kept (as upstream's COALESCE keeps it).
+    pub(crate) fn retry_snapshot(
+        &mut self,
+        caller: &Caller,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<&SnapshotRec, ApiError> {
+        let snapshot = self.owned_snapshot(caller, id)?;
+        if snapshot.status != SnapshotStatus::Failed {
+            return Err(ApiError::InvalidState {
+                resource: "Snapshot",
+                resource_id: id,
+                current_state: snapshot.status.as_str().to_owned(),
+                required_state: "failed",
+            });
+        }
+        snapshot.status = SnapshotStatus::Pending;
+        snapshot.updated_at = now;
+        self.start_export(id, now);
+        self.snapshot(id)
+    }
+
+    /// `DELETE /api/snapshots/{id}`: 404, 403, then the dependency rule of the configuration.
+    pub(crate) fn delete_snapshot(&mut self, caller: &Caller, id: i64) -> Result<(), ApiError> {
+        self.owned_snapshot(caller, id)?;
+        let users: Vec<&InstanceRec> = self
+            .instances
+            .values()
+            .filter(|i| i.snapshot_id == id)
+            .collect();
+        match self.referenced_delete {
+            ReferencedSnapshotDelete::InternalError if !users.is_empty() => {
+                return Err(ApiError::Internal)
+            }
+            ReferencedSnapshotDelete::Conflict => {
+                let statuses: Vec<String> = users
+                    .iter()
+                    .filter(|i| i.status.is_active())
+                    .map(|i| i.status.as_str().to_owned())
+                    .collect();
+                if !statuses.is_empty() {
+                    return Err(ApiError::HasDependencies {
+                        resource_id: id,
+                        statuses,
+                    });
+                }
+            }
+            ReferencedSnapshotDelete::InternalError => {}
+        }
+        self.snapshots.remove(&id);
+        self.exporting.remove(&id);
+        Ok(())
+    }
+
+    /// `PATCH /api/internal/snapshots/{id}/status`: any transition; omitted fields keep
+    /// their values; the simulated export (if any) stops, the reporter drives from now on.
+    pub(crate) fn report_status(
+        &mut self,
+        id: i64,
+        request: types::UpdateSnapshotStatusRequest,
+        now: DateTime<Utc>,
+    ) -> Result<&SnapshotRec, ApiError> {
+        let snapshot = self
+            .snapshots
+            .get_mut(&id)
+            .ok_or_else(|| ApiError::not_found("Snapshot", id))?;
+        snapshot.run = None;
+        snapshot.status = SnapshotStatus::from_reported(request.status);
+        if let Some(message) = request.error_message {
+            snapshot.error_message = Some(message);
+        }
+        if let Some(progress) = request.progress {
+            let mut stored = match serde_json::to_value(progress) {
+                Ok(Value::Object(map)) => map,
+                _ => Map::new(),
+            };
+            stored.entry("current_step").or_insert(Value::Null);
+            snapshot.progress = Some(stored);
+        }
+        if !request.node_counts.is_empty() {
+            snapshot.node_counts = Some(request.node_counts.into_iter().collect());
+        }
+        if !request.edge_counts.is_empty() {
+            snapshot.edge_counts = Some(request.edge_counts.into_iter().collect());
+        }
+        if let Some(size) = request.size_bytes {
+            snapshot.size_bytes = Some(size);
+        }
+        snapshot.updated_at = now;
+        if snapshot.status.is_final() {
+            snapshot.settled_at = Some(now);
+        }
+        self.exporting.remove(&id);
+        self.snapshot(id)
+    }
+
+    /// `GET /api/snapshots`.
+    pub(crate) fn list_snapshots(&self, params: &ListParams) -> (Vec<&SnapshotRec>, u64) {
+        let items: Vec<&SnapshotRec> = self
+            .snapshots
+            .values()
+            .filter(|s| params.owner.as_deref().is_none_or(|o| s.owner == o))
+            .filter(|s| params.parent_id.is_none_or(|m| s.mapping_id == m))
+            .filter(|s| {
+                params
+                    .status
+                    .as_deref()
+                    .is_none_or(|st| s.status.as_str() == st)
+            })
+            .filter(|s| matches_search(params, &s.name, s.description.as_deref()))
+            .collect();
+        let by = |a: &&SnapshotRec, b: &&SnapshotRec| match params.sort_by.as_str() {
+            "name" => a.name.cmp(&b.name),
+            "updated_at" => a.updated_at.cmp(&b.updated_at),
+            "size_bytes" => nulls_last(&a.size_bytes, &b.size_bytes),
+            _ => a.created_at.cmp(&b.created_at),
+        };
+        page(items, params, by, |s| s.id)
+    }
+
+    // ----- instances --------------------------------------------------------------------
+
+    fn active_instances(&self, owner: Option<&str>) -> u64 {
+        self.instances
+            .values()
+            .filter(|i| i.status.is_active() && owner.is_none_or(|o| i.owner == o))
+            .count() as u64
+    }
+
+    /// `POST /api/instances`: 404 for the mapping or version, 409 over a limit; reuses the
+    /// newest `ready` snapshot of the mapping version or creates `Auto-snapshot for {name}`.
+    pub(crate) fn create_instance(
+        &mut self,
+        caller: &Caller,
+        request: types::CreateInstanceRequest,
+        now: DateTime<Utc>,
+    ) -> Result<&InstanceRec, ApiError> {
+        let (mapping_id, version) = self
+            .mapping_version(
+                &request.mapping_id,
+                request.mapping_version.map(|v| v.get()),
+            )
+            .map(|(id, v)| (id, v.clone()))?;
+        let mine = self.active_instances(Some(&caller.username));
+        if mine >= self.max_per_user {
+            return Err(ApiError::ConcurrencyLimit {
+                limit_type: "per_analyst",
+                current_count: mine,
+                max_allowed: self.max_per_user,
+            });
+        }
+        let all = self.active_instances(None);
+        if all >= self.max_total {
+            return Err(ApiError::ConcurrencyLimit {
+                limit_type: "cluster_total",
+                current_count: all,
+                max_allowed: self.max_total,
+            });
+        }
+        let name = request.name.to_string();
+        let ttl = request
+            .ttl
+            .map_or_else(|| INSTANCE_TTL.to_owned(), |d| d.to_string());
+        let inactivity = request
+            .inactivity_timeout
+            .map_or_else(|| INSTANCE_INACTIVITY.to_owned(), |d| d.to_string());
+        let reusable = self
+            .snapshots
+            .values()
+            .filter(|s| {
+                s.mapping_id == mapping_id
+                    && s.mapping_version == version.version
+                    && s.status == SnapshotStatus::Ready
+            })
+            .max_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)))
+            .map(|s| s.id);
+        let snapshot_id = match reusable {
+            Some(id) => id,
+            None => self.insert_snapshot(
+                &caller.username,
+                mapping_id,
+                &version,
+                format!("{AUTO_SNAPSHOT}{name}"),
+                Some(format!("Automatically created for instance '{name}'")),
+                ttl.clone(),
+                inactivity.clone(),
+                now,
+            ),
+        };
+        let id = self.next_instance;
+        self.next_instance += 1;
+        let instance = InstanceRec {
+            id,
+            snapshot_id,
+            owner: caller.username.clone(),
+            wrapper_type: request.wrapper_type,
+            name,
+            description: request.description.map(|d| d.to_string()),
+            status: InstanceStatus::WaitingForSnapshot,
+            instance_url: None,
+            pod_name: None,
+            error_code: None,
+            error_message: None,
+            created_at: now,
+            updated_at: now,
+            started_at: None,
+            expires_at: expires_at(now, Some(&ttl)),
+            ttl: Some(ttl),
+            inactivity_timeout: Some(inactivity),
+            cpu_cores: request
+                .cpu_cores
+                .map_or(INSTANCE_CPU_CORES, |c| i64::from(c.get())),
+            starting_at: None,
+        };
+        self.instances.insert(id, instance);
+        self.moving.insert(id);
+        self.instance(id)
+    }
+
+    /// One instance: 404 `Instance N not found`.
+    pub(crate) fn instance(&self, id: i64) -> Result<&InstanceRec, ApiError> {
+        self.instances
+            .get(&id)
+            .ok_or_else(|| ApiError::not_found("Instance", id))
+    }
+
+    /// `DELETE /api/instances/{id}` (upstream route outside the spec): 404, 403, then gone.
+    pub(crate) fn delete_instance(&mut self, caller: &Caller, id: i64) -> Result<(), ApiError> {
+        let instance = self.instance(id)?;
+        if !caller.may_modify(&instance.owner) {
+            return Err(ApiError::PermissionDenied {
+                resource_type: "Instance",
+                resource_id: id,
+            });
+        }
+        self.instances.remove(&id);
+        self.moving.remove(&id);
+        Ok(())
+    }
+
+    /// `GET /api/instances`.
+    pub(crate) fn list_instances(&self, params: &ListParams) -> (Vec<&InstanceRec>, u64) {
+        let items: Vec<&InstanceRec> = self
+            .instances
+            .values()
+            .filter(|i| params.owner.as_deref().is_none_or(|o| i.owner == o))
+            .filter(|i| params.parent_id.is_none_or(|s| i.snapshot_id == s))
+            .filter(|i| {
+                params
+                    .status
+                    .as_deref()
+                    .is_none_or(|st| i.status.as_str() == st)
+            })
+            .filter(|i| matches_search(params, &i.name, i.description.as_deref()))
+            .collect();
+        let by = |a: &&InstanceRec, b: &&InstanceRec| match params.sort_by.as_str() {
+            "name" => a.name.cmp(&b.name),
+            "updated_at" => a.updated_at.cmp(&b.updated_at),
+            "started_at" => nulls_last(&a.started_at, &b.started_at),
+            _ => a.created_at.cmp(&b.created_at),
+        };
+        page(items, params, by, |i| i.id)
+    }
+}
+
+fn apply_jobs(snapshot: &mut SnapshotRec, statuses: &[JobStatus]) {
+    let id = snapshot.id;
+    for (job, status) in snapshot.jobs.iter_mut().zip(statuses) {
+        job.status = *status;
+        job.row_count = (*status == JobStatus::Completed).then(|| export::row_count(id, &job.name));
+    }
+}
+
+/// Advances one simulated export to `now`; true once it reached its final state.
+fn settle_snapshot(snapshot: &mut SnapshotRec, now: DateTime<Utc>) -> bool {
+    let Some(run) = snapshot.run else {
+        return true;
+    };
+    match export::phase_at(&run.plan, elapsed(run.started, now)) {
+        Phase::Pending => false,
+        Phase::Creating { since, jobs } => {
+            if snapshot.status != SnapshotStatus::Creating {
+                snapshot.status = SnapshotStatus::Creating;
+                snapshot.updated_at = after(run.started, since);
+            }
+            apply_jobs(snapshot, &jobs);
+            false
+        }
+        Phase::Ready { at } => {
+            let all = vec![JobStatus::Completed; snapshot.jobs.len()];
+            apply_jobs(snapshot, &all);
+            let counts = |kind: &str| -> BTreeMap<String, i64> {
+                snapshot
+                    .jobs
+                    .iter()
+                    .filter(|j| j.kind == kind)
+                    .map(|j| (j.name.clone(), j.row_count.unwrap_or(0)))
+                    .collect()
+            };
+            let (nodes, edges) = (counts("node"), counts("edge"));
+            let rows: i64 = nodes.values().chain(edges.values()).sum();
+            snapshot.node_counts = Some(nodes);
+            snapshot.edge_counts = Some(edges);
+            snapshot.size_bytes = Some(rows.saturating_mul(export::BYTES_PER_ROW));
+            finish(snapshot, SnapshotStatus::Ready, after(run.started, at));
+            true
+        }
+        Phase::Failed { at, job, jobs } => {
+            apply_jobs(snapshot, &jobs);
+            let (kind, name) = snapshot
+                .jobs
+                .get(job)
+                .map_or(("node", String::new()), |j| (j.kind, j.name.clone()));
+            snapshot.error_message = Some(format!(
+                "Export job for {kind} '{name}' failed: simulated failure (snapshot names starting with 'fail' always fail)"
+            ));
+            finish(snapshot, SnapshotStatus::Failed, after(run.started, at));
+            true
+        }
+    }
+}
+
+fn finish(snapshot: &mut SnapshotRec, status: SnapshotStatus, at: DateTime<Utc>) {
+    snapshot.status = status;
+    snapshot.updated_at = at;
+    snapshot.settled_at = Some(at);
+    snapshot.run = None;
+}
+
+/// Advances one instance to `now` (upstream's orchestration job, evaluated lazily); true
+/// once it no longer moves on its own.
+fn settle_instance(
+    instance: &mut InstanceRec,
+    snapshot: Option<&SnapshotRec>,
+    timing: Timing,
+    now: DateTime<Utc>,
+) -> bool {
+    if instance.status == InstanceStatus::WaitingForSnapshot {
+        let pickup = after(instance.created_at, timing.instance_pickup);
+        if now < pickup {
+            return false;
+        }
+        let (status, settled) = match snapshot {
+            None => {
+                fail_instance(
+                    instance,
+                    now,
+                    "Pending snapshot was deleted before it could complete".into(),
+                );
+                return true;
+            }
+            Some(s) => (s.status, s.settled_at.unwrap_or(pickup).max(pickup)),
+        };
+        match status {
+            SnapshotStatus::Ready => {
+                instance.status = InstanceStatus::Starting;
+                instance.updated_at = settled;
+                instance.starting_at = Some(settled);
+                let pod = format!("graph-instance-{}", instance.id);
+                instance.instance_url = Some(format!("http://wrapper.graph-olap.local/{pod}/"));
+                instance.pod_name = Some(pod);
+            }
+            SnapshotStatus::Failed => {
+                let why = snapshot
+                    .and_then(|s| s.error_message.clone())
+                    .unwrap_or_else(|| "Snapshot creation failed".into());
+                fail_instance(instance, settled, format!("Snapshot failed: {why}"));
+                return true;
+            }
+            SnapshotStatus::Pending | SnapshotStatus::Creating => return false,
+        }
+    }
+    if instance.status == InstanceStatus::Starting {
+        let running_at = after(
+            instance.starting_at.unwrap_or(instance.updated_at),
+            timing.instance_startup,
+        );
+        if now < running_at {
+            return false;
+        }
+        instance.status = InstanceStatus::Running;
+        instance.started_at = Some(running_at);
+        instance.updated_at = running_at;
+    }
+    true
+}
+
+fn fail_instance(instance: &mut InstanceRec, at: DateTime<Utc>, message: String) {
+    instance.status = InstanceStatus::Failed;
+    instance.error_code = Some("DATA_LOAD_ERROR");
+    instance.error_message = Some(message);
+    instance.updated_at = at;
+}
+
+/// The demo mapping (the `Customer Graph` of the recorded exchanges), as a request body.
+pub(crate) fn demo_mapping() -> Value {
+    serde_json::json!({
+        "name": "Customer Graph",
+        "description": "Demo mapping: customers, products and purchases",
+        "node_definitions": [
+            {"label": "Customer", "sql": "SELECT customer_id, name FROM analytics.customers",
+             "primary_key": {"name": "customer_id", "type": "STRING"},
+             "properties": [{"name": "name", "type": "STRING"}]},
+            {"label": "Product", "sql": "SELECT product_id, title FROM analytics.products",
+             "primary_key": {"name": "product_id", "type": "STRING"},
+             "properties": [{"name": "title", "type": "STRING"}]}
+        ],
+        "edge_definitions": [
+            {"type": "PURCHASED", "from_node": "Customer", "to_node": "Product",
+             "sql": "SELECT customer_id, product_id, amount FROM analytics.tx",
+             "from_key": "customer_id", "to_key": "product_id",
+             "properties": [{"name": "amount", "type": "DOUBLE"}]}
+        ]
+    })
+}
