@@ -1106,3 +1106,95 @@ pub(crate) fn demo_mapping() -> Value {
         ]
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn params(sort_by: &str, descending: bool, offset: u64, limit: u64) -> ListParams {
+        ListParams {
+            owner: None,
+            parent_id: None,
+            status: None,
+            search: None,
+            sort_by: sort_by.into(),
+            descending,
+            offset,
+            limit,
+        }
+    }
+
+    /// A store with one snapshot per name, created `gaps[i]` seconds apart (0 = same second).
+    fn store_with(names: &[String], gaps: &[u8]) -> Store {
+        let start: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap_or_default();
+        let mut store = Store::new(&Config::default(), start);
+        let caller = Caller {
+            username: "demo".into(),
+            role: Role::Analyst,
+        };
+        let mut now = start;
+        for (name, gap) in names.iter().zip(gaps) {
+            now = after(now, Duration::from_secs(u64::from(*gap)));
+            let request =
+                serde_json::from_value(serde_json::json!({"mapping_id": 1, "name": name}))
+                    .unwrap_or_else(|e| panic!("a valid body: {e}"));
+            assert!(store.create_snapshot(&caller, request, now).is_ok());
+        }
+        store
+    }
+
+    proptest! {
+        /// Walking the pages of any size, in any supported order, yields every snapshot
+        /// exactly once and in the order of one big page; `total` never changes.
+        #[test]
+        fn page_walks_are_stable(
+            names in proptest::collection::vec("[ab]{1,2}", 1..25),
+            gaps in proptest::collection::vec(0u8..2, 25),
+            limit in 1u64..8,
+            sort in 0usize..5,
+            descending in any::<bool>(),
+        ) {
+            let store = store_with(&names, &gaps);
+            let field = ["created_at", "updated_at", "name", "size_bytes", "bogus"][sort];
+            let (all, total) = store.list_snapshots(&params(field, descending, 0, 100));
+            let all: Vec<i64> = all.iter().map(|s| s.id).collect();
+            prop_assert_eq!(total, names.len() as u64);
+            let mut walked = Vec::new();
+            let mut offset = 0;
+            loop {
+                let (page, page_total) = store.list_snapshots(&params(field, descending, offset, limit));
+                prop_assert_eq!(page_total, total);
+                if page.is_empty() {
+                    break;
+                }
+                walked.extend(page.iter().map(|s| s.id));
+                offset += limit;
+            }
+            prop_assert_eq!(&walked, &all);
+            let mut unique = walked.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            prop_assert_eq!(unique.len(), names.len());
+        }
+    }
+
+    #[test]
+    fn name_sort_breaks_ties_by_id() {
+        let names: Vec<String> = ["b", "a", "b", "a"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let store = store_with(&names, &[0, 0, 0, 0]);
+        let ids = |descending| -> Vec<i64> {
+            store
+                .list_snapshots(&params("name", descending, 0, 10))
+                .0
+                .iter()
+                .map(|s| s.id)
+                .collect()
+        };
+        assert_eq!(ids(false), [2, 4, 1, 3]);
+        assert_eq!(ids(true), [3, 1, 4, 2]);
+    }
+}
