@@ -1,0 +1,124 @@
+//! Shared set-up of the emulator's loopback tests: a running emulator and the generated
+//! clients pointed at it, authenticated as the real SDKs do.
+
+#![allow(dead_code)]
+
+use snapshot_emulator::{start, EmulatorConfig, RunningEmulator, Timing};
+use snapshots_runtime::auth::{AccessKey, Secret};
+use snapshots_runtime::{Credentials, RateLimiter, RetryConfig, Runtime};
+
+pub const INSTANCE: &str = "dsw-demo0000000001";
+pub const WORKSPACE: &str = "ws-demo0000000001";
+
+/// An emulator on a free loopback port.
+pub async fn emulator(timing: Timing) -> RunningEmulator {
+    let config = EmulatorConfig {
+        timing,
+        ..EmulatorConfig::default()
+    };
+    start(config, "127.0.0.1:0".parse().expect("address"))
+        .await
+        .expect("the emulator starts")
+}
+
+/// No retries, no rate limit: each call is exactly one request.
+pub fn runtime(credentials: Credentials) -> Runtime {
+    Runtime::builder()
+        .credentials(credentials)
+        .retry(RetryConfig::disabled())
+        .rate_limit(RateLimiter::unlimited())
+        .build()
+}
+
+pub fn access_key(emulator: &RunningEmulator) -> Credentials {
+    let creds = &emulator.config().credentials;
+    Credentials::AccessKey(AccessKey::new(
+        creds.access_key_id.clone(),
+        creds.access_key_secret.clone(),
+    ))
+}
+
+pub fn alibaba_bearer(emulator: &RunningEmulator) -> Credentials {
+    Credentials::AlibabaBearer(Secret::new(
+        emulator.config().credentials.alibaba_bearer_token.clone(),
+    ))
+}
+
+pub fn dashscope(emulator: &RunningEmulator) -> Credentials {
+    Credentials::Bearer(Secret::new(
+        emulator.config().credentials.dashscope_api_key.clone(),
+    ))
+}
+
+pub fn http() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+pub fn dsw_with(emulator: &RunningEmulator, runtime: Runtime) -> pai_dsw::Client {
+    pai_dsw::Client::new_with_client(&emulator.dsw_url(), http(), runtime)
+}
+
+pub fn dsw(emulator: &RunningEmulator) -> pai_dsw::Client {
+    dsw_with(emulator, runtime(access_key(emulator)))
+}
+
+pub fn langstudio_with(emulator: &RunningEmulator, runtime: Runtime) -> pai_langstudio::Client {
+    pai_langstudio::Client::new_with_client(&emulator.langstudio_url(), http(), runtime)
+}
+
+pub fn langstudio(emulator: &RunningEmulator) -> pai_langstudio::Client {
+    langstudio_with(emulator, runtime(access_key(emulator)))
+}
+
+pub fn gateway(emulator: &RunningEmulator) -> pai_langstudio::Client {
+    pai_langstudio::Client::new_with_client(
+        &emulator.langstudio_gateway_url(),
+        http(),
+        runtime(dashscope(emulator)),
+    )
+}
+
+/// A DSW create body.
+pub fn dsw_body(name: &str) -> pai_dsw::types::CreateInstanceSnapshotRequest {
+    pai_dsw::types::CreateInstanceSnapshotRequest {
+        snapshot_name: name.parse().expect("a valid DSW name"),
+        image_url: format!("registry.example/ns/env:{name}"),
+        snapshot_description: None,
+        labels: vec![],
+        exclude_paths: vec![],
+        overwrite: None,
+    }
+}
+
+/// A LangStudio create body for a flow.
+pub fn langstudio_body(name: &str) -> pai_langstudio::types::CreateSnapshotRequest {
+    pai_langstudio::types::CreateSnapshotRequest {
+        snapshot_name: Some(name.parse().expect("a valid LangStudio name")),
+        snapshot_resource_id: Some("flow-demo1".into()),
+        ..Default::default()
+    }
+}
+
+/// The Alibaba error body and status of a failed call.
+pub fn dsw_error<T: std::fmt::Debug>(
+    result: Result<T, pai_dsw::Error<pai_dsw::types::AlibabaError>>,
+) -> (u16, pai_dsw::types::AlibabaError) {
+    match result {
+        Err(pai_dsw::Error::ErrorResponse(response)) => {
+            (response.status().as_u16(), response.into_inner())
+        }
+        other => panic!("expected an error response, got {other:?}"),
+    }
+}
+
+/// The Alibaba error body and status of a failed LangStudio call.
+pub fn langstudio_error<T: std::fmt::Debug>(
+    result: Result<T, pai_langstudio::Error<pai_langstudio::types::AlibabaError>>,
+) -> (u16, pai_langstudio::types::AlibabaError) {
+    match result {
+        Err(pai_langstudio::Error::ErrorResponse(response)) => {
+            (response.status().as_u16(), response.into_inner())
+        }
+        other => panic!("expected an error response, got {other:?}"),
+    }
+}
