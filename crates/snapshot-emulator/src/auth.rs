@@ -35,7 +35,9 @@
 //! | `x-acs-version` is not the API's version | 400 | `InvalidVersion` |
 //!
 //! A nonce is recorded only once its request is authenticated, so a rejected request does
-//! not burn it.
+//! not burn it. The bearer-token form is checked for its token only (no date or nonce
+//! checks, and `x-acs-action` may be left out); when `x-acs-action` or `x-acs-version` are
+//! sent, they must still name the route's operation and the API's version.
 
 use crate::error::{Api, ApiError};
 use crate::DemoCredentials;

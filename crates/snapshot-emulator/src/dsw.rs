@@ -84,14 +84,10 @@ impl Status {
 impl Snapshot {
     /// The state at `now`, and when it was entered.
     fn state(&self, now: DateTime<Utc>, push: Duration) -> (Status, DateTime<Utc>) {
-        let done =
-            self.created + chrono::TimeDelta::from_std(push).unwrap_or(chrono::TimeDelta::MAX);
-        if now < done {
-            (Status::Pushing, self.created)
-        } else if self.fails {
-            (Status::Failed, done)
-        } else {
-            (Status::Saved, done)
+        match finished_at(self.created, push) {
+            Some(done) if now >= done && self.fails => (Status::Failed, done),
+            Some(done) if now >= done => (Status::Saved, done),
+            _ => (Status::Pushing, self.created),
         }
     }
 
@@ -118,6 +114,14 @@ impl Snapshot {
             status: Some(status.as_str().to_owned()),
         }
     }
+}
+
+/// When something that started at `start` and lasts `duration` is over (`None`: never, the
+/// sum is past the calendar's end).
+pub(crate) fn finished_at(start: DateTime<Utc>, duration: Duration) -> Option<DateTime<Utc>> {
+    chrono::TimeDelta::from_std(duration)
+        .ok()
+        .and_then(|d| start.checked_add_signed(d))
 }
 
 /// `2021-01-12T14:36:01Z`, the format of the seeds' examples.
@@ -544,6 +548,16 @@ mod tests {
                 Some("Pushing")
             );
         }
+    }
+
+    #[test]
+    fn an_endless_push_never_finishes() {
+        let dsw = dsw(Duration::MAX);
+        let id = dsw
+            .create("dsw-1", request("a", "r/x:a"), t("2025-01-01T00:00:00Z"))
+            .expect("created");
+        let view = dsw.store().snapshots[&id].view(t("2200-01-01T00:00:00Z"), dsw.push);
+        assert_eq!(view.status.as_deref(), Some("Pushing"));
     }
 
     #[test]

@@ -38,7 +38,7 @@
 //!   snapshot that matches the filters; `MaxResults` is the page size used.
 
 use crate::auth::{gateway_auth, roa_auth, RoaAuth, Verifier};
-use crate::dsw::timestamp;
+use crate::dsw::{finished_at, timestamp};
 use crate::error::{api_context, Api, ApiError, RequestContext};
 use crate::pagination::{self, Cursor, Direction, Position};
 use crate::query::Query;
@@ -101,14 +101,10 @@ struct Snapshot {
 impl Snapshot {
     /// The state at `now`, and when it was entered.
     fn state(&self, now: DateTime<Utc>, create: Duration) -> (Status, DateTime<Utc>) {
-        let done =
-            self.created + chrono::TimeDelta::from_std(create).unwrap_or(chrono::TimeDelta::MAX);
-        if now < done {
-            (Status::Creating, self.created)
-        } else if self.fails {
-            (Status::Failed, done)
-        } else {
-            (Status::Success, done)
+        match finished_at(self.created, create) {
+            Some(done) if now >= done && self.fails => (Status::Failed, done),
+            Some(done) if now >= done => (Status::Success, done),
+            _ => (Status::Creating, self.created),
         }
     }
 

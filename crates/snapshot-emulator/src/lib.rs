@@ -60,23 +60,23 @@
 //! | `/dsw` | DSW: `POST`/`GET /api/v2/instances/{InstanceId}/snapshots`, `GET`/`DELETE .../snapshots/{SnapshotId}` | `ACS3-HMAC-SHA256` or Alibaba bearer token |
 //! | `/langstudio` | LangStudio ROA: `POST`/`GET /api/v1/langstudio/snapshots`, `GET`/`PUT`/`DELETE .../{SnapshotId}` | `ACS3-HMAC-SHA256` or Alibaba bearer token |
 //! | `/langstudio-gateway` | LangStudio gateway: `POST /CreateSnapshot`, `GET /ListSnapshots`, `GET /GetSnapshot`, `PUT /UpdateSnapshot`, `DELETE /DeleteSnapshot` | `Authorization: Bearer <DashScope key>` |
-//! | `/graph-olap` | Graph OLAP control plane, `/api/...` ([`graph_olap`](crate::graph_olap)) | `X-Username` |
+//! | `/graph-olap` | Graph OLAP control plane, `/api/...` ([`graph_olap`]) | `X-Username` |
 //! | `/_emulator` | `faults` (see [`faults`]) and `health`; no auth, never faulted | |
 //!
 //! The signature covers the full original path, prefix included: sign for
 //! `http://127.0.0.1:<port>/dsw/api/v2/...`, as a client with base URL `.../dsw` does. Every
 //! response of the Alibaba APIs has an `x-acs-request-id` header and the same id in its
-//! `RequestId`. Authentication and its error codes: [`auth`](crate::auth) (module docs).
+//! `RequestId`. Authentication and its error codes: [`auth`] (module docs).
 //!
 //! # State machines and conventions
 //!
 //! - **DSW**: `Pushing` for [`Timing::dsw_push`], then `Saved`; `Failed` (with `ReasonCode`
 //!   and `ReasonMessage`) when the snapshot's name or image URL contains `fail`. Names are
-//!   unique per instance; an image tag in use needs `Overwrite`. Details: [`dsw`](crate::dsw).
+//!   unique per instance; an image tag in use needs `Overwrite`. Details: [`dsw`].
 //! - **LangStudio**: `Creating` for [`Timing::langstudio_create`], then `Success`; `Failed`
 //!   (with `ErrorMessage`) when the name contains `fail`. These status names are the
 //!   emulator's choice: the seed and the SDK document none. Names are unique per workspace.
-//!   Details, filters and pagination: [`langstudio`](crate::langstudio), [`pagination`].
+//!   Details, filters and pagination: [`langstudio`], [`pagination`].
 //! - States are computed from the creation time when read; nothing runs in the background.
 //!   `Timing { dsw_push: Duration::ZERO, .. }` makes every snapshot final at once.
 //! - Ids: `snp-` + 13 lowercase letters or digits (DSW), `snap-` + 13 (LangStudio);

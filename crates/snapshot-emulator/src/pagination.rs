@@ -9,7 +9,7 @@
 //! offset: items created or deleted meanwhile neither repeat nor vanish from the pages still
 //! to come. It holds a fingerprint of the filters and sort order it was made for, the last
 //! key and sequence number, and a keyed checksum; it is hex text, opaque to clients, the
-//! same for the same position, and refused (`None` from [`Cursor::decode`]) when altered,
+//! same for the same position, and refused when altered,
 //! made by another emulator, or used with other filters.
 
 use sha2::{Digest, Sha256};
