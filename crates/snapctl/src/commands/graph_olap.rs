@@ -1,0 +1,455 @@
+//! `snapctl graph-olap`: Graph OLAP control plane snapshots (list, get, create, update,
+//! delete, wait, progress, retry, lifecycle).
+//!
+//! JSON output is the `data` member of the control plane's envelope: a `Snapshot`, a
+//! `SnapshotProgress` or a `SnapshotLifecycle`; `list` prints an array of `Snapshot`s and
+//! `delete` the seed's `{"deleted": true}`.
+
+use std::io::Write;
+
+use graph_olap::types::{
+    DeleteSnapshotResult, Description, IsoDuration, ResourceId, Snapshot, SnapshotProgress,
+};
+use snapshots::paginate::Paginate;
+use snapshots::{validate, wait, Client, Error};
+
+use super::{identifier, invalid, send};
+use crate::cli::{GraphOlapCommand, WaitArgs};
+use crate::output::{or_dash, Column, Printer};
+use crate::progress::WaitProgress;
+use crate::Failure;
+
+/// The rule of an ISO 8601 duration of the control plane (`ttl`, `inactivity_timeout`).
+pub const ISO_DURATION_RULE: &str =
+    "an ISO 8601 duration of days, hours, minutes and seconds, such as P7D, PT12H or P1DT12H";
+
+/// The rule of a description.
+pub const DESCRIPTION_RULE: &str = "at most 4000 characters";
+
+/// The columns of `snapctl graph-olap list`.
+pub const COLUMNS: &[Column<Snapshot>] = &[
+    Column {
+        header: "ID",
+        width: 6,
+        cell: |s| s.id.to_string(),
+    },
+    Column {
+        header: "NAME",
+        width: 24,
+        cell: |s| or_dash(s.name.as_deref()),
+    },
+    Column {
+        header: "STATUS",
+        width: 9,
+        cell: |s| {
+            s.status
+                .as_ref()
+                .map_or_else(|| "-".to_owned(), ToString::to_string)
+        },
+    },
+    Column {
+        header: "MAPPING",
+        width: 8,
+        cell: |s| match (&s.mapping_id, s.mapping_version) {
+            (Some(id), Some(version)) => format!("{id} v{version}"),
+            (Some(id), None) => id.to_string(),
+            (None, _) => "-".to_owned(),
+        },
+    },
+    Column {
+        header: "SIZE",
+        width: 10,
+        cell: |s| {
+            s.size_bytes
+                .map_or_else(|| "-".to_owned(), |b| b.to_string())
+        },
+    },
+    Column {
+        header: "CREATED",
+        width: 0,
+        cell: |s| {
+            s.created_at
+                .map_or_else(|| "-".to_owned(), |t| t.to_rfc3339())
+        },
+    },
+];
+
+/// One export job or progress step, for the table of `snapctl graph-olap progress`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Step {
+    name: String,
+    kind: String,
+    status: String,
+    rows: Option<i64>,
+}
+
+/// The columns of the steps table of `snapctl graph-olap progress`.
+pub const STEP_COLUMNS: &[Column<Step>] = &[
+    Column {
+        header: "NAME",
+        width: 24,
+        cell: |s| s.name.clone(),
+    },
+    Column {
+        header: "TYPE",
+        width: 6,
+        cell: |s| s.kind.clone(),
+    },
+    Column {
+        header: "STATUS",
+        width: 11,
+        cell: |s| s.status.clone(),
+    },
+    Column {
+        header: "ROWS",
+        width: 0,
+        cell: |s| s.rows.map_or_else(|| "-".to_owned(), |r| r.to_string()),
+    },
+];
+
+/// A snapshot id from the command line: an integer (the running control plane) or any
+/// other non-empty text (the seed's uuids).
+///
+/// ```
+/// use graph_olap::types::ResourceId;
+/// assert_eq!(snapctl::commands::graph_olap::resource_id("snapshot_id", "42").unwrap(), ResourceId::Int64(42));
+/// assert!(matches!(snapctl::commands::graph_olap::resource_id("snapshot_id", "a1b2").unwrap(), ResourceId::String(_)));
+/// assert!(snapctl::commands::graph_olap::resource_id("snapshot_id", "").is_err());
+/// ```
+pub fn resource_id(field: &str, text: &str) -> Result<ResourceId, Error> {
+    let text = identifier(field, text)?;
+    Ok(match text.parse::<i64>() {
+        Ok(number) => ResourceId::Int64(number),
+        Err(_) => ResourceId::String(text),
+    })
+}
+
+fn iso_duration(field: &str, text: Option<String>) -> Result<Option<IsoDuration>, Error> {
+    text.map(|t| t.parse().map_err(|_| invalid(field, ISO_DURATION_RULE)))
+        .transpose()
+}
+
+fn description(text: Option<String>) -> Result<Option<Description>, Error> {
+    text.map(|t| {
+        t.parse()
+            .map_err(|_| invalid("description", DESCRIPTION_RULE))
+    })
+    .transpose()
+}
+
+fn mapping_version(version: Option<u64>) -> Result<Option<std::num::NonZeroU64>, Error> {
+    version
+        .map(|v| {
+            std::num::NonZeroU64::new(v).ok_or_else(|| invalid("mapping_version", "at least 1"))
+        })
+        .transpose()
+}
+
+/// Runs one Graph OLAP command.
+pub async fn run<W: Write>(
+    client: &Client,
+    command: GraphOlapCommand,
+    printer: &mut Printer<W>,
+) -> Result<(), Failure> {
+    match command {
+        GraphOlapCommand::List {
+            status,
+            owner,
+            search,
+            mapping_id,
+            mapping_version: version,
+            created_after,
+            created_before,
+            sort_by,
+            sort_order,
+            page_size,
+            offset,
+        } => {
+            let limit = page_size.map(validate::graph_olap_limit).transpose()?;
+            let offset = offset.map(validate::graph_olap_offset).transpose()?;
+            let mapping_id = mapping_id
+                .map(|m| resource_id("mapping_id", &m))
+                .transpose()?;
+            let version = mapping_version(version)?;
+            let olap = client.graph_olap()?;
+            let mut request = olap.list_snapshots();
+            if let Some(v) = status {
+                request = request.status(graph_olap::types::SnapshotStatus::from(v));
+            }
+            if let Some(v) = owner {
+                request = request.owner(v);
+            }
+            if let Some(v) = search {
+                request = request.search(v);
+            }
+            if let Some(v) = mapping_id {
+                request = request.mapping_id(v);
+            }
+            if let Some(v) = version {
+                request = request.mapping_version(v);
+            }
+            if let Some(v) = created_after {
+                request = request.created_after(v);
+            }
+            if let Some(v) = created_before {
+                request = request.created_before(v);
+            }
+            if let Some(v) = sort_by {
+                request = request.sort_by(graph_olap::types::SnapshotSortBy::from(v));
+            }
+            if let Some(v) = sort_order {
+                request = request.sort_order(graph_olap::types::SortOrder::from(v));
+            }
+            if let Some(v) = limit {
+                request = request.limit(v);
+            }
+            if let Some(v) = offset {
+                request = request.offset(v);
+            }
+            printer.list(COLUMNS, request.items()).await?;
+        }
+        GraphOlapCommand::Get { snapshot_id } => {
+            let id = resource_id("snapshot_id", &snapshot_id)?;
+            let olap = client.graph_olap()?;
+            let snapshot = send(olap.get_snapshot().snapshot_id(id).send()).await?;
+            printer.resource(&snapshot.data)?;
+        }
+        GraphOlapCommand::Create {
+            name,
+            mapping_id,
+            mapping_version: version,
+            description: text,
+            ttl,
+            inactivity_timeout,
+            wait,
+            wait_args,
+        } => {
+            let name = validate::graph_olap_snapshot_name(&name)?;
+            let mapping_id = resource_id("mapping_id", &mapping_id)?;
+            let version = mapping_version(version)?;
+            let text = description(text)?;
+            let ttl = iso_duration("ttl", ttl)?;
+            let inactivity_timeout = iso_duration("inactivity_timeout", inactivity_timeout)?;
+            let olap = client.graph_olap()?;
+            let created = send(
+                olap.create_snapshot()
+                    .body_map(|body| {
+                        body.name(name)
+                            .mapping_id(mapping_id)
+                            .mapping_version(version)
+                            .description(text)
+                            .ttl(ttl)
+                            .inactivity_timeout(inactivity_timeout)
+                    })
+                    .send(),
+            )
+            .await?;
+            if wait {
+                let done = wait_for(client, created.data.id.clone(), &wait_args).await?;
+                printer.resource(&done)?;
+            } else {
+                printer.resource(&created.data)?;
+            }
+        }
+        GraphOlapCommand::Update {
+            snapshot_id,
+            name,
+            description: text,
+        } => {
+            let id = resource_id("snapshot_id", &snapshot_id)?;
+            let name = name
+                .map(|n| validate::graph_olap_snapshot_name(&n))
+                .transpose()?;
+            let text = description(text)?;
+            let olap = client.graph_olap()?;
+            let updated = send(
+                olap.update_snapshot()
+                    .snapshot_id(id)
+                    .body_map(|body| body.name(name).description(text))
+                    .send(),
+            )
+            .await?;
+            printer.resource(&updated.data)?;
+        }
+        GraphOlapCommand::Delete { snapshot_id } => {
+            let id = resource_id("snapshot_id", &snapshot_id)?;
+            let olap = client.graph_olap()?;
+            send(olap.delete_snapshot().snapshot_id(id.clone()).send()).await?;
+            printer.outcome(
+                &format!("Deleted Graph OLAP snapshot {id}"),
+                &DeleteSnapshotResult { deleted: true },
+            )?;
+        }
+        GraphOlapCommand::Wait {
+            snapshot_id,
+            wait_args,
+        } => {
+            let id = resource_id("snapshot_id", &snapshot_id)?;
+            let done = wait_for(client, id, &wait_args).await?;
+            printer.resource(&done)?;
+        }
+        GraphOlapCommand::Progress { snapshot_id } => {
+            let id = resource_id("snapshot_id", &snapshot_id)?;
+            let olap = client.graph_olap()?;
+            let progress = send(olap.get_snapshot_progress().snapshot_id(id).send())
+                .await?
+                .data;
+            print_progress(printer, &progress).await?;
+        }
+        GraphOlapCommand::Retry { snapshot_id } => {
+            let id = resource_id("snapshot_id", &snapshot_id)?;
+            let olap = client.graph_olap()?;
+            let retried = send(olap.retry_snapshot().snapshot_id(id).send()).await?;
+            printer.resource(&retried.data)?;
+        }
+        GraphOlapCommand::Lifecycle {
+            snapshot_id,
+            ttl,
+            inactivity_timeout,
+        } => {
+            let id = resource_id("snapshot_id", &snapshot_id)?;
+            let ttl = iso_duration("ttl", ttl)?;
+            let inactivity_timeout = iso_duration("inactivity_timeout", inactivity_timeout)?;
+            let olap = client.graph_olap()?;
+            let lifecycle = send(
+                olap.update_snapshot_lifecycle()
+                    .snapshot_id(id)
+                    .body_map(|body| body.ttl(ttl).inactivity_timeout(inactivity_timeout))
+                    .send(),
+            )
+            .await?;
+            printer.resource(&lifecycle.data)?;
+        }
+    }
+    Ok(())
+}
+
+/// Waits for a snapshot to be ready, with a progress bar of its export on stderr.
+pub async fn wait_for(client: &Client, id: ResourceId, args: &WaitArgs) -> Result<Snapshot, Error> {
+    let mut display = WaitProgress::new(format!("Graph OLAP snapshot {id}"));
+    let result = wait::graph_olap_snapshot(client.graph_olap()?, id)
+        .timeout(args.timeout)
+        .poll_interval(args.interval)
+        .wait_with(|poll| display.update(&poll.status, poll.attempt, poll.progress.as_ref()))
+        .await;
+    display.finish();
+    result
+}
+
+/// The jobs (or steps) of a progress answer.
+pub fn steps(progress: &SnapshotProgress) -> Vec<Step> {
+    match progress {
+        SnapshotProgress::JobProgress(jobs) => jobs
+            .jobs
+            .iter()
+            .map(|job| Step {
+                name: job.name.clone(),
+                kind: job.type_.to_string(),
+                status: job.status.to_string(),
+                rows: job.row_count,
+            })
+            .collect(),
+        SnapshotProgress::PhaseProgress(phase) => phase
+            .steps
+            .iter()
+            .map(|step| Step {
+                name: step.name.clone(),
+                kind: step
+                    .type_
+                    .as_ref()
+                    .map_or_else(|| "-".to_owned(), ToString::to_string),
+                status: step.status.to_string(),
+                rows: step.row_count,
+            })
+            .collect(),
+    }
+}
+
+/// `progress`: the answer itself in JSON; in a table, a `done/total` line, the answer's
+/// other members, and a table of its jobs or steps.
+async fn print_progress<W: Write>(
+    printer: &mut Printer<W>,
+    progress: &SnapshotProgress,
+) -> Result<(), Failure> {
+    if printer.format() == crate::output::Format::Json {
+        printer.resource(progress)?;
+        return Ok(());
+    }
+    let summary = snapshots::wait::Progress::from(progress.clone());
+    let mut value = serde_json::to_value(progress).map_err(std::io::Error::other)?;
+    if let Some(object) = value.as_object_mut() {
+        object.remove("jobs");
+        object.remove("steps");
+        object.insert(
+            "done".to_owned(),
+            serde_json::Value::String(format!("{}/{}", summary.done, summary.total)),
+        );
+    }
+    printer.resource(&value)?;
+    let steps = steps(progress);
+    if !steps.is_empty() {
+        printer.outcome("", &())?;
+        printer
+            .list(
+                STEP_COLUMNS,
+                futures::stream::iter(steps.into_iter().map(Ok)),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::Format;
+
+    #[test]
+    fn values_are_checked_with_their_rules() {
+        let error = iso_duration("ttl", Some("7 days".into())).expect_err("refused");
+        assert!(error.to_string().contains("P7D"), "{error}");
+        assert!(iso_duration("ttl", Some("P1DT12H".into())).is_ok());
+        let error = description(Some("x".repeat(4001))).expect_err("refused");
+        assert!(error.to_string().contains("4000"), "{error}");
+        assert!(mapping_version(Some(0)).is_err());
+        assert_eq!(
+            mapping_version(Some(2)).expect("ok").map(|v| v.get()),
+            Some(2)
+        );
+    }
+
+    #[tokio::test]
+    async fn progress_tables_list_the_jobs() {
+        let progress: SnapshotProgress = serde_json::from_value(serde_json::json!({
+            "jobs_total": 2, "jobs_pending": 0, "jobs_claimed": 0, "jobs_submitted": 1,
+            "jobs_completed": 1, "jobs_failed": 0,
+            "jobs": [
+                {"name": "Customer", "type": "node", "status": "completed", "row_count": 1000},
+                {"name": "PURCHASED", "type": "edge", "status": "submitted"}
+            ]
+        }))
+        .expect("decodes");
+        let mut printer = Printer::new(Format::Table, Vec::new());
+        print_progress(&mut printer, &progress)
+            .await
+            .expect("printed");
+        let text = String::from_utf8(printer.into_inner()).expect("utf-8");
+        assert!(text.starts_with("done            1/2\n"), "{text}");
+        assert!(
+            text.contains("Customer                  node    completed    1000\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("PURCHASED                 edge    submitted    -\n"),
+            "{text}"
+        );
+
+        let mut printer = Printer::new(Format::Json, Vec::new());
+        print_progress(&mut printer, &progress)
+            .await
+            .expect("printed");
+        let back: SnapshotProgress =
+            serde_json::from_slice(&printer.into_inner()).expect("one document");
+        assert_eq!(back, progress);
+    }
+}

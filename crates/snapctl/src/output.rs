@@ -1,0 +1,426 @@
+//! Output: one JSON document on stdout with `--output json`, aligned human-readable text with
+//! `--output table` (the default).
+//!
+//! Lists are tables whose rows are written as the items arrive (each column has a fixed
+//! width; a longer value is printed whole and shifts the rest of its row). A single resource
+//! is a list of `field  value` lines built from its JSON form, so that no field the service
+//! returned is left out. Every cell is cleaned of control characters, so a name cannot move
+//! the cursor or clear the terminal.
+
+use std::io::{self, Write};
+
+use clap::ValueEnum;
+use futures::{Stream, StreamExt};
+use serde::Serialize;
+use serde_json::Value;
+use unicode_width::UnicodeWidthStr;
+
+use crate::Failure;
+
+/// `--output`: how results are printed on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Format {
+    /// Aligned, human-readable text.
+    #[default]
+    Table,
+    /// Exactly one JSON document: the resource as the API returns it, or an array for
+    /// `list`.
+    Json,
+}
+
+/// One column of a list table: its header, its width (the widest value usually seen) and
+/// how a row's cell is computed.
+pub struct Column<T> {
+    /// The header, in capitals.
+    pub header: &'static str,
+    /// The width the column is padded to (not for the last column).
+    pub width: usize,
+    /// The cell of one item.
+    pub cell: fn(&T) -> String,
+}
+
+impl<T> std::fmt::Debug for Column<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Column")
+            .field("header", &self.header)
+            .field("width", &self.width)
+            .finish()
+    }
+}
+
+/// Prints results in the chosen [`Format`].
+///
+/// ```
+/// use snapctl::output::{Format, Printer};
+///
+/// let mut printer = Printer::new(Format::Table, Vec::new());
+/// printer.resource(&serde_json::json!({"SnapshotId": "snp-1", "Status": "Saved"})).unwrap();
+/// let text = String::from_utf8(printer.into_inner()).unwrap();
+/// assert_eq!(text, "SnapshotId  snp-1\nStatus      Saved\n");
+/// ```
+#[derive(Debug)]
+pub struct Printer<W> {
+    format: Format,
+    out: W,
+}
+
+impl<W: Write> Printer<W> {
+    /// A printer writing to `out`.
+    pub fn new(format: Format, out: W) -> Self {
+        Printer { format, out }
+    }
+
+    /// The format.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// The writer back.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    /// The writer, for commands that print free text (`demo`, `emulator`).
+    pub fn writer(&mut self) -> &mut W {
+        &mut self.out
+    }
+
+    /// One resource: a pretty JSON document, or one `field  value` line per field that has
+    /// a value.
+    pub fn resource<T: Serialize>(&mut self, value: &T) -> io::Result<()> {
+        let value = to_value(value)?;
+        match self.format {
+            Format::Json => self.json(&value),
+            Format::Table => {
+                let fields = fields(&value);
+                let width = fields.iter().map(|(key, _)| key.width()).max().unwrap_or(0);
+                for (key, text) in fields {
+                    writeln!(self.out, "{}  {text}", pad(&key, width))?;
+                }
+                self.out.flush()
+            }
+        }
+    }
+
+    /// A result without a resource of its own (a deletion): `message` in table form, `value`
+    /// in JSON form.
+    pub fn outcome<T: Serialize>(&mut self, message: &str, value: &T) -> io::Result<()> {
+        match self.format {
+            Format::Json => self.json(&to_value(value)?),
+            Format::Table => {
+                writeln!(self.out, "{}", clean(message))?;
+                self.out.flush()
+            }
+        }
+    }
+
+    /// Prints the items of `stream` as they arrive (table), or all of them as one JSON
+    /// array once the stream has ended (so that a failure half-way leaves no partial
+    /// document on stdout). Returns how many items there were; the first error ends the
+    /// listing (the table rows already printed stay).
+    pub async fn list<T, S>(&mut self, columns: &[Column<T>], stream: S) -> Result<usize, Failure>
+    where
+        T: Serialize,
+        S: Stream<Item = Result<T, snapshots::Error>>,
+    {
+        let mut stream = std::pin::pin!(stream);
+        match self.format {
+            Format::Json => {
+                let mut items = Vec::new();
+                while let Some(item) = stream.next().await {
+                    items.push(item?);
+                }
+                self.json(&to_value(&items)?)?;
+                Ok(items.len())
+            }
+            Format::Table => {
+                let headers: Vec<String> = columns.iter().map(|c| c.header.to_owned()).collect();
+                self.row(columns, &headers)?;
+                let mut count = 0;
+                while let Some(item) = stream.next().await {
+                    let item = item?;
+                    let cells: Vec<String> = columns.iter().map(|c| (c.cell)(&item)).collect();
+                    self.row(columns, &cells)?;
+                    count += 1;
+                }
+                Ok(count)
+            }
+        }
+    }
+
+    /// One table row, padded to the column widths, flushed at once.
+    fn row<T>(&mut self, columns: &[Column<T>], cells: &[String]) -> io::Result<()> {
+        let line = table_line(columns.iter().map(|c| c.width), cells);
+        writeln!(self.out, "{line}")?;
+        self.out.flush()
+    }
+
+    fn json(&mut self, value: &Value) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut self.out, value).map_err(io::Error::other)?;
+        writeln!(self.out)?;
+        self.out.flush()
+    }
+}
+
+fn to_value<T: Serialize>(value: &T) -> io::Result<Value> {
+    serde_json::to_value(value).map_err(io::Error::other)
+}
+
+/// A table line: every cell but the last padded to its width, two spaces between cells;
+/// a cell wider than its column is printed whole.
+///
+/// ```
+/// let line = snapctl::output::table_line([4, 6], &["ID".into(), "NAME".into(), "X".into()]);
+/// assert_eq!(line, "ID    NAME    X");
+/// ```
+pub fn table_line(widths: impl IntoIterator<Item = usize>, cells: &[String]) -> String {
+    let mut widths = widths.into_iter();
+    let mut line = String::new();
+    for (index, cell) in cells.iter().enumerate() {
+        let cell = clean(cell);
+        if index + 1 == cells.len() {
+            line.push_str(&cell);
+        } else {
+            let width = widths.next().unwrap_or(0);
+            line.push_str(&pad(&cell, width));
+            line.push_str("  ");
+        }
+    }
+    line.trim_end().to_owned()
+}
+
+/// `text` padded with spaces to `width` display columns (wide characters count twice).
+fn pad(text: &str, width: usize) -> String {
+    let shown = text.width();
+    let mut padded = text.to_owned();
+    padded.extend(std::iter::repeat_n(' ', width.saturating_sub(shown)));
+    padded
+}
+
+/// `text` with every control character (newlines, escapes, ...) written as an escape
+/// sequence, so that it stays on one line and cannot drive the terminal.
+///
+/// ```
+/// assert_eq!(snapctl::output::clean("a\nb\u{1b}[2J"), "a\\nb\\u{1b}[2J");
+/// ```
+pub fn clean(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Members whose values come first in the `field  value` view, in this order; the others
+/// follow in the order of the JSON object.
+const FIRST: &[&str] = &[
+    "SnapshotId",
+    "id",
+    "SnapshotName",
+    "name",
+    "Status",
+    "SnapshotStatus",
+    "status",
+];
+
+/// The `field  value` lines of a JSON value: an object's members with a value (null and
+/// empty members are left out), identifiers, names and statuses first.
+pub fn fields(value: &Value) -> Vec<(String, String)> {
+    let Value::Object(object) = value else {
+        return vec![("value".to_owned(), render(value))];
+    };
+    let mut keys: Vec<&String> = object.keys().collect();
+    keys.sort_by_key(|key| {
+        FIRST
+            .iter()
+            .position(|first| first == key)
+            .unwrap_or(FIRST.len())
+    });
+    keys.into_iter()
+        .filter_map(|key| {
+            let value = &object[key.as_str()];
+            let empty = match value {
+                Value::Null => true,
+                Value::Array(items) => items.is_empty(),
+                Value::Object(members) => members.is_empty(),
+                Value::String(text) => text.is_empty(),
+                _ => false,
+            };
+            (!empty).then(|| (clean(key), clean(&render(value))))
+        })
+        .collect()
+}
+
+/// One value on one line: strings bare, `Key=Value` pairs for Alibaba label lists, scalar
+/// lists comma-separated, other structures as compact JSON.
+pub fn render(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Null => "-".to_owned(),
+        Value::Array(items) if items.iter().all(is_label) => items
+            .iter()
+            .map(|item| {
+                let part = |name: &str| item.get(name).map(render).unwrap_or_default();
+                format!("{}={}", part("Key"), part("Value"))
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => {
+            items.iter().map(render).collect::<Vec<_>>().join(", ")
+        }
+        other => other.to_string(),
+    }
+}
+
+fn is_label(value: &Value) -> bool {
+    value.as_object().is_some_and(|object| {
+        !object.is_empty() && object.keys().all(|key| key == "Key" || key == "Value")
+    })
+}
+
+/// An optional text cell: the value, or `-`.
+pub fn or_dash(value: Option<&str>) -> String {
+    match value {
+        Some(text) if !text.is_empty() => text.to_owned(),
+        _ => "-".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::stream;
+    use serde_json::json;
+
+    fn text(printer: Printer<Vec<u8>>) -> String {
+        String::from_utf8(printer.into_inner()).expect("utf-8")
+    }
+
+    const COLUMNS: &[Column<(String, String)>] = &[
+        Column {
+            header: "ID",
+            width: 6,
+            cell: |item| item.0.clone(),
+        },
+        Column {
+            header: "NAME",
+            width: 4,
+            cell: |item| item.1.clone(),
+        },
+    ];
+
+    #[tokio::test]
+    async fn table_rows_are_aligned_and_long_cells_kept_whole() {
+        let mut printer = Printer::new(Format::Table, Vec::new());
+        let items = vec![
+            Ok(("a".to_owned(), "first".to_owned())),
+            Ok(("longer-id".to_owned(), "x".to_owned())),
+        ];
+        let count = printer
+            .list(COLUMNS, stream::iter(items))
+            .await
+            .expect("listed");
+        assert_eq!(count, 2);
+        assert_eq!(text(printer), "ID      NAME\na       first\nlonger-id  x\n");
+    }
+
+    #[tokio::test]
+    async fn json_lists_are_one_array_and_errors_print_nothing() {
+        let mut printer = Printer::new(Format::Json, Vec::new());
+        let items = vec![Ok(("a".to_owned(), "b".to_owned()))];
+        printer
+            .list(COLUMNS, stream::iter(items))
+            .await
+            .expect("listed");
+        let out: Value = serde_json::from_str(&text(printer)).expect("one JSON document");
+        assert_eq!(out, json!([["a", "b"]]));
+
+        let mut printer = Printer::new(Format::Json, Vec::new());
+        let items = vec![
+            Ok(("a".to_owned(), "b".to_owned())),
+            Err(snapshots::Error::Config("boom".into())),
+        ];
+        let result = printer.list(COLUMNS, stream::iter(items)).await;
+        assert!(result.is_err());
+        assert_eq!(text(printer), "");
+    }
+
+    #[test]
+    fn resources_list_ids_names_and_statuses_first_and_skip_empty_members() {
+        let mut printer = Printer::new(Format::Table, Vec::new());
+        printer
+            .resource(&json!({
+                "GmtCreateTime": "2026-01-01T00:00:00Z",
+                "Labels": [{"Key": "team", "Value": "ml"}, {"Key": "env", "Value": "dev"}],
+                "ExcludePaths": ["/tmp", "/cache"],
+                "ReasonCode": null,
+                "Message": "",
+                "Status": "Saved",
+                "SnapshotId": "snp-1",
+            }))
+            .expect("printed");
+        assert_eq!(
+            text(printer),
+            "SnapshotId     snp-1\n\
+             Status         Saved\n\
+             ExcludePaths   /tmp, /cache\n\
+             GmtCreateTime  2026-01-01T00:00:00Z\n\
+             Labels         team=ml, env=dev\n"
+        );
+    }
+
+    #[test]
+    fn nested_values_are_compact_json() {
+        let rendered = render(&json!({"Person": 3}));
+        assert_eq!(rendered, r#"{"Person":3}"#);
+        let rendered = render(&json!([{"id": 1, "name": "x"}]));
+        assert_eq!(rendered, r#"[{"id":1,"name":"x"}]"#);
+    }
+
+    #[test]
+    fn json_resources_round_trip() {
+        let mut printer = Printer::new(Format::Json, Vec::new());
+        let snapshot = pai_dsw::types::InstanceSnapshot {
+            snapshot_id: Some("snp-1".into()),
+            status: Some("Saved".into()),
+            ..Default::default()
+        };
+        printer.resource(&snapshot).expect("printed");
+        let back: pai_dsw::types::InstanceSnapshot =
+            serde_json::from_str(&text(printer)).expect("decodes");
+        assert_eq!(back, snapshot);
+    }
+
+    #[test]
+    fn outcome_is_a_message_or_the_value() {
+        let mut printer = Printer::new(Format::Table, Vec::new());
+        printer
+            .outcome("Deleted snp-1", &json!({"deleted": true}))
+            .expect("printed");
+        assert_eq!(text(printer), "Deleted snp-1\n");
+        let mut printer = Printer::new(Format::Json, Vec::new());
+        printer
+            .outcome("Deleted snp-1", &json!({"deleted": true}))
+            .expect("printed");
+        assert_eq!(text(printer), "{\n  \"deleted\": true\n}\n");
+    }
+
+    #[test]
+    fn wide_characters_are_padded_by_display_width() {
+        let line = table_line([6], &["名前".into(), "x".into()]);
+        assert_eq!(line, "名前    x");
+    }
+
+    #[test]
+    fn control_characters_are_escaped_in_cells() {
+        let line = table_line([3], &["a\tb".into(), "c\r\nd".into()]);
+        assert_eq!(line, "a\\tb  c\\r\\nd");
+    }
+}
