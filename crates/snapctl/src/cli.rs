@@ -8,7 +8,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 use crate::exit::Exit;
 use crate::output::Format;
@@ -377,6 +377,7 @@ pub enum LangStudioCommand {
         wait_args: WaitArgs,
     },
     /// Rename a snapshot or change its description.
+    #[command(group(ArgGroup::new("changes").required(true).multiple(true).args(["name", "description"])))]
     Update {
         /// The snapshot.
         snapshot_id: String,
@@ -582,6 +583,7 @@ pub enum GraphOlapCommand {
         wait_args: WaitArgs,
     },
     /// Rename a snapshot or change its description.
+    #[command(group(ArgGroup::new("changes").required(true).multiple(true).args(["name", "description"])))]
     Update {
         /// The snapshot.
         snapshot_id: String,
@@ -616,6 +618,7 @@ pub enum GraphOlapCommand {
         snapshot_id: String,
     },
     /// Change a snapshot's time to live or inactivity timeout.
+    #[command(group(ArgGroup::new("changes").required(true).multiple(true).args(["ttl", "inactivity_timeout"])))]
     Lifecycle {
         /// The snapshot.
         snapshot_id: String,
@@ -942,6 +945,9 @@ mod tests {
         for args in [
             &["dsw", "list"][..],
             &["dsw", "update"][..],
+            &["langstudio", "update", "snap-1"][..],
+            &["graph-olap", "update", "1"][..],
+            &["graph-olap", "lifecycle", "1"][..],
             &["graph-olap", "list", "--page-size", "ten"][..],
             &["graph-olap", "wait", "1", "--timeout", "soon"][..],
             &["graph-olap", "list", "--created-after", "yesterday"][..],
