@@ -172,7 +172,7 @@ fn help_documents_the_commands_and_exit_codes() {
     let assert = Command::new(snapctl_bin()).arg("--help").assert().success();
     let help = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
     for expected in [
-        "Usage: snapctl",
+        "Usage: snapctl [OPTIONS] <COMMAND>",
         "dsw",
         "langstudio",
         "graph-olap",

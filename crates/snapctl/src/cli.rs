@@ -36,10 +36,35 @@ Credentials:
     SNAPCTL_GRAPH_OLAP_TOKEN.
   Secrets are read from the environment and files only, never from the command line.";
 
+/// Examples of `snapctl dsw --help`.
+const DSW_EXAMPLES: &str = "Examples:
+  snapctl dsw list --instance dsw-730xxxxxxxxxx --page-size 50
+  snapctl dsw create --instance dsw-730xxxxxxxxxx --name nightly-1 \\
+      --image-url registry.cn-hangzhou.aliyuncs.com/team/env:nightly-1 --label team=ml --wait
+  snapctl dsw wait --instance dsw-730xxxxxxxxxx snp-05cexxxxxxxxx --timeout 30m
+  snapctl -o json dsw get --instance dsw-730xxxxxxxxxx snp-05cexxxxxxxxx";
+
+/// Examples of `snapctl langstudio --help`.
+const LANGSTUDIO_EXAMPLES: &str = "Examples:
+  snapctl langstudio list --workspace 12345 --status Success --creation-type ManualCreated
+  snapctl langstudio create --workspace 12345 --name flow_v2 --resource-id flow-abc --wait
+  snapctl langstudio update snap-0123456789abc --description \"promoted to production\"
+  snapctl langstudio --gateway delete snap-0123456789abc";
+
+/// Examples of `snapctl graph-olap --help`.
+const GRAPH_OLAP_EXAMPLES: &str =
+    "Examples (with SNAPCTL_GRAPH_OLAP_URL and SNAPCTL_GRAPH_OLAP_USER set):
+  snapctl graph-olap list --status ready --sort-by created_at --sort-order desc
+  snapctl graph-olap create --name customers-nightly --mapping-id 42 --ttl P7D --wait
+  snapctl graph-olap progress 7
+  snapctl graph-olap retry 7
+  snapctl graph-olap lifecycle 7 --inactivity-timeout PT12H";
+
 /// `snapctl`: PAI-DSW, PAI LangStudio and Graph OLAP snapshots from the command line.
 #[derive(Debug, Parser)]
 #[command(
     name = "snapctl",
+    bin_name = "snapctl",
     version,
     about = "Manage PAI-DSW, PAI LangStudio and Graph OLAP snapshots",
     long_about = "Manage PAI-DSW instance snapshots, PAI LangStudio snapshots and Graph OLAP \
@@ -67,6 +92,7 @@ fn after_long_help() -> String {
 
 /// Options every command takes (before or after the command).
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// How to print results: aligned text, or exactly one JSON document (an array for
     /// `list`).
@@ -145,17 +171,18 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// PAI-DSW instance snapshots (2022-01-01): list, get, create, delete, wait.
+    #[command(after_long_help = DSW_EXAMPLES)]
     Dsw {
         /// The DSW command.
         #[command(subcommand)]
         command: DswCommand,
     },
     /// PAI LangStudio snapshots (2024-07-10): list, get, create, update, delete, wait.
-    #[command(name = "langstudio")]
+    #[command(name = "langstudio", after_long_help = LANGSTUDIO_EXAMPLES)]
     LangStudio(LangStudioArgs),
     /// Graph OLAP control plane snapshots: list, get, create, update, delete, wait,
     /// progress, retry, lifecycle.
-    #[command(name = "graph-olap")]
+    #[command(name = "graph-olap", after_long_help = GRAPH_OLAP_EXAMPLES)]
     GraphOlap {
         /// The Graph OLAP command.
         #[command(subcommand)]

@@ -13,6 +13,9 @@ use crate::Failure;
 /// set-up, who owns the demo mapping 1).
 pub const DEMO_USER: &str = "demo";
 
+/// How long `snapctl emulator` waits for requests in flight after Ctrl-C.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Runs the emulator until Ctrl-C.
 pub async fn run<W: Write>(args: &EmulatorArgs, out: &mut W) -> Result<(), Failure> {
     let emulator = start(EmulatorConfig::default(), args.addr)
@@ -24,7 +27,9 @@ pub async fn run<W: Write>(args: &EmulatorArgs, out: &mut W) -> Result<(), Failu
         .await
         .map_err(|e| Failure::Unexpected(format!("cannot wait for Ctrl-C: {e}")))?;
     writeln!(out, "stopping")?;
-    emulator.shutdown().await;
+    // Requests in flight get a moment to finish; a client that keeps an idle connection
+    // open does not hold the prompt back.
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, emulator.shutdown()).await;
     Ok(())
 }
 

@@ -37,10 +37,11 @@ impl WaitProgress {
     }
 
     fn with_target(what: impl Into<String>, target: ProgressDrawTarget) -> Self {
-        let bar = ProgressBar::with_draw_target(None, target);
+        let bar = ProgressBar::hidden();
         bar.set_style(style(SPINNER));
         bar.set_prefix(what.into());
         bar.set_message("waiting");
+        bar.set_draw_target(target);
         if !bar.is_hidden() {
             bar.enable_steady_tick(Duration::from_millis(100));
         }
@@ -61,17 +62,17 @@ impl WaitProgress {
             if let Some(phase) = progress.phase.as_deref().filter(|p| !p.is_empty()) {
                 message.push_str(&format!(", {}", crate::output::clean(phase)));
             }
-            if progress.total > 0 {
-                if !self.has_length {
-                    self.bar.set_style(style(BAR));
-                    self.has_length = true;
-                }
-                self.bar.set_length(progress.total);
-                self.bar.set_position(progress.done.min(progress.total));
-            }
         }
         message.push_str(&format!(", poll {attempt}"));
         self.bar.set_message(message);
+        if let Some(progress) = progress.filter(|p| p.total > 0) {
+            if !self.has_length {
+                self.bar.set_style(style(BAR));
+                self.has_length = true;
+            }
+            self.bar.set_length(progress.total);
+            self.bar.set_position(progress.done.min(progress.total));
+        }
     }
 
     /// The last message shown (for tests).

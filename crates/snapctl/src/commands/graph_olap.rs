@@ -7,6 +7,8 @@
 
 use std::io::Write;
 
+use chrono::SecondsFormat;
+
 use graph_olap::types::{
     DeleteSnapshotResult, Description, IsoDuration, ResourceId, Snapshot, SnapshotProgress,
 };
@@ -68,8 +70,10 @@ pub const COLUMNS: &[Column<Snapshot>] = &[
         header: "CREATED",
         width: 0,
         cell: |s| {
-            s.created_at
-                .map_or_else(|| "-".to_owned(), |t| t.to_rfc3339())
+            s.created_at.map_or_else(
+                || "-".to_owned(),
+                |t| t.to_rfc3339_opts(SecondsFormat::Secs, true),
+            )
         },
     },
 ];

@@ -37,7 +37,7 @@ pub const COLUMNS: &[Column<Snapshot>] = &[
     },
     Column {
         header: "WORKSPACE",
-        width: 10,
+        width: 17,
         cell: |s| or_dash(s.workspace_id.as_deref()),
     },
     Column {
