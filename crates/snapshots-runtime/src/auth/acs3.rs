@@ -46,6 +46,8 @@
 
 use std::borrow::Cow;
 
+use bytes::Bytes;
+
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use percent_encoding::{percent_decode_str, AsciiSet, NON_ALPHANUMERIC};
@@ -151,9 +153,13 @@ fn push_canonical_uri(out: &mut String, path: &str) {
         if i > 0 {
             out.push('/');
         }
-        // Borrowed unless the segment has `%` escapes to decode.
-        let decoded: Cow<'_, [u8]> = percent_decode_str(segment).into();
-        push_percent_encoded(out, &decoded);
+        if segment.contains('%') {
+            let decoded: Cow<'_, [u8]> = percent_decode_str(segment).into();
+            push_percent_encoded(out, &decoded);
+        } else {
+            // Nothing to decode.
+            push_percent_encoded(out, segment.as_bytes());
+        }
     }
 }
 
@@ -228,12 +234,12 @@ fn header_entries<'a>(
         let name = name.as_str();
         if name == AUTHORIZATION.as_str()
             || removed.contains(&name)
-            || new.iter().any(|(new_name, _, _)| *new_name == name)
+            || new.iter().any(|(new_name, _, _)| new_name.as_str() == name)
         {
             continue;
         }
         match std::str::from_utf8(value.as_bytes()) {
-            Ok(value) => entries.push((name, value.trim())),
+            Ok(value) => entries.push((name, trim(value))),
             Err(_) => {
                 if non_utf8.is_none_or(|first| name < first) {
                     non_utf8 = Some(name);
@@ -246,9 +252,22 @@ fn header_entries<'a>(
             name: name.to_owned(),
         });
     }
-    entries.extend(new.iter().map(|&(name, value, _)| (name, value.trim())));
+    entries.extend(
+        new.iter()
+            .map(|&(name, value, _)| (name.as_str(), trim(value))),
+    );
     entries.sort_unstable();
     Ok(entries)
+}
+
+/// `value.trim()`, without looking for Unicode spaces when the value starts and ends with a
+/// printable ASCII character (as almost every header value does).
+fn trim(value: &str) -> &str {
+    match value.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => value,
+        [only] if only.is_ascii_graphic() => value,
+        _ => value.trim(),
+    }
 }
 
 /// Appends `name:v1,v2\n` per name of sorted `entries`.
@@ -381,6 +400,7 @@ pub fn new_nonce() -> String {
 /// The `x-acs-date` format, `%Y-%m-%dT%H:%M:%SZ` as chrono writes it, written directly for
 /// the years 0 to 9999 (chrono's own formatter, for the others, adds a sign to the year).
 fn format_date(date: DateTime<Utc>) -> String {
+    let date = date.naive_utc();
     let Ok(year) = u32::try_from(date.year()) else {
         return date.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     };
@@ -434,19 +454,31 @@ fn host_header(url: &Url) -> Result<String, SignError> {
     })
 }
 
-fn header_value(
-    name: &'static str,
-    value: &str,
-    sensitive: bool,
-) -> Result<HeaderValue, SignError> {
-    let mut value =
-        HeaderValue::from_str(value).map_err(|_| SignError::InvalidHeaderValue { name })?;
-    value.set_sensitive(sensitive);
+/// The `Authorization` value (sensitive), taking the string's buffer as it is.
+fn authorization_value(value: String) -> Result<HeaderValue, SignError> {
+    let mut value = HeaderValue::from_maybe_shared(Bytes::from(value)).map_err(|_| {
+        SignError::InvalidHeaderValue {
+            name: "authorization",
+        }
+    })?;
+    value.set_sensitive(true);
     Ok(value)
 }
 
 /// A header that [`sign`] or [`sign_bearer`] sets: name, value, whether it is sensitive.
-type NewHeader<'a> = (&'static str, &'a str, bool);
+type NewHeader<'a> = (&'static HeaderName, &'a str, bool);
+
+// The names of the headers the signers set, made once (not parsed again on every request).
+static HOST_NAME: HeaderName = HOST;
+static ACTION_NAME: HeaderName = HeaderName::from_static(X_ACS_ACTION);
+static VERSION_NAME: HeaderName = HeaderName::from_static(X_ACS_VERSION);
+static DATE_NAME: HeaderName = HeaderName::from_static(X_ACS_DATE);
+static NONCE_NAME: HeaderName = HeaderName::from_static(X_ACS_SIGNATURE_NONCE);
+static CONTENT_SHA256_NAME: HeaderName = HeaderName::from_static(X_ACS_CONTENT_SHA256);
+static ACCESSKEY_ID_NAME: HeaderName = HeaderName::from_static(X_ACS_ACCESSKEY_ID);
+static SECURITY_TOKEN_NAME: HeaderName = HeaderName::from_static(X_ACS_SECURITY_TOKEN);
+static BEARER_TOKEN_NAME: HeaderName = HeaderName::from_static(X_ACS_BEARER_TOKEN);
+static SIGNATURE_TYPE_NAME: HeaderName = HeaderName::from_static(X_ACS_SIGNATURE_TYPE);
 
 /// The headers both [`sign`] and [`sign_bearer`] set, in the order they are validated and
 /// inserted.
@@ -460,23 +492,42 @@ fn common_headers<'a>(
 ) -> Vec<NewHeader<'a>> {
     let mut headers = Vec::with_capacity(9);
     headers.extend([
-        ("host", host, false),
-        (X_ACS_ACTION, action, false),
-        (X_ACS_VERSION, version, false),
-        (X_ACS_DATE, date, false),
-        (X_ACS_SIGNATURE_NONCE, nonce, false),
+        (&HOST_NAME, host, false),
+        (&ACTION_NAME, action, false),
+        (&VERSION_NAME, version, false),
+        (&DATE_NAME, date, false),
+        (&NONCE_NAME, nonce, false),
     ]);
     if let Some(hash) = payload_hash {
-        headers.push((X_ACS_CONTENT_SHA256, hash, false));
+        headers.push((&CONTENT_SHA256_NAME, hash, false));
     }
     headers
 }
 
 /// The header values of `headers`, validated in order (the first invalid one is the error).
+///
+/// They share one buffer (one allocation, not one per value).
 fn header_values(headers: &[NewHeader<'_>]) -> Result<Vec<HeaderValue>, SignError> {
+    let mut joined = Vec::with_capacity(headers.iter().map(|(_, value, _)| value.len()).sum());
+    for (_, value, _) in headers {
+        joined.extend_from_slice(value.as_bytes());
+    }
+    let joined = Bytes::from(joined);
+    let mut start = 0;
     headers
         .iter()
-        .map(|&(name, value, sensitive)| header_value(name, value, sensitive))
+        .map(|&(name, value, sensitive)| {
+            let end = start + value.len();
+            let mut header =
+                HeaderValue::from_maybe_shared(joined.slice(start..end)).map_err(|_| {
+                    SignError::InvalidHeaderValue {
+                        name: name.as_str(),
+                    }
+                })?;
+            header.set_sensitive(sensitive);
+            start = end;
+            Ok(header)
+        })
         .collect()
 }
 
@@ -484,15 +535,11 @@ fn header_values(headers: &[NewHeader<'_>]) -> Result<Vec<HeaderValue>, SignErro
 /// `headers` (each replacing any header of that name).
 fn replace_headers(headers: &mut HeaderMap, new: &[NewHeader<'_>], values: Vec<HeaderValue>) {
     headers.remove(AUTHORIZATION);
-    headers.remove(X_ACS_ACCESSKEY_ID);
-    headers.remove(X_ACS_SECURITY_TOKEN);
+    headers.remove(&ACCESSKEY_ID_NAME);
+    headers.remove(&SECURITY_TOKEN_NAME);
     headers.reserve(new.len() + 1);
     for (&(name, _, _), value) in new.iter().zip(values) {
-        if name == "host" {
-            headers.insert(HOST, value);
-        } else {
-            headers.insert(HeaderName::from_static(name), value);
-        }
+        headers.insert(name.clone(), value);
     }
 }
 
@@ -566,8 +613,8 @@ pub fn sign(
     let date = format_date(date);
     let mut new = common_headers(&host, action, version, &date, nonce, Some(&*payload_hash));
     if let Some(token) = &key.security_token {
-        new.push((X_ACS_ACCESSKEY_ID, &key.id, false));
-        new.push((X_ACS_SECURITY_TOKEN, token.expose(), true));
+        new.push((&ACCESSKEY_ID_NAME, &key.id, false));
+        new.push((&SECURITY_TOKEN_NAME, token.expose(), true));
     }
     let values = header_values(&new)?;
 
@@ -603,7 +650,7 @@ pub fn sign(
     push_signed_headers(&mut authorization, &entries);
     authorization.push_str(",Signature=");
     push_signature(&mut authorization, &key.secret, &to_sign);
-    let authorization = header_value("authorization", &authorization, true)?;
+    let authorization = authorization_value(authorization)?;
 
     rewrite.apply(request.url_mut());
     let headers = request.headers_mut();
@@ -655,8 +702,8 @@ fn set_bearer_headers(
         nonce,
         payload_hash.as_deref(),
     );
-    new.push((X_ACS_BEARER_TOKEN, token.expose(), true));
-    new.push((X_ACS_SIGNATURE_TYPE, "BEARERTOKEN", false));
+    new.push((&BEARER_TOKEN_NAME, token.expose(), true));
+    new.push((&SIGNATURE_TYPE_NAME, "BEARERTOKEN", false));
     let values = header_values(&new)?;
     replace_headers(request.headers_mut(), &new, values);
     Ok(())
