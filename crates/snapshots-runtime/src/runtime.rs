@@ -158,10 +158,16 @@ impl Runtime {
         let mut original = Some(request);
         loop {
             shared.limiter.acquire().await;
-            // Keep the original for the next attempt when the body can be cloned; a
-            // streaming body gets exactly one attempt.
+            // Keep the original for the next attempt when there can be one and the body can
+            // be cloned; a streaming body gets exactly one attempt. The last attempt sends the
+            // original itself (with retries disabled, every call does: no copy at all).
             let template = original.take().expect("a request for every attempt");
-            let mut this = match template.try_clone() {
+            let copy = if attempt < shared.retry.max_attempts {
+                template.try_clone()
+            } else {
+                None
+            };
+            let mut this = match copy {
                 Some(copy) => {
                     original = Some(template);
                     copy
@@ -230,7 +236,6 @@ impl Runtime {
     }
 
     fn authenticate(&self, request: &mut reqwest::Request, operation: Operation, version: &str) {
-        let now = chrono::Utc::now();
         match &self.shared.credentials {
             Credentials::Anonymous => {}
             Credentials::AccessKey(key) => {
@@ -239,7 +244,7 @@ impl Runtime {
                     key,
                     operation.name,
                     version,
-                    now,
+                    chrono::Utc::now(),
                     &acs3::new_nonce(),
                 ) {
                     tracing::error!(error = %e, "request could not be signed; sending it unsigned");
@@ -251,7 +256,7 @@ impl Runtime {
                     token,
                     operation.name,
                     version,
-                    now,
+                    chrono::Utc::now(),
                     &acs3::new_nonce(),
                 );
             }
@@ -297,6 +302,9 @@ async fn buffer_error(
 
 fn record(result: &reqwest::Result<reqwest::Response>, attempts: u32) {
     let span = tracing::Span::current();
+    if span.is_disabled() {
+        return;
+    }
     span.record("attempts", attempts);
     if let Ok(response) = result {
         span.record("status", response.status().as_u16());
