@@ -207,8 +207,9 @@ pub struct DemoArgs {
 /// `snapctl emulator` options.
 #[derive(Debug, Clone, Args)]
 pub struct EmulatorArgs {
-    /// Address to listen on (port 0 picks a free one).
-    #[arg(long, default_value = "127.0.0.1:8787")]
+    /// Loopback address to listen on (port 0 picks a free one). Other addresses are refused:
+    /// the emulator's credentials are public.
+    #[arg(long, default_value = "127.0.0.1:8787", value_parser = parse_loopback)]
     pub addr: SocketAddr,
 }
 
@@ -769,6 +770,26 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("`{text}` is too long a duration"))
 }
 
+/// Parses a socket address on loopback (`127.0.0.1:8787`, `[::1]:0`).
+///
+/// ```
+/// assert!(snapctl::cli::parse_loopback("127.0.0.1:8787").is_ok());
+/// assert!(snapctl::cli::parse_loopback("0.0.0.0:8787").is_err());
+/// ```
+pub fn parse_loopback(text: &str) -> Result<SocketAddr, String> {
+    let addr: SocketAddr = text
+        .parse()
+        .map_err(|e| format!("`{text}` is not an address such as 127.0.0.1:8787: {e}"))?;
+    if addr.ip().is_loopback() {
+        Ok(addr)
+    } else {
+        Err(format!(
+            "`{text}` is not a loopback address: the emulator's demo credentials are public, so it \
+             listens on 127.0.0.1 or ::1 only"
+        ))
+    }
+}
+
 /// Parses an RFC 3339 time (`2026-01-31T12:00:00Z`, `2026-01-31T20:00:00+08:00`).
 pub fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
     chrono::DateTime::parse_from_rfc3339(text)
@@ -979,6 +1000,9 @@ mod tests {
             &["graph-olap", "wait", "1", "--timeout", "soon"][..],
             &["graph-olap", "list", "--created-after", "yesterday"][..],
             &["-o", "yaml", "demo"][..],
+            &["emulator", "--addr", "0.0.0.0:8787"][..],
+            &["emulator", "--addr", "localhost"][..],
+            &["demo", "--step", "fast"][..],
             &["nothing"][..],
         ] {
             let error = parse(args).expect_err("refused");

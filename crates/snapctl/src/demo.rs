@@ -70,6 +70,25 @@ pub fn client_for(emulator: &RunningEmulator) -> Result<Client, Error> {
         .build()
 }
 
+/// How the demo waits when snapshots stay in progress for `step`: polls eight times a step
+/// (at most every 20 ms), gives up after twenty steps and ten seconds.
+///
+/// ```
+/// use std::time::Duration;
+/// let wait = snapctl::demo::wait_args(Duration::from_millis(400));
+/// assert_eq!(wait.interval, Duration::from_millis(50));
+/// assert_eq!(wait.timeout, Duration::from_secs(18));
+/// ```
+pub fn wait_args(step: Duration) -> WaitArgs {
+    WaitArgs {
+        timeout: step
+            .checked_mul(20)
+            .and_then(|t| t.checked_add(Duration::from_secs(10)))
+            .unwrap_or(Duration::MAX),
+        interval: (step / 8).max(Duration::from_millis(20)),
+    }
+}
+
 /// Runs the demo, printing to `out`.
 pub async fn run<W: Write>(args: &DemoArgs, out: &mut W) -> Result<(), Failure> {
     let started = Instant::now();
@@ -77,10 +96,7 @@ pub async fn run<W: Write>(args: &DemoArgs, out: &mut W) -> Result<(), Failure> 
         .await
         .map_err(Failure::Emulator)?;
     let client = client_for(&emulator)?;
-    let wait = WaitArgs {
-        timeout: args.step * 20 + Duration::from_secs(10),
-        interval: (args.step / 8).max(Duration::from_millis(20)),
-    };
+    let wait = wait_args(args.step);
     let mut demo = Demo {
         out,
         wait,
@@ -785,6 +801,16 @@ fn unexpected(message: impl Into<String>) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn any_step_gives_usable_wait_settings() {
+        let wait = wait_args(Duration::MAX);
+        assert_eq!(wait.timeout, Duration::MAX);
+        assert_eq!(
+            wait_args(Duration::ZERO).interval,
+            Duration::from_millis(20)
+        );
+    }
 
     #[tokio::test]
     async fn the_demo_walks_every_api_and_succeeds() {
