@@ -240,13 +240,13 @@ fn dsw_round_trip_in_json() {
         .stdout("");
     let stderr = stderr_of(&assert);
     for expected in [
-        "http status:404",
-        "code:       InstanceSnapshotNotFound",
-        "request id: ",
+        "http status: 404",
+        "code:        InstanceSnapshotNotFound",
+        "request id:  ",
     ] {
         assert!(stderr.contains(expected), "{expected:?} not in\n{stderr}");
     }
-    assert!(!stderr.contains("request id: -"), "{stderr}");
+    assert!(!stderr.contains("request id:  -"), "{stderr}");
 }
 
 #[test]
@@ -560,10 +560,11 @@ fn a_wrong_secret_is_refused_by_the_service_with_exit_11() {
         .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "not-the-secret")
         .args(["dsw", "list", "--instance", &instance])
         .assert()
-        .code(11);
+        .code(11)
+        .stdout("");
     let stderr = stderr_of(&assert);
     assert!(stderr.contains("SignatureDoesNotMatch"), "{stderr}");
-    assert!(stderr.contains("http status:400"), "{stderr}");
+    assert!(stderr.contains("http status: 400"), "{stderr}");
 }
 
 #[test]

@@ -246,7 +246,7 @@ pub fn error_text(failure: &Failure) -> String {
         return text;
     };
     let mut line = |label: &str, value: &str| {
-        text.push_str(&format!("  {label:<12}{}\n", output::clean(value)));
+        text.push_str(&format!("  {label:<13}{}\n", output::clean(value)));
     };
     match error {
         snapshots::Error::Service(service) => {
@@ -337,11 +337,11 @@ mod tests {
         let text = error_text(&failure);
         for expected in [
             "error: PAI-DSW error: HTTP 404",
-            "  http status:404\n",
-            "  code:       InstanceSnapshotNotFound\n",
-            "  message:    The snapshot does not exist.\n",
-            "  request id: E7D55162-4489-1619-AAF5-3F97D5FCA948\n",
-            "  host id:    pai-dsw.cn-hangzhou.aliyuncs.com\n",
+            "  http status: 404\n",
+            "  code:        InstanceSnapshotNotFound\n",
+            "  message:     The snapshot does not exist.\n",
+            "  request id:  E7D55162-4489-1619-AAF5-3F97D5FCA948\n",
+            "  host id:     pai-dsw.cn-hangzhou.aliyuncs.com\n",
         ] {
             assert!(text.contains(expected), "{expected:?} not in\n{text}");
         }

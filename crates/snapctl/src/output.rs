@@ -134,14 +134,21 @@ impl<W: Write> Printer<W> {
                 Ok(items.len())
             }
             Format::Table => {
+                // The header goes out with the first row (or once the listing ends empty), so
+                // that a listing whose first request fails prints nothing on stdout.
                 let headers: Vec<String> = columns.iter().map(|c| c.header.to_owned()).collect();
-                self.row(columns, &headers)?;
                 let mut count = 0;
                 while let Some(item) = stream.next().await {
                     let item = item?;
+                    if count == 0 {
+                        self.row(columns, &headers)?;
+                    }
                     let cells: Vec<String> = columns.iter().map(|c| (c.cell)(&item)).collect();
                     self.row(columns, &cells)?;
                     count += 1;
+                }
+                if count == 0 {
+                    self.row(columns, &headers)?;
                 }
                 Ok(count)
             }
@@ -329,6 +336,24 @@ mod tests {
             .expect("listed");
         assert_eq!(count, 2);
         assert_eq!(text(printer), "ID      NAME\na       first\nlonger-id  x\n");
+    }
+
+    #[tokio::test]
+    async fn tables_print_nothing_when_the_first_page_fails_and_a_header_when_empty() {
+        let mut printer = Printer::new(Format::Table, Vec::new());
+        let items: Vec<Result<(String, String), _>> =
+            vec![Err(snapshots::Error::Config("boom".into()))];
+        assert!(printer.list(COLUMNS, stream::iter(items)).await.is_err());
+        assert_eq!(text(printer), "");
+
+        let mut printer = Printer::new(Format::Table, Vec::new());
+        let items: Vec<Result<(String, String), snapshots::Error>> = Vec::new();
+        let count = printer
+            .list(COLUMNS, stream::iter(items))
+            .await
+            .expect("listed");
+        assert_eq!(count, 0);
+        assert_eq!(text(printer), "ID      NAME\n");
     }
 
     #[tokio::test]
