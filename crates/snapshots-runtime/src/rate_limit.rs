@@ -144,10 +144,19 @@ impl RateLimiter {
     /// # }
     /// ```
     pub async fn acquire(&self) {
-        if let Some(limit) = &self.limit {
-            let ready_at = limit.reserve(Instant::now());
+        if let Some(ready_at) = self.reserve() {
             tokio::time::sleep_until(ready_at).await;
         }
+    }
+
+    /// Counts one more request and says when it may be sent: `None` for at once (no limit,
+    /// or a free slot), otherwise the instant to wait for. [`acquire`](Self::acquire) is this
+    /// plus the wait; the runtime uses it to set no timer when there is nothing to wait for.
+    pub(crate) fn reserve(&self) -> Option<Instant> {
+        let limit = self.limit.as_ref()?;
+        let now = Instant::now();
+        let ready_at = limit.reserve(now);
+        (ready_at > now).then_some(ready_at)
     }
 }
 

@@ -11,6 +11,7 @@ use crate::auth::{acs3, Credentials};
 use crate::operation::Operation;
 use crate::rate_limit::RateLimiter;
 use crate::retry::{self, AttemptOutcome, Decision, RetryBudget, RetryConfig};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::SystemTime;
 use tracing::Instrument;
@@ -125,13 +126,17 @@ impl Runtime {
 
     /// Sends `request` for `operation` of the API at `version`, with rate limiting,
     /// authentication and retries. Called by the generated clients' `ClientHooks::exec`.
-    pub async fn execute(
-        &self,
-        client: &reqwest::Client,
+    ///
+    /// (A plain function returning the future, rather than an `async fn`, so that the
+    /// request is not kept twice in the future's state: once as an argument, once inside
+    /// the instrumented call.)
+    pub fn execute<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
         request: reqwest::Request,
         operation: Operation,
-        version: &str,
-    ) -> reqwest::Result<reqwest::Response> {
+        version: &'a str,
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a {
         let span = tracing::info_span!(
             "snapshot_call",
             operation = operation.id,
@@ -140,58 +145,33 @@ impl Runtime {
             status = tracing::field::Empty,
             request_id = tracing::field::Empty,
         );
-        self.execute_in_span(client, request, operation, version)
+        self.execute_in_span(client, Some(request), operation, version)
             .instrument(span)
-            .await
     }
 
+    /// The attempts of one call. `original` is always `Some` on entry (an `Option` so that
+    /// the request lives in one place in the future's state, moved out for the last attempt).
     async fn execute_in_span(
         &self,
         client: &reqwest::Client,
-        request: reqwest::Request,
+        mut original: Option<reqwest::Request>,
         operation: Operation,
         version: &str,
     ) -> reqwest::Result<reqwest::Response> {
         let shared = &self.shared;
         let started = tokio::time::Instant::now();
         let mut attempt: u32 = 1;
-        let mut original = Some(request);
         loop {
-            shared.limiter.acquire().await;
-            // Keep the original for the next attempt when there can be one and the body can
-            // be cloned; a streaming body gets exactly one attempt. The last attempt sends the
-            // original itself (with retries disabled, every call does: no copy at all).
-            let template = original.take().expect("a request for every attempt");
-            let copy = if attempt < shared.retry.max_attempts {
-                template.try_clone()
-            } else {
-                None
-            };
-            let mut this = match copy {
-                Some(copy) => {
-                    original = Some(template);
-                    copy
-                }
-                None => template,
-            };
-            self.authenticate(&mut this, operation, version);
-            // The call's total time limit bounds each attempt: reqwest then reports a
-            // timeout of its own when the limit is reached mid-attempt.
-            if let Some(total) = shared.retry.total_timeout {
-                let remaining = total
-                    .saturating_sub(started.elapsed())
-                    .max(std::time::Duration::from_millis(1));
-                let per_attempt = this
-                    .timeout()
-                    .copied()
-                    .map_or(remaining, |t| t.min(remaining));
-                *this.timeout_mut() = Some(per_attempt);
+            // The rare waits (a rate-limit slot, a retry delay, an error body) are boxed so
+            // that the state of this future, moved on every call, stays small.
+            if let Some(ready_at) = shared.limiter.reserve() {
+                Box::pin(tokio::time::sleep_until(ready_at)).await;
             }
-            let method = this.method().clone();
-            let result = client.execute(this).await;
-            let (result, code) = match result {
+            let request = self.prepare_attempt(&mut original, attempt, started, operation, version);
+            let method = request.method().clone();
+            let (result, code) = match client.execute(request).await {
                 Ok(response) if response.status().as_u16() >= 400 => {
-                    let (response, code) = buffer_error(response).await?;
+                    let (response, code) = Box::pin(buffer_error(response)).await?;
                     (Ok(response), code)
                 }
                 other => (other, None),
@@ -230,9 +210,55 @@ impl Runtime {
                 code = code.as_deref(),
                 "retrying"
             );
-            tokio::time::sleep(delay).await;
+            drop(result);
+            Box::pin(tokio::time::sleep(delay)).await;
             attempt += 1;
         }
+    }
+
+    /// The request for attempt number `attempt`, authenticated and bounded by what is left
+    /// of the call's total time.
+    ///
+    /// The original stays in `original` for the next attempt when there can be one and its
+    /// body can be cloned, and this attempt sends a copy; otherwise (the last attempt, or a
+    /// streaming body, which gets exactly one attempt) the original itself is sent. With
+    /// retries disabled no request is ever copied.
+    fn prepare_attempt(
+        &self,
+        original: &mut Option<reqwest::Request>,
+        attempt: u32,
+        started: tokio::time::Instant,
+        operation: Operation,
+        version: &str,
+    ) -> reqwest::Request {
+        let shared = &self.shared;
+        let template = original.take().expect("a request for every attempt");
+        let copy = if attempt < shared.retry.max_attempts {
+            template.try_clone()
+        } else {
+            None
+        };
+        let mut request = match copy {
+            Some(copy) => {
+                *original = Some(template);
+                copy
+            }
+            None => template,
+        };
+        self.authenticate(&mut request, operation, version);
+        // The call's total time limit bounds each attempt: reqwest then reports a timeout of
+        // its own when the limit is reached mid-attempt.
+        if let Some(total) = shared.retry.total_timeout {
+            let remaining = total
+                .saturating_sub(started.elapsed())
+                .max(std::time::Duration::from_millis(1));
+            let per_attempt = request
+                .timeout()
+                .copied()
+                .map_or(remaining, |t| t.min(remaining));
+            *request.timeout_mut() = Some(per_attempt);
+        }
+        request
     }
 
     fn authenticate(&self, request: &mut reqwest::Request, operation: Operation, version: &str) {
