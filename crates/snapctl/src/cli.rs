@@ -3,7 +3,7 @@
 //! Values are parsed here only as far as their syntax goes (numbers, durations, dates,
 //! enumerations); names, ranges and labels are checked by the commands through
 //! [`snapshots::validate`] and the generated newtypes, so that a refused value exits with
-//! [`Exit::Invalid`](crate::exit::Exit::Invalid) and the rule in the message.
+//! [`crate::exit::Exit::Invalid`] and the rule in the message.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -123,8 +123,8 @@ pub struct GlobalArgs {
     )]
     pub langstudio_url: Option<String>,
 
-    /// PAI LangStudio gateway base URL, used with --gateway (default
-    /// https://api.alibabacloud.com/api/PAILangStudio/2024-07-10).
+    /// PAI LangStudio gateway base URL, used with --gateway (default: seed 000's
+    /// api.alibabacloud.com/api/PAILangStudio/2024-07-10, over https).
     #[arg(
         long,
         global = true,
@@ -311,7 +311,7 @@ pub enum DswCommand {
 /// `snapctl langstudio [--gateway] <command>`.
 #[derive(Debug, Args)]
 pub struct LangStudioArgs {
-    /// Use the gateway form ({base}/<Action>, DASHSCOPE_API_KEY as a bearer token) instead
+    /// Use the gateway form (`{base}/<Action>`, DASHSCOPE_API_KEY as a bearer token) instead
     /// of the ROA form the official SDK speaks.
     #[arg(long, global = true)]
     pub gateway: bool,

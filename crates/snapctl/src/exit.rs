@@ -1,6 +1,6 @@
 //! Exit codes: what each failure of `snapctl` exits with, so that scripts can branch on it.
 //!
-//! [`Exit::of`] classifies a [`snapshots::Error`]; [`Exit::TABLE`] is the table printed in
+//! [`Exit::of`] classifies a [`snapshots::Error`]; [`Exit::help_table`] is the table printed in
 //! `snapctl --help` and in the crate documentation (a unit test keeps the two in step).
 
 use std::process::ExitCode;
