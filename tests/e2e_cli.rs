@@ -9,9 +9,10 @@
 //!
 //! Covered: `snapctl demo`; a create/list/get/update/wait/delete round trip per API (both
 //! LangStudio forms) with `--output json` decoded into the generated types; table output;
-//! exit codes for not found, validation (nothing sent), missing credentials, a rejected
-//! signature, conflict, usage errors, an unreachable service, and `wait` ending in success,
-//! failure and timeout; errors on stderr with code, status and request id.
+//! bearer tokens from the environment; exit codes for not found, validation (nothing sent),
+//! missing credentials, a rejected signature or token, conflict, usage errors, an
+//! unreachable service, and `wait` ending in success, failure and timeout; errors on stderr
+//! with code, status and request id.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -549,6 +550,39 @@ fn missing_credentials_exit_4_and_say_where_they_were_looked_for() {
         .assert()
         .code(4)
         .stderr(predicate::str::contains("X-Username"));
+}
+
+#[test]
+fn bearer_tokens_from_the_environment_authenticate() {
+    let harness = Harness::start(FAST);
+    let instance = harness.instance();
+    let creds = harness.emulator().config().credentials.clone();
+    // No access key: the Alibaba bearer token of snapctl's variable is sent instead.
+    let listed: Vec<pai_dsw::types::InstanceSnapshot> = decode(
+        &harness
+            .without_credentials()
+            .env("SNAPCTL_ALIBABA_BEARER_TOKEN", &creds.alibaba_bearer_token)
+            .args(["-o", "json", "dsw", "list", "--instance", &instance])
+            .assert()
+            .success(),
+    );
+    assert!(listed.is_empty());
+    // A Graph OLAP bearer token instead of X-Username (the emulator maps it to `demo`).
+    let listed: Vec<graph_olap::types::Snapshot> = decode(
+        &harness
+            .without_credentials()
+            .env("SNAPCTL_GRAPH_OLAP_TOKEN", "demo-token")
+            .args(["-o", "json", "graph-olap", "list"])
+            .assert()
+            .success(),
+    );
+    assert!(listed.is_empty());
+    harness
+        .without_credentials()
+        .env("SNAPCTL_GRAPH_OLAP_TOKEN", "not-a-token")
+        .args(["graph-olap", "list"])
+        .assert()
+        .code(11);
 }
 
 #[test]
