@@ -337,6 +337,36 @@ impl RunningEmulator {
         format!("{}{}", self.base_url(), error::Api::GraphOlap.prefix())
     }
 
+    /// The environment of a client of this emulator, as `(name, value)` pairs:
+    /// `ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABA_CLOUD_ACCESS_KEY_SECRET` (and
+    /// `ALIBABA_CLOUD_SECURITY_TOKEN` for an STS key), `ALIBABA_CLOUD_BEARER_TOKEN`,
+    /// `DASHSCOPE_API_KEY`, `GRAPH_OLAP_USERNAME` (the first configured Graph OLAP user) and
+    /// `SNAPSHOT_EMULATOR_URL` (the [`base_url`](Self::base_url)). The values are the demo
+    /// credentials, printed on purpose: they open nothing but this emulator.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        let creds = &self.config.credentials;
+        let mut env = vec![
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", creds.access_key_id.clone()),
+            (
+                "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+                creds.access_key_secret.clone(),
+            ),
+        ];
+        if let Some(token) = &creds.security_token {
+            env.push(("ALIBABA_CLOUD_SECURITY_TOKEN", token.clone()));
+        }
+        env.push((
+            "ALIBABA_CLOUD_BEARER_TOKEN",
+            creds.alibaba_bearer_token.clone(),
+        ));
+        env.push(("DASHSCOPE_API_KEY", creds.dashscope_api_key.clone()));
+        if let Some(user) = self.config.graph_olap.users.first() {
+            env.push(("GRAPH_OLAP_USERNAME", user.username.clone()));
+        }
+        env.push(("SNAPSHOT_EMULATOR_URL", self.base_url()));
+        env
+    }
+
     /// The fault rules (shared with the admin endpoints).
     pub fn faults(&self) -> &Faults {
         &self.faults

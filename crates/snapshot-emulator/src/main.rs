@@ -3,7 +3,8 @@
 //! until Ctrl-C.
 
 use clap::Parser;
-use snapshot_emulator::{start, EmulatorConfig, Timing};
+use snapshot_emulator::{start, EmulatorConfig, RunningEmulator, Timing};
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -30,6 +31,10 @@ struct Args {
     /// Seed of the generator that fractional fault rules draw from.
     #[arg(long, default_value_t = 0)]
     fault_seed: u64,
+    /// Start the output with the client environment as `NAME=value` lines and an empty line
+    /// (for scripts), before the text for people.
+    #[arg(long)]
+    print_env: bool,
 }
 
 impl Args {
@@ -52,10 +57,51 @@ impl Args {
     }
 }
 
+/// Writes the start-up text in one write: a script that reads only the environment block
+/// and closes the pipe must not make a later line fail.
+fn write_banner(emulator: &RunningEmulator, print_env: bool) -> std::io::Result<()> {
+    use std::fmt::Write as _;
+    let config = emulator.config();
+    let base = emulator.base_url();
+    let mut text = String::new();
+    // The demo credentials only open this emulator; printing them is the point.
+    if print_env {
+        for (name, value) in emulator.env() {
+            let _ = writeln!(text, "{name}={value}");
+        }
+        text.push('\n');
+    }
+    let _ = writeln!(text, "snapshot-emulator listening on {base}\n");
+    let lines = [
+        ("PAI-DSW", emulator.dsw_url()),
+        ("PAI LangStudio (ROA)", emulator.langstudio_url()),
+        ("PAI LangStudio gateway", emulator.langstudio_gateway_url()),
+        ("Graph OLAP", emulator.graph_olap_url()),
+        ("fault injection", format!("{base}/_emulator/faults")),
+        ("DSW instances", config.dsw_instances.join(", ")),
+        (
+            "LangStudio workspaces",
+            config.langstudio_workspaces.join(", "),
+        ),
+    ];
+    for (what, value) in lines {
+        let _ = writeln!(text, "  {what:<23}{value}");
+    }
+    let _ = writeln!(text, "\nDemo credentials (they only open this emulator):\n");
+    for (name, value) in emulator.env() {
+        let _ = writeln!(text, "  export {name}={value}");
+    }
+    let _ = writeln!(text, "\nPress Ctrl-C to stop.");
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
     let addr = args.addr;
+    let print_env = args.print_env;
     let emulator = match start(args.config(), addr).await {
         Ok(emulator) => emulator,
         Err(error) => {
@@ -63,46 +109,9 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let config = emulator.config();
-    let creds = &config.credentials;
-    // The demo credentials only open this emulator; printing them is the point.
-    println!("snapshot-emulator listening on {}", emulator.base_url());
-    println!();
-    println!("  PAI-DSW                {}", emulator.dsw_url());
-    println!("  PAI LangStudio (ROA)   {}", emulator.langstudio_url());
-    println!(
-        "  PAI LangStudio gateway {}",
-        emulator.langstudio_gateway_url()
-    );
-    println!("  Graph OLAP             {}", emulator.graph_olap_url());
-    println!(
-        "  fault injection        {}/_emulator/faults",
-        emulator.base_url()
-    );
-    println!();
-    println!(
-        "  DSW instances          {}",
-        config.dsw_instances.join(", ")
-    );
-    println!(
-        "  LangStudio workspaces  {}",
-        config.langstudio_workspaces.join(", ")
-    );
-    println!("  Alibaba bearer token   {}", creds.alibaba_bearer_token);
-    println!();
-    println!("Demo credentials (they only open this emulator):");
-    println!();
-    println!(
-        "  export ALIBABA_CLOUD_ACCESS_KEY_ID={}",
-        creds.access_key_id
-    );
-    println!(
-        "  export ALIBABA_CLOUD_ACCESS_KEY_SECRET={}",
-        creds.access_key_secret
-    );
-    println!("  export DASHSCOPE_API_KEY={}", creds.dashscope_api_key);
-    println!();
-    println!("Press Ctrl-C to stop.");
+    if let Err(error) = write_banner(&emulator, print_env) {
+        eprintln!("snapshot-emulator: cannot write to stdout: {error}");
+    }
     if let Err(error) = tokio::signal::ctrl_c().await {
         eprintln!("snapshot-emulator: cannot wait for Ctrl-C: {error}");
     }
