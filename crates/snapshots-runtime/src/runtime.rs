@@ -100,11 +100,19 @@ impl Runtime {
         RuntimeBuilder::default()
     }
 
-    /// No authentication, no retries, no rate limit: the request goes out as built. For tests
-    /// and for callers who bring their own middleware.
+    /// No authentication, no retries, no rate limit, no total time limit: the request goes
+    /// out as built (with the `reqwest::Client`'s own timeout, if it has one). For tests and
+    /// for callers who bring their own middleware.
+    ///
+    /// ```
+    /// use snapshots_runtime::Runtime;
+    /// let runtime = Runtime::passthrough();
+    /// assert_eq!(runtime.retry_config().max_attempts, 1);
+    /// assert_eq!(runtime.retry_config().total_timeout, None);
+    /// ```
     pub fn passthrough() -> Self {
         Self::builder()
-            .retry(RetryConfig::disabled())
+            .retry(RetryConfig::disabled().with_total_timeout(None))
             .rate_limit(RateLimiter::unlimited())
             .build()
     }
@@ -340,5 +348,69 @@ fn record(result: &reqwest::Result<reqwest::Response>, attempts: u32) {
         if let Some(id) = id {
             span.record("request_id", id);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// A loopback server that accepts connections and never answers.
+    async fn silent_server() -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                held.push(socket);
+            }
+        });
+        addr
+    }
+
+    /// Sends one GET through `runtime` with a client whose own timeout is 3 s, and returns
+    /// the (virtual) time until the call failed.
+    async fn time_to_timeout(runtime: Runtime) -> Duration {
+        let addr = silent_server().await;
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(3))
+            .build()
+            .unwrap();
+        let request = reqwest::Request::new(
+            reqwest::Method::GET,
+            format!("http://{addr}/x").parse().unwrap(),
+        );
+        let started = tokio::time::Instant::now();
+        let error = runtime
+            .execute(&client, request, Operation::new("x", "X", "GET", "/x"), "v")
+            .await
+            .unwrap_err();
+        assert!(error.is_timeout(), "{error}");
+        started.elapsed()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn passthrough_keeps_the_clients_own_timeout() {
+        let waited = time_to_timeout(Runtime::passthrough()).await;
+        assert!(
+            waited >= Duration::from_secs(3) && waited < Duration::from_secs(4),
+            "{waited:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_total_timeout_bounds_the_attempt() {
+        let runtime = Runtime::builder()
+            .retry(RetryConfig::disabled().with_total_timeout(Some(Duration::from_secs(10))))
+            .rate_limit(RateLimiter::unlimited())
+            .build();
+        // The call's limit replaces the client's: the attempt may take the call's 10 s.
+        let waited = time_to_timeout(runtime).await;
+        assert!(
+            waited >= Duration::from_secs(10) && waited < Duration::from_secs(11),
+            "{waited:?}"
+        );
     }
 }
