@@ -183,11 +183,12 @@ async fn langstudio_both_forms_every_operation() {
         .snapshot_id
         .expect("an id");
 
-        // The waiter polls the ROA Get; the store is shared by both forms.
-        let ready = wait::langstudio_snapshot(client.langstudio().unwrap(), &id)
-            .poll_interval(FAST)
-            .await
-            .unwrap();
+        let waiter = if gateway {
+            wait::langstudio_gateway_snapshot(studio, &id)
+        } else {
+            wait::langstudio_snapshot(studio, &id)
+        };
+        let ready = waiter.poll_interval(FAST).await.unwrap();
         assert_eq!(ready.snapshot_status.as_deref(), Some("Success"));
 
         let described = "described".to_owned();

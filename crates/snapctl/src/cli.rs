@@ -431,9 +431,6 @@ pub enum LangStudioCommand {
     Wait {
         /// The snapshot.
         snapshot_id: String,
-        /// The snapshot's workspace (gateway form).
-        #[arg(long, value_name = "WORKSPACE_ID")]
-        workspace: Option<String>,
         /// Wait options.
         #[command(flatten)]
         wait_args: WaitArgs,

@@ -22,7 +22,6 @@ use snapshots::{validate, wait, Client, Error, RateLimiter};
 use crate::cli::{DemoArgs, WaitArgs};
 use crate::commands::send;
 use crate::exit::Exit;
-use crate::progress::WaitProgress;
 use crate::Failure;
 
 /// The Graph OLAP user the demo acts as (an analyst who owns the demo mapping).
@@ -467,28 +466,20 @@ impl<W: Write> Demo<'_, W> {
         self.line("update", format!("{id}: description {description:?}"))?;
 
         let begun = Instant::now();
-        let done = if gateway {
-            let mut display = WaitProgress::hidden(step("wait"));
-            self.call(
-                step("wait"),
-                crate::commands::langstudio::poll_until_final(
-                    || get(id.clone()),
-                    &id,
-                    &self.wait,
-                    &mut display,
-                ),
-            )
-            .await?
+        let waiter = if gateway {
+            wait::langstudio_gateway_snapshot(studio, id.clone())
         } else {
-            self.call(
+            wait::langstudio_snapshot(studio, id.clone())
+        };
+        let done = self
+            .call(
                 step("wait"),
-                wait::langstudio_snapshot(studio, id.clone())
+                waiter
                     .timeout(self.wait.timeout)
                     .poll_interval(self.wait.interval)
                     .into_future(),
             )
-            .await?
-        };
+            .await?;
         check(
             done.description.as_deref() == Some(description),
             "the LangStudio update does not show",

@@ -1,10 +1,10 @@
 //! Waiters: poll a snapshot until it reaches a final status, with a timeout and a poll
 //! interval, reporting every poll (and Graph OLAP's export progress) as it goes.
 //!
-//! A [`Waiter`] is built by [`dsw_snapshot`], [`langstudio_snapshot`] or
-//! [`graph_olap_snapshot`] and then either awaited (it is [`IntoFuture`]), run with a
-//! callback ([`Waiter::wait_with`]), or read as a stream of [`WaitEvent`]s
-//! ([`Waiter::events`]):
+//! A [`Waiter`] is built by [`dsw_snapshot`], [`langstudio_snapshot`] (or
+//! [`langstudio_gateway_snapshot`]) or [`graph_olap_snapshot`] and then either awaited (it
+//! is [`IntoFuture`]), run with a callback ([`Waiter::wait_with`]), or read as a stream of
+//! [`WaitEvent`]s ([`Waiter::events`]):
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -32,7 +32,7 @@
 //! | waiter | polls | still waiting | success | failure ([`Error::WaitFailed`]) |
 //! | --- | --- | --- | --- | --- |
 //! | [`dsw_snapshot`] | `GetInstanceSnapshot` | `Pushing` (or no status yet) | any other status (`Available`, ...) | a status containing `fail` or `error` (any case), with `ReasonCode` and `ReasonMessage` |
-//! | [`langstudio_snapshot`] | `GetSnapshot` (ROA) | anything else (`Creating`, ...) | [`LANGSTUDIO_SUCCESS`] | [`LANGSTUDIO_FAILURE`], with `ErrorMessage` |
+//! | [`langstudio_snapshot`], [`langstudio_gateway_snapshot`] | `GetSnapshot` (ROA), `GatewayGetSnapshot` | anything else (`Creating`, ...) | [`LANGSTUDIO_SUCCESS`] | [`LANGSTUDIO_FAILURE`], with `ErrorMessage` |
 //! | [`graph_olap_snapshot`] | `get_snapshot`, and `get_snapshot_progress` while waiting | `pending`, `creating`, anything unknown | `ready` | `failed`, `cancelled`, with `error_message` |
 //!
 //! Neither the DSW nor the LangStudio documentation lists its status values (only `Pushing`
@@ -349,6 +349,29 @@ pub fn langstudio_snapshot<'a>(
     Waiter::new(LangStudioSnapshot {
         client: langstudio,
         snapshot_id: snapshot_id.into(),
+        gateway: false,
+    })
+}
+
+/// [`langstudio_snapshot`] for the gateway form: polls `GatewayGetSnapshot` with the gateway
+/// client ([`Client::langstudio_gateway`](crate::Client::langstudio_gateway)), with the same
+/// status rules.
+///
+/// ```no_run
+/// # async fn demo(client: &snapshots::Client) -> Result<(), snapshots::Error> {
+/// let snapshot =
+///     snapshots::wait::langstudio_gateway_snapshot(client.langstudio_gateway()?, "snapshot-abc123").await?;
+/// println!("{:?}", snapshot.snapshot_status);
+/// # Ok(()) }
+/// ```
+pub fn langstudio_gateway_snapshot<'a>(
+    gateway: &'a pai_langstudio::Client,
+    snapshot_id: impl Into<String>,
+) -> Waiter<'a, LangStudioSnapshot<'a>> {
+    Waiter::new(LangStudioSnapshot {
+        client: gateway,
+        snapshot_id: snapshot_id.into(),
+        gateway: true,
     })
 }
 
@@ -483,6 +506,7 @@ impl<'a> sealed::Target<'a> for DswSnapshot<'a> {
 pub struct LangStudioSnapshot<'a> {
     client: &'a pai_langstudio::Client,
     snapshot_id: String,
+    gateway: bool,
 }
 
 impl<'a> sealed::Target<'a> for LangStudioSnapshot<'a> {
@@ -493,12 +517,14 @@ impl<'a> sealed::Target<'a> for LangStudioSnapshot<'a> {
     }
 
     fn observe(&self) -> BoxFuture<'a, Result<Seen<Self::Output>, Error>> {
-        let request = self
-            .client
-            .get_snapshot()
-            .snapshot_id(self.snapshot_id.clone());
+        let (client, id, gateway) = (self.client, self.snapshot_id.clone(), self.gateway);
         Box::pin(async move {
-            let output = request.send().await?.into_inner();
+            let output = if gateway {
+                client.gateway_get_snapshot().snapshot_id(id).send().await?
+            } else {
+                client.get_snapshot().snapshot_id(id).send().await?
+            }
+            .into_inner();
             let status = output.snapshot_status.clone().unwrap_or_default();
             let state = if one_of(&status, LANGSTUDIO_SUCCESS) {
                 State::Succeeded

@@ -9,7 +9,6 @@ use pai_langstudio::types::{
     UpdateSnapshotRequest,
 };
 use snapshots::paginate::Paginate;
-use snapshots::wait::{LANGSTUDIO_FAILURE, LANGSTUDIO_SUCCESS};
 use snapshots::{validate, wait, Client, Error};
 
 use super::{identifier, send};
@@ -220,7 +219,6 @@ pub async fn run<W: Write>(
                 accessibility: accessibility.map(Into::into),
                 creation_type: creation_type.map(Into::into),
             };
-            let workspace = body.workspace_id.clone();
             let form = Form::of(client, gateway)?;
             let created = match form {
                 Form::Roa(studio) => send(studio.create_snapshot().body(body).send()).await?,
@@ -230,7 +228,7 @@ pub async fn run<W: Write>(
             };
             match (wait, created.snapshot_id.as_deref()) {
                 (true, Some(snapshot_id)) => {
-                    let done = wait_for(form, snapshot_id, workspace, &wait_args).await?;
+                    let done = wait_for(form, snapshot_id, &wait_args).await?;
                     printer.resource(&done)?;
                 }
                 (true, None) => {
@@ -322,15 +320,11 @@ pub async fn run<W: Write>(
         }
         LangStudioCommand::Wait {
             snapshot_id,
-            workspace,
             wait_args,
         } => {
             let snapshot_id = identifier("SnapshotId", &snapshot_id)?;
-            let workspace = workspace
-                .map(|w| identifier("WorkspaceId", &w))
-                .transpose()?;
             let form = Form::of(client, gateway)?;
-            let done = wait_for(form, &snapshot_id, workspace, &wait_args).await?;
+            let done = wait_for(form, &snapshot_id, &wait_args).await?;
             printer.resource(&done)?;
         }
     }
@@ -361,153 +355,23 @@ async fn get(
     }
 }
 
-/// Waits for a snapshot to be ready, with a spinner on stderr: the SDK's waiter for the
-/// ROA form, the same rules over `GatewayGetSnapshot` for the gateway form.
+/// Waits for a snapshot to be ready, with a spinner on stderr: the SDK's waiter of the form
+/// in use (`GetSnapshot` or `GatewayGetSnapshot`).
 async fn wait_for(
     form: Form<'_>,
     snapshot_id: &str,
-    workspace: Option<String>,
     args: &WaitArgs,
 ) -> Result<GetSnapshotResponse, Error> {
     let mut display = WaitProgress::new(format!("PAI LangStudio snapshot {snapshot_id}"));
-    let result = match form {
-        Form::Roa(studio) => {
-            wait::langstudio_snapshot(studio, snapshot_id)
-                .timeout(args.timeout)
-                .poll_interval(args.interval)
-                .wait_with(|poll| display.update(&poll.status, poll.attempt, None))
-                .await
-        }
-        Form::Gateway(_) => {
-            poll_until_final(
-                || get(form, snapshot_id, workspace.clone()),
-                snapshot_id,
-                args,
-                &mut display,
-            )
-            .await
-        }
+    let waiter = match form {
+        Form::Roa(studio) => wait::langstudio_snapshot(studio, snapshot_id),
+        Form::Gateway(gateway) => wait::langstudio_gateway_snapshot(gateway, snapshot_id),
     };
+    let result = waiter
+        .timeout(args.timeout)
+        .poll_interval(args.interval)
+        .wait_with(|poll| display.update(&poll.status, poll.attempt, None))
+        .await;
     display.finish();
     result
-}
-
-/// The LangStudio waiter's rules ([`LANGSTUDIO_SUCCESS`], [`LANGSTUDIO_FAILURE`], anything
-/// else is still in progress) over any way of getting the snapshot, updating `display` after
-/// every poll that finds it in progress.
-pub async fn poll_until_final<F, Fut>(
-    mut get: F,
-    snapshot_id: &str,
-    args: &WaitArgs,
-    display: &mut WaitProgress,
-) -> Result<GetSnapshotResponse, Error>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<GetSnapshotResponse, Error>>,
-{
-    let started = tokio::time::Instant::now();
-    let resource = format!("PAI LangStudio snapshot {snapshot_id}");
-    let mut attempt = 0u32;
-    loop {
-        attempt = attempt.saturating_add(1);
-        let snapshot = get().await?;
-        let status = snapshot.snapshot_status.clone().unwrap_or_default();
-        let is = |values: &[&str]| values.iter().any(|v| v.eq_ignore_ascii_case(&status));
-        if is(LANGSTUDIO_SUCCESS) {
-            return Ok(snapshot);
-        }
-        if is(LANGSTUDIO_FAILURE) {
-            return Err(Error::WaitFailed {
-                resource,
-                status,
-                code: None,
-                message: snapshot.error_message.filter(|m| !m.is_empty()),
-            });
-        }
-        let elapsed = started.elapsed();
-        if elapsed >= args.timeout {
-            return Err(Error::WaitTimeout {
-                resource,
-                last_status: Some(status),
-                waited: elapsed,
-            });
-        }
-        display.update(&status, attempt, None);
-        let left = args.timeout.saturating_sub(elapsed);
-        tokio::time::sleep(args.interval.min(left)).await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::time::Duration;
-
-    fn snapshot(status: &str) -> GetSnapshotResponse {
-        GetSnapshotResponse {
-            snapshot_status: Some(status.to_owned()),
-            error_message: Some("copy failed".to_owned()),
-            ..Default::default()
-        }
-    }
-
-    fn args(timeout: Duration) -> WaitArgs {
-        WaitArgs {
-            timeout,
-            interval: Duration::from_secs(1),
-        }
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn gateway_wait_polls_until_success() {
-        let calls = AtomicUsize::new(0);
-        let mut display = WaitProgress::hidden("x");
-        let done = poll_until_final(
-            || {
-                let n = calls.fetch_add(1, Ordering::SeqCst);
-                async move { Ok(snapshot(if n < 2 { "Creating" } else { "Success" })) }
-            },
-            "snap-1",
-            &args(Duration::from_secs(60)),
-            &mut display,
-        )
-        .await
-        .expect("ready");
-        assert_eq!(done.snapshot_status.as_deref(), Some("Success"));
-        assert_eq!(calls.load(Ordering::SeqCst), 3);
-        assert_eq!(display.message(), "Creating, poll 2");
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn gateway_wait_reports_failure_and_timeout() {
-        let mut display = WaitProgress::hidden("x");
-        let error = poll_until_final(
-            || async { Ok(snapshot("Failed")) },
-            "snap-1",
-            &args(Duration::from_secs(60)),
-            &mut display,
-        )
-        .await
-        .expect_err("failed");
-        assert!(
-            matches!(&error, Error::WaitFailed { status, message, .. }
-                if status == "Failed" && message.as_deref() == Some("copy failed")),
-            "{error}"
-        );
-
-        let error = poll_until_final(
-            || async { Ok(snapshot("Creating")) },
-            "snap-1",
-            &args(Duration::from_secs(3)),
-            &mut display,
-        )
-        .await
-        .expect_err("timed out");
-        assert!(
-            matches!(&error, Error::WaitTimeout { last_status, .. }
-                if last_status.as_deref() == Some("Creating")),
-            "{error}"
-        );
-    }
 }
