@@ -89,6 +89,15 @@
 //! "the create was applied but the client saw a 503" can be tested). Set them from Rust
 //! ([`RunningEmulator::faults`]) or over HTTP (`POST /_emulator/faults`). See [`faults`].
 //!
+//! # Binary
+//!
+//! `cargo run -p snapshot-emulator` starts it on `127.0.0.1:8787` (`--addr`) and prints the
+//! base URLs, the demo credentials and the matching `export` lines
+//! ([`RunningEmulator::env`]); `--print-env` first prints the same variables as bare
+//! `NAME=value` lines ended by an empty line, for scripts. `--dsw-push-ms`,
+//! `--langstudio-create-ms`, `--dsw-instance`, `--workspace` and `--fault-seed` change the
+//! defaults of [`EmulatorConfig`]. It serves until Ctrl-C.
+//!
 //! # Concurrency
 //!
 //! Each API's store sits behind one lock taken for the few microseconds a change needs;
