@@ -6,6 +6,7 @@
 //! 4. the test suite: `cargo nextest run --workspace` (or `cargo test --workspace` where
 //!    nextest is not installed), then `cargo test --workspace --doc` for the doctests
 //!    (nextest does not run doctests).
+//! 5. `cargo xtask conformance` (in-process): the emulator against its specs, by schemathesis.
 
 use anyhow::{bail, Result};
 use std::path::Path;
@@ -38,6 +39,7 @@ pub fn run(root: &Path) -> Result<()> {
         step(root, "tests", &["test", "--workspace", "--no-fail-fast"])?;
     }
     step(root, "doctests", &["test", "--workspace", "--doc"])?;
+    crate::conformance::run(root)?;
     eprintln!("==> ci: all steps passed");
     Ok(())
 }

@@ -95,10 +95,56 @@ pub fn render(root: &Path, api: &Api) -> Result<Vec<GeneratedFile>> {
 ///
 /// The view also puts each parameter's description on one line: progenitor renders them as
 /// Markdown list items, where a wrapped line would be a lazy continuation (a clippy warning).
+/// Open enums are written `oneOf: [{$ref: Known}, {type: string, not: {$ref: Known}}]`, so
+/// that a known value matches exactly one branch (a JSON Schema validator such as
+/// schemathesis's requires it). Typify turns such a `not` into a newtype with generic variant
+/// names and no `Display`; the untagged enum it makes without the `not` behaves the same
+/// (serde tries `Known` first), so the view drops it. Returns the names of the schemas
+/// changed.
+fn open_enums_without_not(view: &mut Value) -> Vec<String> {
+    let mut changed = Vec::new();
+    let Some(schemas) = view
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return changed;
+    };
+    for (name, schema) in schemas.iter_mut() {
+        let Some(branches) = schema.get_mut("oneOf").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        let known = branches
+            .iter()
+            .find_map(|b| b.get("$ref").and_then(Value::as_str).map(str::to_owned));
+        for branch in branches.iter_mut() {
+            let Some(object) = branch.as_object_mut() else {
+                continue;
+            };
+            let excludes_known = object
+                .get("not")
+                .and_then(|n| n.get("$ref"))
+                .and_then(Value::as_str)
+                .is_some_and(|r| Some(r) == known.as_deref());
+            if object.get("type").and_then(Value::as_str) == Some("string") && excludes_known {
+                object.remove("not");
+                changed.push(name.clone());
+            }
+        }
+    }
+    changed
+}
+
 pub fn progenitor_view(raw: &Value) -> (Value, Vec<String>) {
     let mut view = raw.clone();
     let mut adjustments = Vec::new();
     one_line_parameter_descriptions(&mut view);
+    let opened = open_enums_without_not(&mut view);
+    if !opened.is_empty() {
+        adjustments.push(format!(
+            "open enums {}: the fallback string's `not` (the known values) is dropped; serde tries the known values first, so the string variant still only holds unknown ones",
+            opened.join(", ")
+        ));
+    }
     let Some(paths) = view.get_mut("paths").and_then(Value::as_object_mut) else {
         return (view, adjustments);
     };
@@ -451,6 +497,40 @@ mod tests {
         assert_eq!(adjustments.len(), 1);
         assert!(
             adjustments[0].starts_with("DELETE /a: the 200 body"),
+            "{adjustments:?}"
+        );
+    }
+
+    #[test]
+    fn view_drops_the_not_of_open_enum_fallbacks_only() {
+        let raw = json!({
+            "openapi": "3.0.3",
+            "paths": {},
+            "components": {"schemas": {
+                "Known": {"type": "string", "enum": ["a"]},
+                "Open": {"oneOf": [
+                    {"$ref": "#/components/schemas/Known"},
+                    {"type": "string", "not": {"$ref": "#/components/schemas/Known"}}
+                ]},
+                "Other": {"oneOf": [
+                    {"$ref": "#/components/schemas/Known"},
+                    {"type": "string", "not": {"enum": ["b"]}}
+                ]}
+            }}
+        });
+        let (view, adjustments) = progenitor_view(&raw);
+        assert_eq!(
+            view.pointer("/components/schemas/Open/oneOf/1"),
+            Some(&json!({"type": "string"}))
+        );
+        assert_eq!(
+            view.pointer("/components/schemas/Other/oneOf/1/not"),
+            Some(&json!({"enum": ["b"]})),
+            "a `not` that is not the known values stays"
+        );
+        assert_eq!(adjustments.len(), 1);
+        assert!(
+            adjustments[0].contains("open enums Open:"),
             "{adjustments:?}"
         );
     }

@@ -3,10 +3,13 @@
 //! - `cargo xtask generate` lints every spec and (re)writes the generated crates;
 //! - `cargo xtask generate --check` fails with a diff when a generated file is stale;
 //! - `cargo xtask lint` only lints the specs;
-//! - `cargo xtask ci` runs fmt, the generation check, clippy and the tests.
+//! - `cargo xtask conformance` checks the emulator against the specs with schemathesis;
+//! - `cargo xtask ci` runs fmt, the generation check, clippy, the tests and the conformance
+//!   check.
 
 mod apis;
 mod ci;
+mod conformance;
 mod generate;
 mod lint;
 mod spec;
@@ -35,7 +38,9 @@ enum Cmd {
     },
     /// Lint the specs only.
     Lint,
-    /// Run every CI check: fmt, generate --check, clippy, tests.
+    /// Check the emulator against the specs with schemathesis (installed on first use).
+    Conformance,
+    /// Run every CI check: fmt, generate --check, clippy, tests, conformance.
     Ci,
 }
 
@@ -46,6 +51,7 @@ fn main() {
         Cmd::Generate { check: false } => generate_all(&root),
         Cmd::Generate { check: true } => check(&root),
         Cmd::Lint => lint_all(&root),
+        Cmd::Conformance => conformance::run(&root),
         Cmd::Ci => ci::run(&root),
     };
     if let Err(e) = result {

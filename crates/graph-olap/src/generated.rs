@@ -2,6 +2,7 @@
 // Do not edit: change the spec (or xtask/) and run `cargo xtask generate`.
 //
 // Progenitor view of the spec (see xtask/src/generate.rs, `progenitor_view`):
+// - open enums EntityTypeValue, ErrorCodeValue, ExportJobStatusValue, InstanceErrorCodeValue, InstanceStatusValue, ProgressStepStatusValue, SnapshotStatusValue, UserRoleValue, WrapperTypeValue: the fallback string's `not` (the known values) is dropped; serde tries the known values first, so the string variant still only holds unknown ones
 // - DELETE /api/snapshots/{snapshot_id}: the 200 body is not decoded (the operation also answers 204 with no body)
 
 #[allow(unused_imports)]
