@@ -21,7 +21,7 @@ use assert_cmd::assert::Assert;
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde::de::DeserializeOwned;
-use snapshot_emulator::{start, EmulatorConfig, RunningEmulator, Timing};
+use snapshot_emulator::{start, EmulatorConfig, RunningEmulator};
 
 /// The binary under test.
 fn snapctl_bin() -> PathBuf {
@@ -45,19 +45,7 @@ impl Harness {
             .enable_all()
             .build()
             .expect("runtime");
-        let mut config = EmulatorConfig {
-            timing: Timing {
-                dsw_push: busy,
-                langstudio_create: busy,
-            },
-            ..EmulatorConfig::default()
-        };
-        config.graph_olap.timing = snapshot_emulator::graph_olap::Timing {
-            snapshot_pending: busy / 4,
-            snapshot_creating: busy,
-            instance_pickup: Duration::ZERO,
-            instance_startup: Duration::ZERO,
-        };
+        let config = EmulatorConfig::busy_for(busy, Duration::ZERO);
         let emulator = runtime
             .block_on(start(config, "127.0.0.1:0".parse().expect("address")))
             .expect("emulator started");

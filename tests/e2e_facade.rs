@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
 use serde_json::json;
-use snapshot_emulator::{start, EmulatorConfig, FaultRule, RunningEmulator, Timing};
+use snapshot_emulator::{start, EmulatorConfig, FaultRule, RunningEmulator};
 use snapshots::auth::{AccessKey, Environment};
 use snapshots::paginate::Paginate;
 use snapshots::wait::{self, WaitEvent};
@@ -17,19 +17,7 @@ const FAST: Duration = Duration::from_millis(20);
 
 /// An emulator whose snapshots stay in progress for `busy`.
 async fn emulator(busy: Duration) -> RunningEmulator {
-    let mut config = EmulatorConfig {
-        timing: Timing {
-            dsw_push: busy,
-            langstudio_create: busy,
-        },
-        ..EmulatorConfig::default()
-    };
-    config.graph_olap.timing = snapshot_emulator::graph_olap::Timing {
-        snapshot_pending: busy / 2,
-        snapshot_creating: busy,
-        instance_pickup: Duration::ZERO,
-        instance_startup: Duration::ZERO,
-    };
+    let config = EmulatorConfig::busy_for(busy, Duration::ZERO);
     start(config, "127.0.0.1:0".parse().unwrap())
         .await
         .expect("emulator started")
@@ -40,7 +28,7 @@ async fn emulator(busy: Duration) -> RunningEmulator {
 fn builder(emulator: &RunningEmulator) -> ClientBuilder {
     let creds = &emulator.config().credentials;
     Client::builder()
-        .environment(Environment::from_vars(Vec::<(String, String)>::new()).without_home())
+        .environment(Environment::default())
         .access_key(AccessKey::new(
             creds.access_key_id.clone(),
             creds.access_key_secret.clone(),

@@ -14,7 +14,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
-use snapshot_emulator::{start, EmulatorConfig, RunningEmulator, Timing};
+use snapshot_emulator::{start, EmulatorConfig, RunningEmulator};
 use snapshots::auth::{AccessKey, Environment};
 use snapshots::paginate::Paginate;
 use snapshots::{validate, wait, Client, Error, RateLimiter};
@@ -33,20 +33,7 @@ pub const DEMO_MAPPING_ID: i64 = 1;
 /// The emulator configuration of the demo: every snapshot stays in progress for `step`
 /// (a Graph OLAP snapshot is `pending` for a quarter of it, then `creating` for `step`).
 pub fn emulator_config(step: Duration) -> EmulatorConfig {
-    let mut config = EmulatorConfig {
-        timing: Timing {
-            dsw_push: step,
-            langstudio_create: step,
-        },
-        ..EmulatorConfig::default()
-    };
-    config.graph_olap.timing = snapshot_emulator::graph_olap::Timing {
-        snapshot_pending: step / 4,
-        snapshot_creating: step,
-        instance_pickup: step,
-        instance_startup: step,
-    };
-    config
+    EmulatorConfig::busy_for(step, step)
 }
 
 /// A client for `emulator`: its demo credentials and base URLs, no rate limit, and an empty
@@ -65,7 +52,7 @@ pub fn client_for(emulator: &RunningEmulator) -> Result<Client, Error> {
         .langstudio_gateway_url(emulator.langstudio_gateway_url())
         .graph_olap_url(emulator.graph_olap_url())
         .rate_limit(RateLimiter::unlimited())
-        .environment(Environment::from_vars(std::iter::empty::<(String, String)>()).without_home())
+        .environment(Environment::default())
         .build()
 }
 

@@ -125,7 +125,7 @@ async fn main() -> Result<()> {
     let emulator = start(config, "127.0.0.1:0".parse()?).await?;
 
     let client = Client::builder()
-        .environment(Environment::from_vars(Vec::<(String, String)>::new()).without_home())
+        .environment(Environment::default())
         .access_key(AccessKey::new(
             creds.access_key_id.clone(),
             creds.access_key_secret.clone(),

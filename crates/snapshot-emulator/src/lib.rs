@@ -240,6 +240,36 @@ impl Default for EmulatorConfig {
     }
 }
 
+impl EmulatorConfig {
+    /// The demo set-up with snapshots in progress for `busy`: DSW `Pushing` and LangStudio
+    /// `Creating` for `busy`; a Graph OLAP snapshot `pending` for a quarter of it, then
+    /// `creating` for `busy`; a Graph OLAP instance waiting for its snapshot, then starting,
+    /// for `instances` each.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let config = snapshot_emulator::EmulatorConfig::busy_for(Duration::from_millis(400), Duration::ZERO);
+    /// assert_eq!(config.timing.dsw_push, Duration::from_millis(400));
+    /// assert_eq!(config.graph_olap.timing.snapshot_pending, Duration::from_millis(100));
+    /// ```
+    pub fn busy_for(busy: Duration, instances: Duration) -> Self {
+        let mut config = Self {
+            timing: Timing {
+                dsw_push: busy,
+                langstudio_create: busy,
+            },
+            ..Self::default()
+        };
+        config.graph_olap.timing = crate::graph_olap::Timing {
+            snapshot_pending: busy / 4,
+            snapshot_creating: busy,
+            instance_pickup: instances,
+            instance_startup: instances,
+        };
+        config
+    }
+}
+
 /// The emulator's routes, for in-process use (for example with `axum::serve` or
 /// `tower::ServiceExt::oneshot`), and the handle of its fault rules.
 ///

@@ -226,39 +226,60 @@ fn next_page_number(current: &Cursor, page_len: usize, total: Option<i64>, recei
     Next::Fetch(Cursor::Page(number))
 }
 
+/// Implements [`Listing`] for a generated list builder: its page and item types, the field
+/// holding the items, the operation id, how a cursor goes on the request, and what a page
+/// says about the next one.
+macro_rules! listing {
+    (
+        $builder:ident => $page:ty, $item:ty, $items:ident, $operation:literal,
+        at: |$request:ident, $at_cursor:ident| $at:expr,
+        next: |$next_page:ident, $next_cursor:ident, $received:ident| $next:expr $(,)?
+    ) => {
+        impl<'a> Listing<'a> for $builder<'a> {
+            type Page = $page;
+            type Item = $item;
+            const OPERATION: &'static str = $operation;
+
+            fn at(self, $at_cursor: &Cursor) -> Self {
+                let $request = self;
+                $at
+            }
+
+            fn fetch(self) -> BoxFuture<'a, Result<Self::Page, Error>> {
+                Box::pin(async move { Ok(self.send().await?.into_inner()) })
+            }
+
+            fn items_of(page: &Self::Page) -> &[Self::Item] {
+                &page.$items
+            }
+
+            fn into_items(page: Self::Page) -> Vec<Self::Item> {
+                page.$items
+            }
+
+            fn next($next_page: &Self::Page, $next_cursor: &Cursor, $received: u64) -> Next {
+                $next
+            }
+        }
+    };
+}
+
 mod dsw {
     use super::*;
     use pai_dsw::builder::ListInstanceSnapshot;
     use pai_dsw::types::{InstanceSnapshot, ListInstanceSnapshotResponse};
 
-    impl<'a> Listing<'a> for ListInstanceSnapshot<'a> {
-        type Page = ListInstanceSnapshotResponse;
-        type Item = InstanceSnapshot;
-        const OPERATION: &'static str = "list_instance_snapshot";
-
-        fn at(self, cursor: &Cursor) -> Self {
-            match cursor {
-                Cursor::Page(n) => self.page_number(*n),
-                _ => self.page_number(1u64),
-            }
-        }
-
-        fn fetch(self) -> BoxFuture<'a, Result<Self::Page, Error>> {
-            Box::pin(async move { Ok(self.send().await?.into_inner()) })
-        }
-
-        fn items_of(page: &Self::Page) -> &[Self::Item] {
-            &page.snapshots
-        }
-
-        fn into_items(page: Self::Page) -> Vec<Self::Item> {
-            page.snapshots
-        }
-
-        fn next(page: &Self::Page, cursor: &Cursor, received: u64) -> Next {
+    listing!(
+        ListInstanceSnapshot => ListInstanceSnapshotResponse, InstanceSnapshot, snapshots,
+        "list_instance_snapshot",
+        at: |request, cursor| match cursor {
+            Cursor::Page(n) => request.page_number(*n),
+            _ => request.page_number(1u64),
+        },
+        next: |page, cursor, received| {
             next_page_number(cursor, page.snapshots.len(), page.total_count, received)
-        }
-    }
+        },
+    );
 }
 
 mod langstudio {
@@ -284,42 +305,27 @@ mod langstudio {
         }
     }
 
-    macro_rules! listing {
-        ($builder:ident, $operation:literal) => {
-            impl<'a> Listing<'a> for $builder<'a> {
-                type Page = ListSnapshotsResponse;
-                type Item = Snapshot;
-                const OPERATION: &'static str = $operation;
-
-                fn at(self, cursor: &Cursor) -> Self {
-                    match cursor {
-                        Cursor::Token(token) => self.next_token(token.clone()),
-                        Cursor::Page(n) => self.page_number(i64::try_from(*n).unwrap_or(i64::MAX)),
-                        _ => self,
-                    }
-                }
-
-                fn fetch(self) -> BoxFuture<'a, Result<Self::Page, Error>> {
-                    Box::pin(async move { Ok(self.send().await?.into_inner()) })
-                }
-
-                fn items_of(page: &Self::Page) -> &[Self::Item] {
-                    &page.snapshots
-                }
-
-                fn into_items(page: Self::Page) -> Vec<Self::Item> {
-                    page.snapshots
-                }
-
-                fn next(page: &Self::Page, cursor: &Cursor, received: u64) -> Next {
-                    next(page, cursor, received)
-                }
+    /// The cursor on a LangStudio list request (both forms have the same setters).
+    macro_rules! at_cursor {
+        ($request:ident, $cursor:ident) => {
+            match $cursor {
+                Cursor::Token(token) => $request.next_token(token.clone()),
+                Cursor::Page(n) => $request.page_number(i64::try_from(*n).unwrap_or(i64::MAX)),
+                _ => $request,
             }
         };
     }
 
-    listing!(ListSnapshots, "list_snapshots");
-    listing!(GatewayListSnapshots, "gateway_list_snapshots");
+    listing!(
+        ListSnapshots => ListSnapshotsResponse, Snapshot, snapshots, "list_snapshots",
+        at: |request, cursor| at_cursor!(request, cursor),
+        next: |page, cursor, received| next(page, cursor, received),
+    );
+    listing!(
+        GatewayListSnapshots => ListSnapshotsResponse, Snapshot, snapshots, "gateway_list_snapshots",
+        at: |request, cursor| at_cursor!(request, cursor),
+        next: |page, cursor, received| next(page, cursor, received),
+    );
 }
 
 mod graph_olap_lists {
@@ -350,50 +356,21 @@ mod graph_olap_lists {
         }
     }
 
-    macro_rules! listing {
-        ($builder:ident, $page:ident, $item:ident, $operation:literal) => {
-            impl<'a> Listing<'a> for $builder<'a> {
-                type Page = $page;
-                type Item = $item;
-                const OPERATION: &'static str = $operation;
-
-                fn at(self, cursor: &Cursor) -> Self {
-                    match cursor {
-                        Cursor::Offset(offset) => self.offset(*offset),
-                        _ => self,
-                    }
-                }
-
-                fn fetch(self) -> BoxFuture<'a, Result<Self::Page, Error>> {
-                    Box::pin(async move { Ok(self.send().await?.into_inner()) })
-                }
-
-                fn items_of(page: &Self::Page) -> &[Self::Item] {
-                    &page.data
-                }
-
-                fn into_items(page: Self::Page) -> Vec<Self::Item> {
-                    page.data
-                }
-
-                fn next(page: &Self::Page, cursor: &Cursor, _received: u64) -> Next {
-                    next_offset(&page.meta, page.data.len(), cursor)
-                }
-            }
-        };
-    }
-
     listing!(
-        ListSnapshots,
-        SnapshotListEnvelope,
-        Snapshot,
-        "list_snapshots"
+        ListSnapshots => SnapshotListEnvelope, Snapshot, data, "list_snapshots",
+        at: |request, cursor| match cursor {
+            Cursor::Offset(offset) => request.offset(*offset),
+            _ => request,
+        },
+        next: |page, cursor, _received| next_offset(&page.meta, page.data.len(), cursor),
     );
     listing!(
-        ListInstances,
-        InstanceListEnvelope,
-        Instance,
-        "list_instances"
+        ListInstances => InstanceListEnvelope, Instance, data, "list_instances",
+        at: |request, cursor| match cursor {
+            Cursor::Offset(offset) => request.offset(*offset),
+            _ => request,
+        },
+        next: |page, cursor, _received| next_offset(&page.meta, page.data.len(), cursor),
     );
 }
 

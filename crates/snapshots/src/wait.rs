@@ -425,7 +425,9 @@ mod sealed {
         /// One poll.
         fn observe(&self) -> BoxFuture<'a, Result<Seen<Self::Output>, Error>>;
         /// Progress while waiting, best effort (`None` when the API has none or it failed).
-        fn progress(&self) -> BoxFuture<'a, Option<Progress>>;
+        fn progress(&self) -> BoxFuture<'a, Option<Progress>> {
+            Box::pin(async { None })
+        }
     }
 }
 
@@ -495,10 +497,6 @@ impl<'a> sealed::Target<'a> for DswSnapshot<'a> {
             })
         })
     }
-
-    fn progress(&self) -> BoxFuture<'a, Option<Progress>> {
-        Box::pin(async { None })
-    }
 }
 
 /// The LangStudio snapshot a [`Waiter`] polls; built by [`langstudio_snapshot`].
@@ -542,10 +540,6 @@ impl<'a> sealed::Target<'a> for LangStudioSnapshot<'a> {
                 output,
             })
         })
-    }
-
-    fn progress(&self) -> BoxFuture<'a, Option<Progress>> {
-        Box::pin(async { None })
     }
 }
 

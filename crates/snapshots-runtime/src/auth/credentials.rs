@@ -78,7 +78,8 @@ const CAPTURED_VARS: &[&str] = &[
 /// A snapshot of the environment variables and home directory the chain reads.
 ///
 /// Build it from the process with [`Environment::from_process`], or from a map in tests with
-/// [`Environment::from_vars`]. `Debug` lists variable names only, never their values.
+/// [`Environment::from_vars`]; [`Environment::default`] is empty (no variables, no home
+/// directory). `Debug` lists variable names only, never their values.
 #[derive(Clone, Default)]
 pub struct Environment {
     vars: HashMap<String, String>,

@@ -12,7 +12,7 @@ pub const GATEWAY_PATH: &str = "/api/PAILangStudio/2024-07-10";
 
 /// An environment with nothing in it: no variables, no home directory.
 pub fn empty_env() -> Environment {
-    Environment::from_vars(Vec::<(String, String)>::new()).without_home()
+    Environment::default()
 }
 
 /// A builder with credentials for every API, every base URL on `server`, no retries, no
