@@ -8,6 +8,7 @@
 //! give identical bytes; `--check` renders in memory and prints a diff of anything stale.
 
 use crate::apis::Api;
+use crate::hooks;
 use crate::lint;
 use crate::spec::Spec;
 use anyhow::{bail, Context, Result};
@@ -63,10 +64,11 @@ pub fn render(root: &Path, api: &Api) -> Result<Vec<GeneratedFile>> {
         .map_err(|e| anyhow::anyhow!("progenitor failed on {}: {e}", api.spec))?;
     let mut file: syn::File =
         syn::parse2(tokens).context("progenitor produced unparsable tokens")?;
-    let hooks: syn::File =
-        syn::parse_str(&runtime_hooks(&spec.raw)).context("the runtime hooks do not parse")?;
+    let types = hooks::response_types(&file)?;
+    let hooks: syn::File = syn::parse_str(&hooks::runtime_hooks(&table_rows(&spec.raw), &types)?)
+        .context("the runtime hooks do not parse")?;
     file.items.extend(hooks.items);
-    let code = prettyplease::unparse(&file);
+    let code = hooks::safe_http_client(&prettyplease::unparse(&file))?;
     check_operation_ids(&spec.raw, &code)?;
 
     let dir = api.crate_dir();
@@ -301,37 +303,19 @@ fn lib_rs(api: &Api, raw: &Value) -> String {
     )
 }
 
-/// The lines that connect the generated `Client` to the shared runtime, appended to
-/// progenitor's output: the table of operations (progenitor id, spec `operationId`, method,
-/// path) and `ClientHooks::exec`.
-fn runtime_hooks(raw: &Value) -> String {
-    let mut table = String::new();
+/// The spec's operations as rows of the generated `OPERATIONS` table.
+fn table_rows(raw: &Value) -> Vec<hooks::TableRow> {
+    let mut rows = Vec::new();
     lint::each_operation(raw, |path, method, op| {
         let id = operation_id(op);
-        table.push_str(&format!(
-            "    snapshots_runtime::Operation::new({:?}, {id:?}, {:?}, {path:?}),\n",
-            snake_case(id),
-            method.to_uppercase()
-        ));
+        rows.push(hooks::TableRow {
+            id: snake_case(id),
+            name: id.to_owned(),
+            method: method.to_uppercase(),
+            path: path.to_owned(),
+        });
     });
-    format!(
-        "/// Every operation of this API, for the runtime (the action name it signs, the method\n\
-         /// its retry rule depends on).\n\
-         pub const OPERATIONS: &[snapshots_runtime::Operation] = &[\n{table}];\n\n\
-         /// Every request of every operation goes through [`snapshots_runtime::Runtime::execute`].\n\
-         impl progenitor_client::ClientHooks<snapshots_runtime::Runtime> for Client {{\n\
-         \x20   async fn exec(\n\
-         \x20       &self,\n\
-         \x20       request: reqwest::Request,\n\
-         \x20       info: &progenitor_client::OperationInfo,\n\
-         \x20   ) -> reqwest::Result<reqwest::Response> {{\n\
-         \x20       let operation = snapshots_runtime::Operation::lookup(OPERATIONS, info.operation_id);\n\
-         \x20       let version = <Self as progenitor_client::ClientInfo<snapshots_runtime::Runtime>>::api_version();\n\
-         \x20       let runtime = progenitor_client::ClientInfo::inner(self);\n\
-         \x20       runtime.execute(progenitor_client::ClientInfo::client(self), request, operation, version).await\n\
-         \x20   }}\n\
-         }}\n"
-    )
+    rows
 }
 
 fn generated_rs(api: &Api, code: &str, adjustments: &[String]) -> String {

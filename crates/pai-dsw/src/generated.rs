@@ -2240,7 +2240,7 @@ impl Client {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
-            reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
+            snapshots_runtime::http_client_builder().connect_timeout(dur).timeout(dur)
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
@@ -2962,45 +2962,123 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+/// Checks of response bodies against the types the spec documents, one per operation
+/// (the runtime runs them so that a body that does not decode keeps its status).
+mod body_checks {
+    #[allow(unused_imports)]
+    use super::types;
+    #[allow(dead_code)]
+    fn decode<T: serde::de::DeserializeOwned>(
+        body: &[u8],
+    ) -> Result<(), serde_json::Error> {
+        serde_json::from_slice::<T>(body).map(drop)
+    }
+    pub(super) fn list_instance_snapshot(
+        status: u16,
+        body: &[u8],
+    ) -> Result<(), serde_json::Error> {
+        #[allow(clippy::match_single_binding)]
+        match status {
+            200..=299 => decode::<types::ListInstanceSnapshotResponse>(body),
+            400..=599 => decode::<types::AlibabaError>(body),
+            _ => {
+                let _ = body;
+                Ok(())
+            }
+        }
+    }
+    pub(super) fn create_instance_snapshot(
+        status: u16,
+        body: &[u8],
+    ) -> Result<(), serde_json::Error> {
+        #[allow(clippy::match_single_binding)]
+        match status {
+            200..=299 => decode::<types::CreateInstanceSnapshotResponse>(body),
+            400..=599 => decode::<types::AlibabaError>(body),
+            _ => {
+                let _ = body;
+                Ok(())
+            }
+        }
+    }
+    pub(super) fn delete_instance_snapshot(
+        status: u16,
+        body: &[u8],
+    ) -> Result<(), serde_json::Error> {
+        #[allow(clippy::match_single_binding)]
+        match status {
+            200..=299 => decode::<types::DeleteInstanceSnapshotResponse>(body),
+            400..=599 => decode::<types::AlibabaError>(body),
+            _ => {
+                let _ = body;
+                Ok(())
+            }
+        }
+    }
+    pub(super) fn get_instance_snapshot(
+        status: u16,
+        body: &[u8],
+    ) -> Result<(), serde_json::Error> {
+        #[allow(clippy::match_single_binding)]
+        match status {
+            200..=299 => decode::<types::GetInstanceSnapshotResponse>(body),
+            400..=599 => decode::<types::AlibabaError>(body),
+            _ => {
+                let _ = body;
+                Ok(())
+            }
+        }
+    }
+}
 /// Every operation of this API, for the runtime (the action name it signs, the method
-/// its retry rule depends on).
+/// its retry rule depends on, the check of its response bodies).
 pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
     snapshots_runtime::Operation::new(
-        "list_instance_snapshot",
-        "ListInstanceSnapshot",
-        "GET",
-        "/api/v2/instances/{InstanceId}/snapshots",
-    ),
+            "list_instance_snapshot",
+            "ListInstanceSnapshot",
+            "GET",
+            "/api/v2/instances/{InstanceId}/snapshots",
+        )
+        .with_body_check(body_checks::list_instance_snapshot),
     snapshots_runtime::Operation::new(
-        "create_instance_snapshot",
-        "CreateInstanceSnapshot",
-        "POST",
-        "/api/v2/instances/{InstanceId}/snapshots",
-    ),
+            "create_instance_snapshot",
+            "CreateInstanceSnapshot",
+            "POST",
+            "/api/v2/instances/{InstanceId}/snapshots",
+        )
+        .with_body_check(body_checks::create_instance_snapshot),
     snapshots_runtime::Operation::new(
-        "delete_instance_snapshot",
-        "DeleteInstanceSnapshot",
-        "DELETE",
-        "/api/v2/instances/{InstanceId}/snapshots/{SnapshotId}",
-    ),
+            "delete_instance_snapshot",
+            "DeleteInstanceSnapshot",
+            "DELETE",
+            "/api/v2/instances/{InstanceId}/snapshots/{SnapshotId}",
+        )
+        .with_body_check(body_checks::delete_instance_snapshot),
     snapshots_runtime::Operation::new(
-        "get_instance_snapshot",
-        "GetInstanceSnapshot",
-        "GET",
-        "/api/v2/instances/{InstanceId}/snapshots/{SnapshotId}",
-    ),
+            "get_instance_snapshot",
+            "GetInstanceSnapshot",
+            "GET",
+            "/api/v2/instances/{InstanceId}/snapshots/{SnapshotId}",
+        )
+        .with_body_check(body_checks::get_instance_snapshot),
 ];
-/// Every request of every operation goes through [`snapshots_runtime::Runtime::execute`].
+/// Every request of every operation goes through [`snapshots_runtime::Runtime::execute`];
+/// an operation the table does not list is refused, never guessed at.
 impl progenitor_client::ClientHooks<snapshots_runtime::Runtime> for Client {
     async fn exec(
         &self,
         request: reqwest::Request,
         info: &progenitor_client::OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let operation = snapshots_runtime::Operation::lookup(
+        let Some(operation) = snapshots_runtime::Operation::lookup(
             OPERATIONS,
             info.operation_id,
-        );
+        ) else {
+            let failure = snapshots_runtime::Failure::UnknownOperation {
+                operation: info.operation_id.to_owned(),
+            };
+            return Err(failure.into_reqwest().await);
+        };
         let version = <Self as progenitor_client::ClientInfo<
             snapshots_runtime::Runtime,
         >>::api_version();

@@ -122,7 +122,7 @@ impl Exit {
             }
             Exit::Credentials => "no usable credentials, or a configuration error (base URL, region)",
             Exit::NotFound => "not found (HTTP 404)",
-            Exit::Service => "other service error (HTTP 5xx, 429 after retries, undecodable answer)",
+            Exit::Service => "other service error (HTTP 5xx, 429 after retries, undecodable or oversized answer, redirect)",
             Exit::Unreachable => "service unreachable or timed out (connection, DNS, TLS, timeout)",
             Exit::WaitFailed => "wait: the snapshot ended in a failed status",
             Exit::WaitTimeout => "wait: still in progress when --timeout ran out",
@@ -157,7 +157,10 @@ impl Exit {
             Error::Validation { .. } => Exit::Invalid,
             Error::Credentials(_) | Error::Config(_) => Exit::Credentials,
             Error::Timeout { .. } | Error::Transport { .. } => Exit::Unreachable,
-            Error::Decode { .. } | Error::Pagination { .. } => Exit::Service,
+            Error::Decode { .. }
+            | Error::Pagination { .. }
+            | Error::Redirect { .. }
+            | Error::ResponseTooLarge { .. } => Exit::Service,
             Error::WaitFailed { .. } => Exit::WaitFailed,
             Error::WaitTimeout { .. } => Exit::WaitTimeout,
             _ => Exit::Failure,

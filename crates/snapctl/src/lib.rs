@@ -64,7 +64,7 @@
 //! | 3 | invalid value: refused before sending (names, ranges, labels) or by the service (HTTP 400/422) |
 //! | 4 | no usable credentials, or a configuration error (base URL, region) |
 //! | 5 | not found (HTTP 404) |
-//! | 6 | other service error (HTTP 5xx, 429 after retries, undecodable answer) |
+//! | 6 | other service error (HTTP 5xx, 429 after retries, undecodable or oversized answer, redirect) |
 //! | 7 | service unreachable or timed out (connection, DNS, TLS, timeout) |
 //! | 8 | wait: the snapshot ended in a failed status |
 //! | 9 | wait: still in progress when --timeout ran out |

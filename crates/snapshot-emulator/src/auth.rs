@@ -871,7 +871,8 @@ mod tests {
                 "2022-01-01",
                 date(NOW),
                 "b",
-            );
+            )
+            .unwrap();
             request
         };
         assert_eq!(

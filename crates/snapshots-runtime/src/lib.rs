@@ -9,16 +9,29 @@
 //! - [`auth`]: credentials, the credentials chain, the `ACS3-HMAC-SHA256` signer;
 //! - [`retry`]: the retry policy, backoff with jitter, `Retry-After`, the retry budget;
 //! - [`rate_limit`]: the client-side request rate limit;
-//! - [`Operation`]: what the runtime knows of each operation (its action name for signing).
+//! - [`Operation`]: what the runtime knows of each operation (its action name for signing,
+//!   the check of its response bodies);
+//! - [`Failure`]: why the runtime ended a call itself, failing closed (unauthenticated,
+//!   redirect, body too large, undecodable body);
+//! - [`RedirectPolicy`] and [`http_client_builder`]: no redirect followed unless asked, and
+//!   then only within the origin;
+//! - the `body` module: every response body read with a size limit
+//!   ([`DEFAULT_MAX_RESPONSE_BODY`]).
 
 pub mod auth;
+mod body;
+mod failure;
 mod operation;
 pub mod rate_limit;
+mod redirect;
 pub mod retry;
 mod runtime;
 
 pub use auth::Credentials;
-pub use operation::Operation;
+pub use body::DEFAULT_MAX_RESPONSE_BODY;
+pub use failure::{bounded, snippet, Failure, RedirectRefusal, MAX_QUOTED_CHARS};
+pub use operation::{BodyCheck, Operation};
 pub use rate_limit::RateLimiter;
+pub use redirect::{http_client_builder, RedirectPolicy};
 pub use retry::RetryConfig;
 pub use runtime::{Runtime, RuntimeBuilder};

@@ -1,15 +1,21 @@
-//! What the runtime knows about an operation: its ids, method and path, written for each
-//! generated crate by `cargo xtask generate` (the `OPERATIONS` table in its `lib.rs`).
+//! What the runtime knows about an operation: its ids, method and path, and how to check
+//! that a response body decodes as the spec documents, written for each generated crate by
+//! `cargo xtask generate` (the `OPERATIONS` table in its `generated.rs`).
+
+/// Checks that a response body with a given status decodes as the type the spec documents
+/// for it (generated per operation); `Ok(())` where nothing is documented.
+pub type BodyCheck = fn(status: u16, body: &[u8]) -> Result<(), serde_json::Error>;
 
 /// One operation of a generated client.
 ///
 /// ```
 /// use snapshots_runtime::Operation;
 /// const OPS: &[Operation] = &[Operation::new("get_thing", "GetThing", "GET", "/things/{id}")];
-/// assert_eq!(Operation::lookup(OPS, "get_thing").name, "GetThing");
-/// assert_eq!(Operation::lookup(OPS, "nope").name, "nope");
+/// assert_eq!(Operation::lookup(OPS, "get_thing").unwrap().name, "GetThing");
+/// // An id the table does not list is not guessed at: the runtime refuses the call.
+/// assert!(Operation::lookup(OPS, "nope").is_none());
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Operation {
     /// Progenitor's id of the operation (snake case), as in `OperationInfo::operation_id`.
     pub id: &'static str,
@@ -20,10 +26,17 @@ pub struct Operation {
     pub method: &'static str,
     /// Path template from the spec.
     pub path: &'static str,
+    /// The check of response bodies against the spec's types.
+    pub body_check: BodyCheck,
+}
+
+/// The check of an operation whose response types are not known: every body passes.
+fn unchecked(_status: u16, _body: &[u8]) -> Result<(), serde_json::Error> {
+    Ok(())
 }
 
 impl Operation {
-    /// An operation description (used by the generated tables).
+    /// An operation description (used by the generated tables), with no body check.
     pub const fn new(
         id: &'static str,
         name: &'static str,
@@ -35,22 +48,35 @@ impl Operation {
             name,
             method,
             path,
+            body_check: unchecked,
         }
     }
 
-    /// The operation with progenitor id `id` in `table`; an operation named after the id
-    /// (method and path unknown) when the table has none, so that a stale table degrades to
-    /// using the id as the action name instead of failing.
-    pub fn lookup(table: &'static [Operation], id: &'static str) -> Operation {
-        table
-            .iter()
-            .copied()
-            .find(|op| op.id == id)
-            .unwrap_or(Operation {
-                id,
-                name: id,
-                method: "",
-                path: "",
-            })
+    /// The same operation, with response bodies checked by `check` (generated from the
+    /// spec's response schemas): a body that fails it ends the call with
+    /// [`crate::Failure::Undecodable`], which keeps the status.
+    ///
+    /// ```
+    /// use snapshots_runtime::Operation;
+    /// fn check(status: u16, body: &[u8]) -> Result<(), serde_json::Error> {
+    ///     match status {
+    ///         200 => serde_json::from_slice::<Vec<u32>>(body).map(drop),
+    ///         _ => Ok(()),
+    ///     }
+    /// }
+    /// let op = Operation::new("list", "List", "GET", "/things").with_body_check(check);
+    /// assert!((op.body_check)(200, b"[1, 2]").is_ok());
+    /// assert!((op.body_check)(200, b"<html>").is_err());
+    /// ```
+    pub const fn with_body_check(mut self, check: BodyCheck) -> Self {
+        self.body_check = check;
+        self
+    }
+
+    /// The operation with progenitor id `id` in `table`, if the table lists it. A generated
+    /// client whose table lacks one of its own operations is refused by the runtime
+    /// ([`crate::Failure::UnknownOperation`]), never guessed at.
+    pub fn lookup(table: &'static [Operation], id: &str) -> Option<Operation> {
+        table.iter().copied().find(|op| op.id == id)
     }
 }

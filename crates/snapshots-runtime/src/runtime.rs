@@ -2,15 +2,26 @@
 //! function every request of every operation goes through.
 //!
 //! One call is: wait for the rate limiter, authenticate a fresh copy of the request (a new
-//! `x-acs-date` and nonce on every attempt), send it, classify the result and either return
-//! it or sleep and try again, as [`crate::retry`] decides. A `tracing` span per call records
+//! `x-acs-date` and nonce on every attempt), send it, read its body (at most
+//! [`RuntimeBuilder::max_response_body`] bytes), classify the result and either return it
+//! or sleep and try again, as [`crate::retry`] decides. A `tracing` span per call records
 //! the operation, the attempt count, the final status and the request id; no secret is ever
 //! recorded.
+//!
+//! The runtime fails closed: a request it cannot authenticate as configured is not sent, a
+//! redirect is not followed unless the client opted in (and then only within the origin,
+//! see [`RedirectPolicy`]), a body over the limit is not read, and a body that does not
+//! decode as the spec documents keeps its status ([`Failure`]).
 
-use crate::auth::{acs3, Credentials};
+use crate::auth::prepared::Prepared;
+use crate::auth::Credentials;
+use crate::body::{self, BodyError};
+use crate::failure::{bounded, snippet, Failure, RedirectRefusal};
 use crate::operation::Operation;
 use crate::rate_limit::RateLimiter;
+use crate::redirect::{self, RedirectPolicy};
 use crate::retry::{self, AttemptOutcome, Decision, RetryBudget, RetryConfig};
+use bytes::Bytes;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -26,6 +37,7 @@ use tracing::Instrument;
 ///     .credentials(Credentials::Header { name: "X-Username".into(), value: "alice".into() })
 ///     .retry(RetryConfig::default())
 ///     .rate_limit(RateLimiter::per_second(10))
+///     .max_response_body(1024 * 1024)
 ///     .build();
 /// let clone = runtime.clone(); // shares the limiter and the budget
 /// # let _ = clone;
@@ -38,9 +50,13 @@ pub struct Runtime {
 #[derive(Debug)]
 struct Shared {
     credentials: Credentials,
+    /// The credentials checked and prepared at build time, or why they cannot be used.
+    auth: Result<Prepared, String>,
     retry: RetryConfig,
     budget: RetryBudget,
     limiter: RateLimiter,
+    max_body: usize,
+    redirects: RedirectPolicy,
 }
 
 /// Builds a [`Runtime`]; every knob has a default from the seeds.
@@ -49,6 +65,8 @@ pub struct RuntimeBuilder {
     credentials: Credentials,
     retry: RetryConfig,
     limiter: RateLimiter,
+    max_body: usize,
+    redirects: RedirectPolicy,
 }
 
 impl Default for RuntimeBuilder {
@@ -57,12 +75,17 @@ impl Default for RuntimeBuilder {
             credentials: Credentials::Anonymous,
             retry: RetryConfig::default(),
             limiter: RateLimiter::per_second(10),
+            max_body: body::DEFAULT_MAX_RESPONSE_BODY,
+            redirects: RedirectPolicy::None,
         }
     }
 }
 
 impl RuntimeBuilder {
-    /// How requests are authenticated (default: not at all).
+    /// How requests are authenticated (default: not at all). Credentials that cannot be
+    /// sent (a value with a line break, an empty token) are not an error here: every call
+    /// of the runtime then fails with [`Failure::Unauthenticated`] before anything is sent
+    /// ([`Runtime::check_credentials`] tells at once).
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = credentials;
         self
@@ -80,17 +103,85 @@ impl RuntimeBuilder {
         self
     }
 
+    /// The most bytes of a response body the runtime reads, for success and error
+    /// responses alike (default [`DEFAULT_MAX_RESPONSE_BODY`](crate::DEFAULT_MAX_RESPONSE_BODY),
+    /// 8 MiB). A longer body ends the call with [`Failure::BodyTooLarge`] as soon as the
+    /// limit is passed (or at once, when `Content-Length` says so); it is never retried.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// Whether redirects are followed (default [`RedirectPolicy::None`]).
+    pub fn redirects(mut self, policy: RedirectPolicy) -> Self {
+        self.redirects = policy;
+        self
+    }
+
     /// The runtime.
     pub fn build(self) -> Runtime {
         let budget = RetryBudget::new(self.retry.budget);
         Runtime {
             shared: Arc::new(Shared {
+                auth: Prepared::new(&self.credentials),
                 credentials: self.credentials,
                 retry: self.retry,
                 budget,
                 limiter: self.limiter,
+                max_body: self.max_body,
+                redirects: self.redirects,
             }),
         }
+    }
+}
+
+/// Why one attempt produced no response to hand on.
+#[derive(Debug)]
+enum AttemptError {
+    /// The connection failed, timed out or broke (retried as the policy says).
+    Transport(reqwest::Error),
+    /// The runtime refused to go on (never retried).
+    Failure(Failure),
+}
+
+impl From<Failure> for AttemptError {
+    fn from(failure: Failure) -> Self {
+        AttemptError::Failure(failure)
+    }
+}
+
+/// A response whose body has been read.
+struct Answer {
+    head: http::response::Parts,
+    url: reqwest::Url,
+    body: Bytes,
+}
+
+impl Answer {
+    fn status(&self) -> u16 {
+        self.head.status.as_u16()
+    }
+
+    fn request_id(&self) -> Option<String> {
+        ["x-acs-request-id", "x-request-id"].iter().find_map(|h| {
+            let value = self.head.headers.get(*h)?.to_str().ok()?;
+            Some(bounded(value))
+        })
+    }
+
+    /// The response for the generated code, its body already in memory (and its URL kept,
+    /// for `reqwest::Response::url`).
+    fn into_response(self) -> reqwest::Response {
+        use reqwest::ResponseBuilderExt;
+        let Answer { head, url, body } = self;
+        let url_extension = http::Response::builder()
+            .url(url)
+            .body(())
+            .map(|r| r.into_parts().0.extensions)
+            .unwrap_or_default();
+        let mut response = http::Response::from_parts(head, body);
+        response.extensions_mut().extend(url_extension);
+        reqwest::Response::from(response)
     }
 }
 
@@ -101,8 +192,9 @@ impl Runtime {
     }
 
     /// No authentication, no retries, no rate limit, no total time limit: the request goes
-    /// out as built (with the `reqwest::Client`'s own timeout, if it has one). For tests and
-    /// for callers who bring their own middleware.
+    /// out as built (with the `reqwest::Client`'s own timeout, if it has one). Bodies are
+    /// still bounded and redirects still refused. For tests and for callers who bring their
+    /// own middleware.
     ///
     /// ```
     /// use snapshots_runtime::Runtime;
@@ -122,6 +214,23 @@ impl Runtime {
         &self.shared.credentials
     }
 
+    /// Whether the credentials can be sent as configured; if not, why (every call fails
+    /// with [`Failure::Unauthenticated`] for that reason). No secret is in the reason.
+    ///
+    /// ```
+    /// use snapshots_runtime::{auth::Secret, Credentials, Runtime};
+    /// let runtime = Runtime::builder().credentials(Credentials::Bearer(Secret::new("a\nb"))).build();
+    /// assert!(runtime.check_credentials().is_err());
+    /// ```
+    pub fn check_credentials(&self) -> Result<(), Failure> {
+        match &self.shared.auth {
+            Ok(_) => Ok(()),
+            Err(reason) => Err(Failure::Unauthenticated {
+                reason: reason.clone(),
+            }),
+        }
+    }
+
     /// The retry policy.
     pub fn retry_config(&self) -> &RetryConfig {
         &self.shared.retry
@@ -132,8 +241,24 @@ impl Runtime {
         &self.shared.budget
     }
 
+    /// The most bytes of a response body this runtime reads.
+    pub fn max_response_body(&self) -> usize {
+        self.shared.max_body
+    }
+
+    /// Whether this runtime follows redirects.
+    pub fn redirect_policy(&self) -> RedirectPolicy {
+        self.shared.redirects
+    }
+
     /// Sends `request` for `operation` of the API at `version`, with rate limiting,
-    /// authentication and retries. Called by the generated clients' `ClientHooks::exec`.
+    /// authentication, retries, bounded bodies and redirect checks. Called by the generated
+    /// clients' `ClientHooks::exec`. The failures of the runtime itself come back as the
+    /// source of the `reqwest::Error` ([`Failure::find`]).
+    ///
+    /// `client` must not follow redirects itself ([`crate::http_client_builder`]): if it
+    /// does, the answer is discarded ([`RedirectRefusal::FollowedByClient`]), but whatever it
+    /// sent to the redirect's target cannot be unsent.
     ///
     /// (A plain function returning the future, rather than an `async fn`, so that the
     /// request is not kept twice in the future's state: once as an argument, once inside
@@ -153,46 +278,56 @@ impl Runtime {
             status = tracing::field::Empty,
             request_id = tracing::field::Empty,
         );
-        self.execute_in_span(client, Some(request), operation, version)
-            .instrument(span)
+        async move {
+            match self.call(client, Some(request), operation, version).await {
+                Ok(response) => Ok(response),
+                Err(AttemptError::Transport(error)) => Err(error),
+                Err(AttemptError::Failure(failure)) => {
+                    tracing::info!(error = %failure, "call failed");
+                    Err(Box::pin(failure.into_reqwest()).await)
+                }
+            }
+        }
+        .instrument(span)
     }
 
     /// The attempts of one call. `original` is always `Some` on entry (an `Option` so that
     /// the request lives in one place in the future's state, moved out for the last attempt).
-    async fn execute_in_span(
+    async fn call(
         &self,
         client: &reqwest::Client,
         mut original: Option<reqwest::Request>,
         operation: Operation,
         version: &str,
-    ) -> reqwest::Result<reqwest::Response> {
+    ) -> Result<reqwest::Response, AttemptError> {
         let shared = &self.shared;
         let started = tokio::time::Instant::now();
         let mut attempt: u32 = 1;
         loop {
-            // The rare waits (a rate-limit slot, a retry delay, an error body) are boxed so
-            // that the state of this future, moved on every call, stays small.
+            // The rare waits (a rate-limit slot, a retry delay) are boxed so that the state
+            // of this future, moved on every call, stays small.
             if let Some(ready_at) = shared.limiter.reserve() {
                 Box::pin(tokio::time::sleep_until(ready_at)).await;
             }
-            let request = self.prepare_attempt(&mut original, attempt, started, operation, version);
+            let (request, hop_template) =
+                self.prepare_attempt(&mut original, attempt, started, &operation, version)?;
             let method = request.method().clone();
-            let (result, code) = match client.execute(request).await {
-                Ok(response) if response.status().as_u16() >= 400 => {
-                    let (response, code) = Box::pin(buffer_error(response)).await?;
-                    (Ok(response), code)
-                }
-                other => (other, None),
+            let result =
+                Box::pin(self.send(client, request, hop_template, &operation, version)).await;
+            let code = match &result {
+                Ok(answer) if answer.status() >= 400 => retry::service_code(&answer.body),
+                _ => None,
             };
             let outcome = match &result {
-                Ok(response) => AttemptOutcome::Response {
-                    status: response.status().as_u16(),
-                    headers: response.headers(),
+                Ok(answer) => AttemptOutcome::Response {
+                    status: answer.status(),
+                    headers: &answer.head.headers,
                     service_code: code.as_deref(),
                 },
-                Err(e) if e.is_connect() => AttemptOutcome::ConnectError,
-                Err(e) if e.is_timeout() => AttemptOutcome::Timeout,
-                Err(_) => AttemptOutcome::OtherTransportError,
+                Err(AttemptError::Transport(e)) if e.is_connect() => AttemptOutcome::ConnectError,
+                Err(AttemptError::Transport(e)) if e.is_timeout() => AttemptOutcome::Timeout,
+                Err(AttemptError::Transport(_)) => AttemptOutcome::OtherTransportError,
+                Err(AttemptError::Failure(_)) => return finish(result, &operation, attempt),
             };
             let decision = retry::decide(
                 &shared.retry,
@@ -209,8 +344,7 @@ impl Runtime {
                 _ => None,
             };
             let Some(delay) = retry_in else {
-                record(&result, attempt);
-                return result;
+                return finish(result, &operation, attempt);
             };
             tracing::info!(
                 attempt,
@@ -224,8 +358,9 @@ impl Runtime {
         }
     }
 
-    /// The request for attempt number `attempt`, authenticated and bounded by what is left
-    /// of the call's total time.
+    /// The request for attempt number `attempt`, bounded by what is left of the call's
+    /// total time and authenticated; with it, when redirects may be followed, an
+    /// unauthenticated copy to build the next hop from.
     ///
     /// The original stays in `original` for the next attempt when there can be one and its
     /// body can be cloned, and this attempt sends a copy; otherwise (the last attempt, or a
@@ -236,11 +371,16 @@ impl Runtime {
         original: &mut Option<reqwest::Request>,
         attempt: u32,
         started: tokio::time::Instant,
-        operation: Operation,
+        operation: &Operation,
         version: &str,
-    ) -> reqwest::Request {
+    ) -> Result<(reqwest::Request, Option<reqwest::Request>), Failure> {
         let shared = &self.shared;
-        let template = original.take().expect("a request for every attempt");
+        let Some(template) = original.take() else {
+            // `call` only loops while `original` holds the next attempt's request.
+            return Err(Failure::Unauthenticated {
+                reason: "no request left to send".into(),
+            });
+        };
         let copy = if attempt < shared.retry.max_attempts {
             template.try_clone()
         } else {
@@ -253,7 +393,6 @@ impl Runtime {
             }
             None => template,
         };
-        self.authenticate(&mut request, operation, version);
         // The call's total time limit bounds each attempt: reqwest then reports a timeout of
         // its own when the limit is reached mid-attempt.
         if let Some(total) = shared.retry.total_timeout {
@@ -266,88 +405,150 @@ impl Runtime {
                 .map_or(remaining, |t| t.min(remaining));
             *request.timeout_mut() = Some(per_attempt);
         }
-        request
+        let hop_template = match shared.redirects {
+            RedirectPolicy::None => None,
+            RedirectPolicy::SameOrigin { .. } => request.try_clone(),
+        };
+        self.authenticate(&mut request, operation, version)?;
+        Ok((request, hop_template))
     }
 
-    fn authenticate(&self, request: &mut reqwest::Request, operation: Operation, version: &str) {
-        match &self.shared.credentials {
-            Credentials::Anonymous => {}
-            Credentials::AccessKey(key) => {
-                if let Err(e) = acs3::sign(
-                    request,
-                    key,
-                    operation.name,
-                    version,
-                    chrono::Utc::now(),
-                    &acs3::new_nonce(),
-                ) {
-                    tracing::error!(error = %e, "request could not be signed; sending it unsigned");
-                }
+    /// Authenticates `request` as configured, or refuses (then it must not be sent).
+    fn authenticate(
+        &self,
+        request: &mut reqwest::Request,
+        operation: &Operation,
+        version: &str,
+    ) -> Result<(), Failure> {
+        match &self.shared.auth {
+            Ok(prepared) => prepared.apply(request, operation, version),
+            Err(reason) => Err(Failure::Unauthenticated {
+                reason: reason.clone(),
+            }),
+        }
+    }
+
+    /// One attempt: sends `request`, follows the redirects the policy allows (each hop
+    /// built from `hop_template` and authenticated afresh), and reads the final body.
+    async fn send(
+        &self,
+        client: &reqwest::Client,
+        mut request: reqwest::Request,
+        hop_template: Option<reqwest::Request>,
+        operation: &Operation,
+        version: &str,
+    ) -> Result<Answer, AttemptError> {
+        let mut hops = 0;
+        loop {
+            let sent_url = request.url().clone();
+            let method = request.method().clone();
+            let response = client
+                .execute(request)
+                .await
+                .map_err(AttemptError::Transport)?;
+            let status = response.status().as_u16();
+            if response.url() != &sent_url {
+                return Err(redirect_failure(
+                    status,
+                    None,
+                    RedirectRefusal::FollowedByClient,
+                ));
             }
-            Credentials::AlibabaBearer(token) => {
-                acs3::sign_bearer(
-                    request,
-                    token,
-                    operation.name,
-                    version,
-                    chrono::Utc::now(),
-                    &acs3::new_nonce(),
-                );
+            if !(300..400).contains(&status) {
+                return read_answer(response, sent_url, self.shared.max_body).await;
             }
-            Credentials::Bearer(token) => {
-                let value = format!("Bearer {}", token.expose());
-                if let Ok(mut value) = reqwest::header::HeaderValue::from_str(&value) {
-                    value.set_sensitive(true);
-                    request
-                        .headers_mut()
-                        .insert(reqwest::header::AUTHORIZATION, value);
-                }
-            }
-            Credentials::Header { name, value } => {
-                if let (Ok(name), Ok(value)) = (
-                    reqwest::header::HeaderName::from_bytes(name.as_bytes()),
-                    reqwest::header::HeaderValue::from_str(value),
-                ) {
-                    request.headers_mut().insert(name, value);
-                }
-            }
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+            let policy = self.shared.redirects;
+            let target = redirect::next_hop(
+                policy,
+                status,
+                &method,
+                &sent_url,
+                location.as_deref(),
+                hops,
+            )
+            .and_then(|target| {
+                let next = hop_template.as_ref().and_then(reqwest::Request::try_clone);
+                next.map(|next| (target, next))
+                    .ok_or(RedirectRefusal::NotFollowing)
+            });
+            let (target, mut next) = match target {
+                Ok(hop) => hop,
+                Err(refusal) => return Err(redirect_failure(status, location.as_deref(), refusal)),
+            };
+            drop(response);
+            *next.url_mut() = target;
+            self.authenticate(&mut next, operation, version)?;
+            request = next;
+            hops += 1;
         }
     }
 }
 
-/// Reads an error response's body to find the service's error code (Alibaba's `Code`), and
-/// gives back an equivalent response for the generated code to decode.
-async fn buffer_error(
-    response: reqwest::Response,
-) -> reqwest::Result<(reqwest::Response, Option<String>)> {
-    let status = response.status();
-    let version = response.version();
-    let headers = response.headers().clone();
-    let body = response.bytes().await?;
-    let code = serde_json::from_slice::<serde_json::Value>(&body)
-        .ok()
-        .and_then(|v| v.get("Code").and_then(|c| c.as_str()).map(str::to_owned));
-    let mut rebuilt = http::Response::new(body);
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = version;
-    *rebuilt.headers_mut() = headers;
-    Ok((reqwest::Response::from(rebuilt), code))
+/// Reads the body of `response` (received from `url`), at most `limit` bytes.
+async fn read_answer(
+    mut response: reqwest::Response,
+    url: reqwest::Url,
+    limit: usize,
+) -> Result<Answer, AttemptError> {
+    let body = body::read_bounded(&mut response, limit).await;
+    let (head, _) = http::Response::from(response).into_parts();
+    let answer = Answer {
+        head,
+        url,
+        body: Bytes::new(),
+    };
+    match body {
+        Ok(body) => Ok(Answer { body, ..answer }),
+        Err(BodyError::Transport(e)) => Err(AttemptError::Transport(e)),
+        Err(BodyError::TooLarge) => Err(AttemptError::Failure(Failure::BodyTooLarge {
+            status: answer.status(),
+            limit,
+            request_id: answer.request_id(),
+        })),
+    }
 }
 
-fn record(result: &reqwest::Result<reqwest::Response>, attempts: u32) {
+fn redirect_failure(status: u16, location: Option<&str>, refusal: RedirectRefusal) -> AttemptError {
+    AttemptError::Failure(Failure::Redirect {
+        status,
+        location: location.map(bounded),
+        refusal,
+    })
+}
+
+/// The end of a call: the response, unless its body does not decode as the spec documents
+/// for its status (then [`Failure::Undecodable`], which keeps the status).
+fn finish(
+    result: Result<Answer, AttemptError>,
+    operation: &Operation,
+    attempts: u32,
+) -> Result<reqwest::Response, AttemptError> {
+    let answer = result?;
+    record(&answer, attempts);
+    if let Err(source) = (operation.body_check)(answer.status(), &answer.body) {
+        return Err(AttemptError::Failure(Failure::Undecodable {
+            status: answer.status(),
+            request_id: answer.request_id(),
+            snippet: snippet(&answer.body),
+            source,
+        }));
+    }
+    Ok(answer.into_response())
+}
+
+fn record(answer: &Answer, attempts: u32) {
     let span = tracing::Span::current();
     if span.is_disabled() {
         return;
     }
     span.record("attempts", attempts);
-    if let Ok(response) = result {
-        span.record("status", response.status().as_u16());
-        let id = ["x-acs-request-id", "x-request-id"]
-            .iter()
-            .find_map(|h| response.headers().get(*h).and_then(|v| v.to_str().ok()));
-        if let Some(id) = id {
-            span.record("request_id", id);
-        }
+    span.record("status", answer.status());
+    if let Some(id) = answer.request_id() {
+        span.record("request_id", id);
     }
 }
 

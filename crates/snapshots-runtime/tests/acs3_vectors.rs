@@ -264,7 +264,8 @@ fn bearer_vectors_match_the_sdk() {
             s(case, "version"),
             date(case),
             s(case, "nonce"),
-        );
+        )
+        .unwrap();
         assert_eq!(
             header_list(&req),
             expected_headers(case),

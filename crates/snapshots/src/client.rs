@@ -16,7 +16,7 @@ use snapshots_runtime::auth::credentials::{
     resolve_access_key, resolve_dashscope, Environment, ENV_DASHSCOPE_API_KEY,
 };
 use snapshots_runtime::auth::{AccessKey, CredentialsError, Secret};
-use snapshots_runtime::{Credentials, RateLimiter, RetryConfig, Runtime};
+use snapshots_runtime::{Credentials, RateLimiter, RedirectPolicy, RetryConfig, Runtime};
 
 use crate::error::Error;
 
@@ -244,6 +244,8 @@ pub struct ClientBuilder {
     rate_limit: Option<RateLimiter>,
     connect_timeout: Option<Duration>,
     read_timeout: Option<Duration>,
+    max_response_body: Option<usize>,
+    redirects: Option<RedirectPolicy>,
     environment: Option<Environment>,
 }
 
@@ -343,6 +345,30 @@ impl ClientBuilder {
         self
     }
 
+    /// The most bytes of a response body the client reads (default 8 MiB,
+    /// [`snapshots_runtime::DEFAULT_MAX_RESPONSE_BODY`]), for success and error responses
+    /// alike. A longer body fails the call with [`Error::ResponseTooLarge`] as soon as the
+    /// limit is passed, without reading the rest; it is not retried.
+    ///
+    /// ```
+    /// let client = snapshots::Client::builder().max_response_body(1 << 20).build()?;
+    /// # let _ = client;
+    /// # Ok::<(), snapshots::Error>(())
+    /// ```
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.max_response_body = Some(bytes);
+        self
+    }
+
+    /// Whether redirects are followed (default [`RedirectPolicy::None`]: a 3xx fails the
+    /// call with [`Error::Redirect`]). [`RedirectPolicy::SameOrigin`] follows them within
+    /// the request's scheme, host and port only, re-authenticating each hop; no credential
+    /// ever reaches another origin.
+    pub fn redirects(mut self, policy: RedirectPolicy) -> Self {
+        self.redirects = Some(policy);
+        self
+    }
+
     /// The environment the credentials chain reads (default
     /// [`Environment::from_process`]). For tests, and for programs that keep their
     /// configuration elsewhere than in the process environment.
@@ -381,7 +407,8 @@ impl ClientBuilder {
 
         let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         let read_timeout = self.read_timeout.unwrap_or(DEFAULT_READ_TIMEOUT);
-        let http = reqwest::Client::builder()
+        // The runtime decides redirects itself: the HTTP client follows none.
+        let http = snapshots_runtime::http_client_builder()
             .connect_timeout(connect_timeout)
             .read_timeout(read_timeout)
             .build()
@@ -390,11 +417,17 @@ impl ClientBuilder {
         let retry = self.retry.unwrap_or_default();
         let env = self.environment.unwrap_or_else(Environment::from_process);
 
+        let max_body = self
+            .max_response_body
+            .unwrap_or(snapshots_runtime::DEFAULT_MAX_RESPONSE_BODY);
+        let redirects = self.redirects.unwrap_or_default();
         let runtime = |credentials: Credentials| {
             Runtime::builder()
                 .credentials(credentials)
                 .retry(retry.clone())
                 .rate_limit(limiter.clone())
+                .max_response_body(max_body)
+                .redirects(redirects)
                 .build()
         };
 
@@ -472,6 +505,8 @@ impl fmt::Debug for ClientBuilder {
             .field("rate_limit", &self.rate_limit)
             .field("connect_timeout", &self.connect_timeout)
             .field("read_timeout", &self.read_timeout)
+            .field("max_response_body", &self.max_response_body)
+            .field("redirects", &self.redirects)
             .field("environment", &self.environment)
             .finish()
     }

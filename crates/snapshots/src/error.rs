@@ -13,25 +13,34 @@
 //! | `ErrorResponse` (a documented 4xx/5xx with a service body) | [`Error::Service`] |
 //! | `UnexpectedResponse` with status >= 400 | [`Error::Service`] (code and message only with [`Error::from_response`]) |
 //! | `InvalidResponsePayload` (a body that is not the documented JSON) | [`Error::Decode`] |
+//! | `CommunicationError` carrying a runtime [`Failure`]: a body that does not decode as documented | [`Error::Decode`], with the status |
+//! | ... a redirect not followed | [`Error::Redirect`] |
+//! | ... a body over the size limit | [`Error::ResponseTooLarge`] |
+//! | ... credentials that cannot be sent as configured | [`Error::Credentials`] (nothing was sent) |
+//! | ... an operation missing from the generated table | [`Error::Config`] (nothing was sent) |
 //! | `CommunicationError`, `ResponseBodyError` that timed out | [`Error::Timeout`] |
+//! | a request reqwest cannot build (a URL too long, say) | [`Error::Validation`] of `request` |
 //! | other `CommunicationError`, `ResponseBodyError`, `InvalidUpgrade`, `Custom` | [`Error::Transport`] |
 //! | `InvalidRequest` (a builder value that does not convert, a missing required value) | [`Error::Validation`] |
 //!
 //! No message built here contains a secret: credentials never reach an error (the runtime
 //! signs a copy of each request), and only the response's status, headers and a bounded
-//! snippet of its body are quoted.
+//! snippet of its body are quoted. Every text from the network is bounded
+//! ([`snapshots_runtime::MAX_QUOTED_CHARS`] characters: messages, codes, request ids,
+//! `Location`s), and a transport error shows its whole cause chain, bounded too.
 
 use std::fmt;
 
 use reqwest::header::HeaderMap;
 use serde_json::{Map, Value};
 use snapshots_runtime::auth::CredentialsError;
+use snapshots_runtime::{bounded, Failure, RedirectRefusal};
 
 /// A boxed error source (a `reqwest::Error` for transport failures and timeouts).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// The most characters of a response body [`Error::Decode`] quotes.
-pub const MAX_SNIPPET_CHARS: usize = 512;
+pub const MAX_SNIPPET_CHARS: usize = snapshots_runtime::MAX_QUOTED_CHARS;
 
 /// The header Alibaba Cloud puts the request id in (when the body has no `RequestId`).
 pub const ALIBABA_REQUEST_ID_HEADER: &str = "x-acs-request-id";
@@ -109,23 +118,25 @@ pub enum Error {
 
     /// The request, or reading its response, took longer than the connect or read timeout
     /// or the call's total time limit (after whatever retries the policy allowed).
-    #[error("request timed out: {source}")]
+    #[error("request timed out: {}", chain(.source.as_ref()))]
     Timeout {
         /// The underlying error (a `reqwest::Error`).
         source: BoxError,
     },
 
     /// The request could not be sent or its response not read: connection refused, reset,
-    /// TLS, DNS. Retries, if any, are already exhausted.
-    #[error("transport error: {source}")]
+    /// TLS, DNS, a response head the HTTP stack refused (too many or too large headers).
+    /// Retries, if any, are already exhausted. `Display` shows the whole cause chain.
+    #[error("transport error: {}", chain(.source.as_ref()))]
     Transport {
         /// The underlying error (a `reqwest::Error`, or a client hook's message).
         source: BoxError,
     },
 
     /// A response body that is not what the spec documents (not JSON, an empty body, another
-    /// shape). `status` is known when the response itself was available; the generated
-    /// clients do not keep it for a documented status whose body fails to decode.
+    /// shape). `status` is always known for responses received through the runtime (it
+    /// checks every body against the spec's types); it is `None` only for an
+    /// `InvalidResponsePayload` built elsewhere.
     #[error(
         "could not decode the response (HTTP {}, request id {}): {}",
         or_unknown(.status),
@@ -142,6 +153,38 @@ pub enum Error {
         snippet: String,
         /// The JSON error, when the body was parsed.
         source: Option<serde_json::Error>,
+    },
+
+    /// The service answered with a redirect, which the client does not follow (the APIs never
+    /// redirect; a base URL that is wrong or a hostile server does). No credential was sent
+    /// to the redirect's target. See [`snapshots_runtime::RedirectPolicy`].
+    #[error(
+        "HTTP {status} redirect to {} not followed: {refusal}",
+        location.as_deref().unwrap_or("(no Location)")
+    )]
+    Redirect {
+        /// The 3xx status.
+        status: u16,
+        /// The `Location` header (bounded), when there was one.
+        location: Option<String>,
+        /// Why it was not followed.
+        refusal: RedirectRefusal,
+    },
+
+    /// The response body was longer than the client's limit (see
+    /// [`crate::ClientBuilder::max_response_body`]); the rest was not read, and the call was
+    /// not retried.
+    #[error(
+        "HTTP {status} response body exceeds the limit of {limit} bytes (request id {})",
+        or_unknown(.request_id)
+    )]
+    ResponseTooLarge {
+        /// The HTTP status of the response.
+        status: u16,
+        /// The limit in bytes.
+        limit: usize,
+        /// The request id from the response headers, when known.
+        request_id: Option<String>,
     },
 
     /// A paginated listing ([`crate::paginate`]) could not go on: the server repeated a
@@ -203,6 +246,9 @@ impl Error {
         match self {
             Error::Service(e) => Some(e.status),
             Error::Decode { status, .. } => *status,
+            Error::Redirect { status, .. } | Error::ResponseTooLarge { status, .. } => {
+                Some(*status)
+            }
             _ => None,
         }
     }
@@ -222,7 +268,9 @@ impl Error {
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Error::Service(e) => e.request_id.as_deref(),
-            Error::Decode { request_id, .. } => request_id.as_deref(),
+            Error::Decode { request_id, .. } | Error::ResponseTooLarge { request_id, .. } => {
+                request_id.as_deref()
+            }
             _ => None,
         }
     }
@@ -260,9 +308,7 @@ impl Error {
                 let request_id = header(&headers, E::REQUEST_ID_HEADER);
                 if status >= 400 {
                     match serde_json::from_slice::<E>(&body) {
-                        Ok(parsed) => {
-                            Error::Service(Box::new(parsed.into_service_error(status, &headers)))
-                        }
+                        Ok(parsed) => service(parsed.into_service_error(status, &headers)),
                         Err(e) => Error::Decode {
                             status: Some(status),
                             request_id,
@@ -302,9 +348,7 @@ impl<E: ServiceBody> From<progenitor_client::Error<E>> for Error {
             G::ErrorResponse(response) => {
                 let status = response.status().as_u16();
                 let headers = response.headers().clone();
-                Error::Service(Box::new(
-                    response.into_inner().into_service_error(status, &headers),
-                ))
+                service(response.into_inner().into_service_error(status, &headers))
             }
             G::InvalidResponsePayload(body, e) => Error::Decode {
                 status: None,
@@ -316,14 +360,14 @@ impl<E: ServiceBody> From<progenitor_client::Error<E>> for Error {
                 let status = response.status().as_u16();
                 let request_id = header(response.headers(), E::REQUEST_ID_HEADER);
                 if status >= 400 {
-                    Error::Service(Box::new(ServiceError {
+                    service(ServiceError {
                         api: E::API,
                         status,
                         code: None,
                         message: None,
                         request_id,
                         details: ServiceDetails::Unread,
-                    }))
+                    })
                 } else {
                     Error::Decode {
                         status: Some(status),
@@ -584,20 +628,110 @@ impl ServiceBody for graph_olap::types::ErrorBody {
     }
 }
 
-/// `Timeout` for a timed-out request, `Config` for a request that could not be built,
-/// `Transport` otherwise.
+/// A [`ServiceError`] with every text from the network bounded.
+fn service(mut error: ServiceError) -> Error {
+    let bound = |text: &mut Option<String>| {
+        if let Some(t) = text.as_mut() {
+            if t.len() > snapshots_runtime::MAX_QUOTED_CHARS {
+                *t = bounded(t);
+            }
+        }
+    };
+    bound(&mut error.code);
+    bound(&mut error.message);
+    bound(&mut error.request_id);
+    Error::Service(Box::new(error))
+}
+
+/// The error for a `reqwest::Error`: the runtime's [`Failure`] it carries, if any; else
+/// `Timeout` for a timed-out request, `Validation` for a request that could not be built
+/// (its URL left out: it can be huge), `Transport` otherwise.
 fn transport(e: reqwest::Error) -> Error {
+    if let Some(failure) = Failure::find(&e) {
+        return from_failure(failure);
+    }
     if e.is_timeout() {
         Error::Timeout {
-            source: Box::new(e),
+            source: Box::new(e.without_url()),
         }
     } else if e.is_builder() {
-        Error::Config(format!("the request could not be built: {e}"))
+        let why = chain(&e.without_url());
+        crate::validate::error(
+            "request",
+            &format!("a request the HTTP client can build ({why})"),
+        )
     } else {
         Error::Transport {
-            source: Box::new(e),
+            source: Box::new(e.without_url()),
         }
     }
+}
+
+/// The facade's error for a failure of the runtime.
+fn from_failure(failure: &Failure) -> Error {
+    match failure {
+        Failure::Unauthenticated { reason } => Error::Credentials(CredentialsError::Malformed {
+            source_name: "the configured credentials".to_owned(),
+            reason: format!("{reason}; the request was not sent"),
+        }),
+        Failure::UnknownOperation { .. } => Error::Config(failure.to_string()),
+        Failure::Redirect {
+            status,
+            location,
+            refusal,
+        } => Error::Redirect {
+            status: *status,
+            location: location.clone(),
+            refusal: *refusal,
+        },
+        Failure::BodyTooLarge {
+            status,
+            limit,
+            request_id,
+        } => Error::ResponseTooLarge {
+            status: *status,
+            limit: *limit,
+            request_id: request_id.clone(),
+        },
+        Failure::Undecodable {
+            status,
+            request_id,
+            snippet,
+            source,
+        } => Error::Decode {
+            status: Some(*status),
+            request_id: request_id.clone(),
+            snippet: snippet.clone(),
+            source: Some(serde::de::Error::custom(source)),
+        },
+        // `Failure` is non-exhaustive: a kind this facade does not know yet is reported
+        // as it displays.
+        _ => Error::Transport {
+            source: failure.to_string().into(),
+        },
+    }
+}
+
+/// An error and its sources, `: `-separated, bounded (a hostile server controls some of
+/// these texts, and a chain could be long).
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    let mut depth = 0;
+    while let Some(cause) = next {
+        let cause_text = cause.to_string();
+        // reqwest and hyper often repeat their cause in their own message.
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        depth += 1;
+        if depth == 16 || text.len() > snapshots_runtime::MAX_QUOTED_CHARS * 4 {
+            break;
+        }
+        next = cause.source();
+    }
+    bounded(&text)
 }
 
 /// Reads a generated builder's `InvalidRequest` message: `"<field> was not initialized"`,
@@ -663,15 +797,10 @@ fn non_empty(value: Option<String>) -> Option<String> {
     value.filter(|v| !v.is_empty())
 }
 
-/// The start of `body`: at most [`MAX_SNIPPET_CHARS`] characters, invalid UTF-8 replaced by
-/// U+FFFD. Never splits a character: only the first `4 * MAX_SNIPPET_CHARS` bytes are
-/// decoded, which hold at least `MAX_SNIPPET_CHARS` whole characters whenever they are cut.
+/// The start of `body` ([`snapshots_runtime::snippet`]): at most [`MAX_SNIPPET_CHARS`]
+/// characters, invalid UTF-8 replaced by U+FFFD.
 pub(crate) fn snippet(body: &[u8]) -> String {
-    let prefix = &body[..body.len().min(MAX_SNIPPET_CHARS * 4)];
-    String::from_utf8_lossy(prefix)
-        .chars()
-        .take(MAX_SNIPPET_CHARS)
-        .collect()
+    snapshots_runtime::snippet(body)
 }
 
 fn or_unknown<T: fmt::Display>(value: &Option<T>) -> String {

@@ -60,7 +60,9 @@ pub mod wait;
 
 pub use client::{Client, ClientBuilder, LANGSTUDIO_GATEWAY_URL};
 pub use error::{Api, Error, ServiceDetails, ServiceError};
-pub use snapshots_runtime::{Credentials, RateLimiter, RetryConfig};
+pub use snapshots_runtime::{
+    Credentials, Failure, RateLimiter, RedirectPolicy, RedirectRefusal, RetryConfig,
+};
 
 /// The generated PAI-DSW client crate.
 pub use pai_dsw;

@@ -247,6 +247,9 @@ async fn a_5xx_with_an_empty_body_is_a_decode_error() {
         }
         other => panic!("expected Decode, got {other:?}"),
     }
+    // The status survives a body that does not decode (it was lost before: issue 8, item 6).
+    assert_eq!(error.status(), Some(503));
+    assert!(error.to_string().contains("HTTP 503"), "{error}");
     assert!(error.to_string().contains("empty body"), "{error}");
 }
 
@@ -260,6 +263,7 @@ async fn a_long_undecodable_body_is_quoted_in_at_most_512_characters() {
     };
     assert_eq!(snippet.chars().count(), MAX_SNIPPET_CHARS);
     assert!(body.starts_with(snippet.as_str()));
+    assert_eq!(error.status(), Some(502));
 }
 
 #[tokio::test]

@@ -667,25 +667,11 @@ pub fn sign(
 /// `x-acs-content-sha256` headers. No signature and no `Authorization` (any already there is
 /// removed). The URL is left as it is.
 ///
-/// Nothing is signed, so nothing needs to fail: a streaming body gets no
-/// `x-acs-content-sha256`, and a value that cannot be a header (a token with a line break)
-/// is logged, without its value, and the request is left without authentication headers.
+/// Nothing is signed, but the headers must be valid: a token that cannot be a header value
+/// (a line break, say) or a URL without a host is an error, returned before the request is
+/// changed, so that the runtime can refuse to send it (never sent unauthenticated). A
+/// streaming body gets no `x-acs-content-sha256`.
 pub fn sign_bearer(
-    request: &mut Request,
-    token: &Secret,
-    action: &str,
-    version: &str,
-    date: DateTime<Utc>,
-    nonce: &str,
-) {
-    if let Err(error) = set_bearer_headers(request, token, action, version, date, nonce) {
-        tracing::error!(%error, "cannot set the bearer-token headers; request left unauthenticated")
-    }
-}
-
-/// [`sign_bearer`], with its one possible failure (a value that cannot be a header, or a URL
-/// without a host) returned before the request is changed.
-fn set_bearer_headers(
     request: &mut Request,
     token: &Secret,
     action: &str,
@@ -1023,7 +1009,8 @@ mod tests {
             "2024-07-10",
             date("2025-01-01T00:00:00Z"),
             "n1",
-        );
+        )
+        .unwrap();
         let h = req.headers();
         assert_eq!(h[X_ACS_BEARER_TOKEN], "BTOKEN");
         assert!(h[X_ACS_BEARER_TOKEN].is_sensitive());
@@ -1037,7 +1024,7 @@ mod tests {
         assert!(!h.contains_key(AUTHORIZATION));
 
         let mut req = request(Method::GET, "https://h/");
-        sign_bearer(
+        let refused = sign_bearer(
             &mut req,
             &Secret::new("bad\ntoken"),
             "A",
@@ -1045,6 +1032,7 @@ mod tests {
             date("2025-01-01T00:00:00Z"),
             "n",
         );
+        assert!(refused.is_err());
         assert!(req.headers().is_empty());
     }
 
@@ -1333,10 +1321,12 @@ mod tests {
         ) {
             let token = Secret::new(token);
             let mut tuned = case.request();
-            sign_bearer(&mut tuned, &token, &action, "2024-07-10", date, &nonce);
+            let result = sign_bearer(&mut tuned, &token, &action, "2024-07-10", date, &nonce);
             let mut reference = case.request();
             reference::sign_bearer(&mut reference, &token, &action, "2024-07-10", date, &nonce);
             prop_assert_eq!(observable(Ok(()), &tuned), observable(Ok(()), &reference));
+            // The reference leaves the request untouched when it fails; so does the signer.
+            prop_assert_eq!(result.is_err(), reference.headers() == case.request().headers());
         }
 
         #[test]

@@ -83,6 +83,8 @@ const CAPTURED_VARS: &[&str] = &[
 #[derive(Clone, Default)]
 pub struct Environment {
     vars: HashMap<String, String>,
+    /// Variables that are set but are not valid Unicode (reported as malformed, not unset).
+    not_unicode: Vec<String>,
     home: Option<PathBuf>,
 }
 
@@ -90,15 +92,19 @@ impl Environment {
     /// Captures the variables the chain reads from the current process, and the home
     /// directory: `$HOME`, else `$HOMEPATH`, else the platform's home directory.
     pub fn from_process() -> Self {
-        let vars = CAPTURED_VARS
-            .iter()
-            .filter_map(|name| {
-                std::env::var(name)
-                    .ok()
-                    .map(|value| ((*name).to_owned(), value))
-            })
-            .collect::<HashMap<_, _>>();
+        let mut vars = HashMap::new();
+        let mut not_unicode = Vec::new();
+        for name in CAPTURED_VARS {
+            match std::env::var(name) {
+                Ok(value) => {
+                    vars.insert((*name).to_owned(), value);
+                }
+                Err(std::env::VarError::NotUnicode(_)) => not_unicode.push((*name).to_owned()),
+                Err(std::env::VarError::NotPresent) => {}
+            }
+        }
         let mut env = Self::from_vars(vars);
+        env.not_unicode = not_unicode;
         if env.home.is_none() {
             env.home = std::env::home_dir();
         }
@@ -124,7 +130,33 @@ impl Environment {
                 _ => PathBuf::from(path),
             })
         });
-        Self { vars, home }
+        Self {
+            vars,
+            not_unicode: Vec::new(),
+            home,
+        }
+    }
+
+    /// Marks `name` as set to a value that is not valid Unicode (as
+    /// [`Environment::from_process`] does for such variables): reading it is then a
+    /// [`CredentialsError::Malformed`], not "not set".
+    pub fn with_non_unicode(mut self, name: impl Into<String>) -> Self {
+        let name = name.into();
+        self.vars.remove(&name);
+        self.not_unicode.push(name);
+        self
+    }
+
+    /// Like [`Environment::var`], but a variable set to a value that is not valid Unicode
+    /// is an error instead of "not set".
+    pub fn checked_var(&self, name: &str) -> Result<Option<&str>, CredentialsError> {
+        if self.not_unicode.iter().any(|n| n == name) {
+            return Err(CredentialsError::Malformed {
+                source_name: format!("environment ({name})"),
+                reason: "the value is not valid UTF-8".to_owned(),
+            });
+        }
+        Ok(self.var(name))
     }
 
     /// Replaces the home directory.
@@ -278,7 +310,7 @@ pub fn resolve_access_key_with_source(
 /// Finds the DashScope API key (`DASHSCOPE_API_KEY`), to be sent as
 /// [`Credentials::Bearer`](super::Credentials::Bearer). An empty value counts as unset.
 pub fn resolve_dashscope(env: &Environment) -> Result<Secret, CredentialsError> {
-    env.var(ENV_DASHSCOPE_API_KEY)
+    env.checked_var(ENV_DASHSCOPE_API_KEY)?
         .map(Secret::from)
         .ok_or_else(|| CredentialsError::NotFound {
             tried: vec![format!("environment ({ENV_DASHSCOPE_API_KEY})")],
@@ -314,8 +346,8 @@ fn check_explicit(key: AccessKey) -> Result<AccessKey, CredentialsError> {
 }
 
 fn from_environment(env: &Environment) -> Result<Lookup, CredentialsError> {
-    let id = env.var(ENV_ACCESS_KEY_ID);
-    let secret = env.var(ENV_ACCESS_KEY_SECRET);
+    let id = env.checked_var(ENV_ACCESS_KEY_ID)?;
+    let secret = env.checked_var(ENV_ACCESS_KEY_SECRET)?;
     let (id, secret) = match (id, secret) {
         (Some(id), Some(secret)) => (id, secret),
         (None, None) => {
@@ -327,7 +359,7 @@ fn from_environment(env: &Environment) -> Result<Lookup, CredentialsError> {
         (None, Some(_)) => return Err(half_set(ENV_ACCESS_KEY_SECRET, ENV_ACCESS_KEY_ID)),
     };
     let mut key = AccessKey::new(id, secret);
-    if let Some(token) = env.var(ENV_SECURITY_TOKEN) {
+    if let Some(token) = env.checked_var(ENV_SECURITY_TOKEN)? {
         key = key.with_security_token(token);
     }
     Ok(Lookup::Found(ResolvedAccessKey {
@@ -715,6 +747,22 @@ mod tests {
     }
 
     // ---- environment ----------------------------------------------------------------------
+
+    #[test]
+    fn a_non_unicode_variable_is_malformed_not_missing() {
+        let e = Environment::default().with_non_unicode(ENV_DASHSCOPE_API_KEY);
+        let error = resolve_dashscope(&e).unwrap_err();
+        assert!(
+            matches!(&error, CredentialsError::Malformed { source_name, .. } if source_name.contains(ENV_DASHSCOPE_API_KEY)),
+            "{error}"
+        );
+        let e = Environment::from_vars([(ENV_ACCESS_KEY_ID, "id")])
+            .with_non_unicode(ENV_ACCESS_KEY_SECRET);
+        assert!(matches!(
+            resolve_access_key(None, &e),
+            Err(CredentialsError::Malformed { .. })
+        ));
+    }
 
     #[test]
     fn environment_key_and_token() {

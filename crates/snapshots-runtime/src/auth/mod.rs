@@ -17,6 +17,7 @@ use std::fmt;
 
 pub mod acs3;
 pub mod credentials;
+pub(crate) mod prepared;
 
 pub use acs3::SignError;
 pub use credentials::{resolve_access_key, resolve_dashscope, CredentialSource, Environment};

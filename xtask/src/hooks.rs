@@ -1,0 +1,291 @@
+//! The code `cargo xtask generate` adds to progenitor's output to put every request of a
+//! generated client through the shared runtime:
+//!
+//! - the `OPERATIONS` table (progenitor id, spec `operationId`, method, path), each entry
+//!   with a body check generated from the response types progenitor chose for it (the
+//!   success type for 2xx, the error type for 4xx/5xx), so that a body that does not decode
+//!   keeps its status ([`response_types`], [`runtime_hooks`]);
+//! - `ClientHooks::exec`, which refuses an operation the table does not list (and
+//!   generation fails before that could happen: [`response_types`] requires every
+//!   operation progenitor generated to be in the spec's table);
+//! - in progenitor's `Client::new`, the runtime's HTTP client builder, which follows no
+//!   redirects ([`safe_http_client`]).
+
+use anyhow::{bail, Context, Result};
+use quote::ToTokens;
+use std::collections::BTreeMap;
+
+/// The types progenitor decodes one operation's responses into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseTypes {
+    /// The success type (`types::Snapshot`, `()` for no body, `ByteStream`).
+    pub success: String,
+    /// The error type (`types::AlibabaError`, `()` when no error body is documented).
+    pub error: String,
+}
+
+/// For every builder's `send` in progenitor's output, keyed by progenitor's operation id:
+/// the `T` and `E` of its `Result<ResponseValue<T>, Error<E>>`.
+pub fn response_types(file: &syn::File) -> Result<BTreeMap<String, ResponseTypes>> {
+    let mut found = BTreeMap::new();
+    for item in &file.items {
+        let syn::Item::Mod(module) = item else {
+            continue;
+        };
+        let Some((_, items)) = &module.content else {
+            continue;
+        };
+        for item in items {
+            let syn::Item::Impl(block) = item else {
+                continue;
+            };
+            for member in &block.items {
+                let syn::ImplItem::Fn(function) = member else {
+                    continue;
+                };
+                if function.sig.ident != "send" {
+                    continue;
+                }
+                let id = operation_id(&function.block)
+                    .context("a `send` without an OperationInfo operation_id")?;
+                let types = result_types(&function.sig.output)
+                    .with_context(|| format!("the return type of `{id}`'s send"))?;
+                found.insert(id, types);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The `operation_id: "..."` of an `OperationInfo` in a function body.
+fn operation_id(body: &syn::Block) -> Option<String> {
+    let text = body.to_token_stream().to_string();
+    let start = text.find("operation_id : \"")? + "operation_id : \"".len();
+    let len = text[start..].find('"')?;
+    Some(text[start..start + len].to_owned())
+}
+
+/// `T` and `E` of `-> Result<ResponseValue<T>, Error<E>>`.
+fn result_types(output: &syn::ReturnType) -> Result<ResponseTypes> {
+    let syn::ReturnType::Type(_, ty) = output else {
+        bail!("no return type")
+    };
+    let args = generic_args(ty, "Result")?;
+    let [success, error] = args.as_slice() else {
+        bail!("Result without two type arguments")
+    };
+    let inner = |ty: &syn::Type, wrapper: &str| -> Result<String> {
+        let args = generic_args(ty, wrapper)?;
+        let [only] = args.as_slice() else {
+            bail!("{wrapper} without one type argument")
+        };
+        Ok(only.to_token_stream().to_string().replace(' ', ""))
+    };
+    Ok(ResponseTypes {
+        success: inner(success, "ResponseValue")?,
+        error: inner(error, "Error")?,
+    })
+}
+
+/// The type arguments of a path type whose last segment is `name`.
+fn generic_args<'a>(ty: &'a syn::Type, name: &str) -> Result<Vec<&'a syn::Type>> {
+    let syn::Type::Path(path) = ty else {
+        bail!("not a path type")
+    };
+    let Some(last) = path.path.segments.last() else {
+        bail!("empty path")
+    };
+    if last.ident != name {
+        bail!("expected {name}, found {}", last.ident);
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        bail!("{name} without type arguments")
+    };
+    Ok(args
+        .args
+        .iter()
+        .filter_map(|a| match a {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        })
+        .collect())
+}
+
+/// One row of the `OPERATIONS` table: progenitor id, spec `operationId`, method, path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableRow {
+    /// Progenitor's id (snake case of the `operationId`).
+    pub id: String,
+    /// The spec's `operationId`.
+    pub name: String,
+    /// Upper-case HTTP method.
+    pub method: String,
+    /// The path template.
+    pub path: String,
+}
+
+/// The lines appended to progenitor's output: the body checks, the `OPERATIONS` table and
+/// `ClientHooks::exec`. Fails when progenitor generated an operation the table lacks, or
+/// the table names one progenitor did not generate.
+pub fn runtime_hooks(rows: &[TableRow], types: &BTreeMap<String, ResponseTypes>) -> Result<String> {
+    let listed: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let unlisted: Vec<&String> = types
+        .keys()
+        .filter(|id| !listed.contains(&id.as_str()))
+        .collect();
+    let ungenerated: Vec<&&str> = listed
+        .iter()
+        .filter(|id| !types.contains_key(**id))
+        .collect();
+    if !unlisted.is_empty() || !ungenerated.is_empty() {
+        bail!("the OPERATIONS table and progenitor's operations differ: not in the table {unlisted:?}, not generated {ungenerated:?}");
+    }
+    let mut checks = String::new();
+    let mut table = String::new();
+    for row in rows {
+        checks.push_str(&body_check(&row.id, &types[&row.id]));
+        table.push_str(&format!(
+            "    snapshots_runtime::Operation::new({:?}, {:?}, {:?}, {:?}).with_body_check(body_checks::{}),\n",
+            row.id, row.name, row.method, row.path, row.id
+        ));
+    }
+    Ok(format!(
+        "/// Checks of response bodies against the types the spec documents, one per operation\n\
+         /// (the runtime runs them so that a body that does not decode keeps its status).\n\
+         mod body_checks {{\n\
+         \x20   #[allow(unused_imports)]\n\
+         \x20   use super::types;\n\
+         \x20   #[allow(dead_code)]\n\
+         \x20   fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<(), serde_json::Error> {{\n\
+         \x20       serde_json::from_slice::<T>(body).map(drop)\n\
+         \x20   }}\n\
+         {checks}}}\n\n\
+         /// Every operation of this API, for the runtime (the action name it signs, the method\n\
+         /// its retry rule depends on, the check of its response bodies).\n\
+         pub const OPERATIONS: &[snapshots_runtime::Operation] = &[\n{table}];\n\n\
+         /// Every request of every operation goes through [`snapshots_runtime::Runtime::execute`];\n\
+         /// an operation the table does not list is refused, never guessed at.\n\
+         impl progenitor_client::ClientHooks<snapshots_runtime::Runtime> for Client {{\n\
+         \x20   async fn exec(\n\
+         \x20       &self,\n\
+         \x20       request: reqwest::Request,\n\
+         \x20       info: &progenitor_client::OperationInfo,\n\
+         \x20   ) -> reqwest::Result<reqwest::Response> {{\n\
+         \x20       let Some(operation) = snapshots_runtime::Operation::lookup(OPERATIONS, info.operation_id) else {{\n\
+         \x20           let failure = snapshots_runtime::Failure::UnknownOperation {{ operation: info.operation_id.to_owned() }};\n\
+         \x20           return Err(failure.into_reqwest().await);\n\
+         \x20       }};\n\
+         \x20       let version = <Self as progenitor_client::ClientInfo<snapshots_runtime::Runtime>>::api_version();\n\
+         \x20       let runtime = progenitor_client::ClientInfo::inner(self);\n\
+         \x20       runtime.execute(progenitor_client::ClientInfo::client(self), request, operation, version).await\n\
+         \x20   }}\n\
+         }}\n"
+    ))
+}
+
+/// The body check of one operation: 2xx bodies decode as its success type, 4xx and 5xx
+/// bodies as its error type; a type with no body (`()`, a byte stream) is not checked.
+fn body_check(id: &str, types: &ResponseTypes) -> String {
+    let arm = |range: &str, ty: &str| {
+        if ty == "()" || ty.ends_with("ByteStream") {
+            String::new()
+        } else {
+            format!("        {range} => decode::<{ty}>(body),\n")
+        }
+    };
+    format!(
+        "    pub(super) fn {id}(status: u16, body: &[u8]) -> Result<(), serde_json::Error> {{\n\
+         \x20       #[allow(clippy::match_single_binding)]\n\
+         \x20       match status {{\n{}{}        _ => {{ let _ = body; Ok(()) }}\n    }}\n    }}\n",
+        arm("200..=299", &types.success),
+        arm("400..=599", &types.error),
+    )
+}
+
+/// progenitor's `Client::new` builds a `reqwest` client that follows redirects (reqwest's
+/// default), which would carry credentials to another origin before the runtime could
+/// refuse the answer. The generated code builds it from
+/// `snapshots_runtime::http_client_builder()` instead (no redirects). Fails when
+/// progenitor's code no longer has the expected line, so a progenitor upgrade cannot
+/// silently bring the default back.
+pub fn safe_http_client(code: &str) -> Result<String> {
+    const PROGENITOR: &str = "reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)";
+    const RUNTIME: &str =
+        "snapshots_runtime::http_client_builder().connect_timeout(dur).timeout(dur)";
+    let count = code.matches(PROGENITOR).count();
+    if count != 1 {
+        bail!("expected progenitor's `Client::new` to build its client once with `{PROGENITOR}`, found {count}");
+    }
+    Ok(code.replace(PROGENITOR, RUNTIME))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEND: &str = r#"
+        pub mod builder {
+            impl<'a> GetThing<'a> {
+                pub async fn send(self) -> Result<ResponseValue<types::Thing>, Error<types::Problem>> {
+                    let info = OperationInfo { operation_id: "get_thing" };
+                    todo!()
+                }
+            }
+            impl<'a> DeleteThing<'a> {
+                pub async fn send(self) -> Result<ResponseValue<()>, Error<types::Problem>> {
+                    let info = OperationInfo { operation_id: "delete_thing" };
+                    todo!()
+                }
+            }
+        }
+    "#;
+
+    fn row(id: &str) -> TableRow {
+        TableRow {
+            id: id.into(),
+            name: id.into(),
+            method: "GET".into(),
+            path: "/x".into(),
+        }
+    }
+
+    #[test]
+    fn types_come_from_the_send_signatures() {
+        let types = response_types(&syn::parse_str(SEND).unwrap()).unwrap();
+        assert_eq!(types["get_thing"].success, "types::Thing");
+        assert_eq!(types["get_thing"].error, "types::Problem");
+        assert_eq!(types["delete_thing"].success, "()");
+    }
+
+    #[test]
+    fn an_operation_missing_from_the_table_fails_generation() {
+        let types = response_types(&syn::parse_str(SEND).unwrap()).unwrap();
+        let error = runtime_hooks(&[row("get_thing")], &types).unwrap_err();
+        assert!(error.to_string().contains("delete_thing"), "{error}");
+        let error = runtime_hooks(
+            &[row("get_thing"), row("delete_thing"), row("extra")],
+            &types,
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("extra"), "{error}");
+        let code = runtime_hooks(&[row("get_thing"), row("delete_thing")], &types).unwrap();
+        assert!(
+            code.contains("200..=299 => decode::<types::Thing>(body)"),
+            "{code}"
+        );
+        assert!(
+            code.contains("with_body_check(body_checks::delete_thing)"),
+            "{code}"
+        );
+        syn::parse_str::<syn::File>(&code).unwrap();
+    }
+
+    #[test]
+    fn the_client_builder_is_replaced_exactly_once() {
+        let code = "let c = reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur);";
+        assert!(safe_http_client(code)
+            .unwrap()
+            .contains("snapshots_runtime::http_client_builder()"));
+        assert!(safe_http_client("reqwest::Client::new()").is_err());
+    }
+}
