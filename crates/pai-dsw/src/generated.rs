@@ -457,8 +457,12 @@ show the string `"null"` on success.
             Default::default()
         }
     }
-    ///The result of ListInstanceSnapshot.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    /**The result of ListInstanceSnapshot. `Snapshots` is required here, though the SDK's
+model marks nothing required: every answer of the service carries it (an empty page
+is `"Snapshots": []`), and without the requirement any unrelated JSON object (a
+proxy's or another API's answer) would decode as an empty last page.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ListInstanceSnapshotResponse {
         /**The status code. Known values: `InternalError` (every error other than a parameter
 validation error) and `ValidationError` (a parameter validation error).
@@ -484,11 +488,7 @@ validation error) and `ValidationError` (a parameter validation error).
         )]
         pub request_id: ::std::option::Option<::std::string::String>,
         ///The instance snapshots on this page.
-        #[serde(
-            rename = "Snapshots",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
-        )]
+        #[serde(rename = "Snapshots")]
         pub snapshots: ::std::vec::Vec<InstanceSnapshot>,
         ///Whether the request succeeded.
         #[serde(
@@ -1954,7 +1954,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                     http_status_code: Ok(Default::default()),
                     message: Ok(Default::default()),
                     request_id: Ok(Default::default()),
-                    snapshots: Ok(Default::default()),
+                    snapshots: Err("no value supplied for snapshots".to_string()),
                     success: Ok(Default::default()),
                     total_count: Ok(Default::default()),
                 }
