@@ -31,8 +31,8 @@
 //! (`millis`) or `drop_connection`. `when` is `before` (default) or `after`. Without `count`
 //! and `fraction` a rule fires on every matching request.
 //!
-//! Rules are tried in the order they were added: every firing `latency` rule adds its delay,
-//! and the first firing rule of another kind decides the answer (later ones are not
+//! Rules are tried in the order they were added: every firing `latency` rule adds its delay
+//! (the sum is capped at [`MAX_LATENCY`], one hour, before and again after the handler), and the first firing rule of another kind decides the answer (later ones are not
 //! consulted, so their counts are not used up).
 //!
 //! A dropped connection is closed without an answer only by the server [`crate::start`]
@@ -78,7 +78,8 @@ pub enum Fault {
         #[serde(default = "default_retry_after")]
         retry_after_secs: u64,
     },
-    /// Delay the answer by this many milliseconds (the request is then handled normally).
+    /// Delay the answer by this many milliseconds (the request is then handled normally);
+    /// the delays of one request add up to at most [`MAX_LATENCY`].
     Latency {
         /// The added delay.
         millis: u64,
@@ -256,6 +257,10 @@ pub const MAX_PATTERN_LEN: usize = 1024;
 
 /// The most rules installed at once; adding more is refused.
 pub const MAX_RULES: usize = 1000;
+
+/// The longest delay latency rules add to one request in one phase (one hour): longer sums
+/// are cut to it.
+pub const MAX_LATENCY: Duration = Duration::from_secs(3600);
 
 /// Why a rule was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -439,7 +444,12 @@ impl Faults {
             }
             status.fired += 1;
             match rule.fault {
-                Fault::Latency { millis } => decision.latency += Duration::from_millis(millis),
+                Fault::Latency { millis } => {
+                    decision.latency = decision
+                        .latency
+                        .saturating_add(Duration::from_millis(millis))
+                        .min(MAX_LATENCY);
+                }
                 fault => decision.fault = Some(fault),
             }
         }
@@ -800,6 +810,19 @@ mod tests {
         let d = faults.decide(&get(), "/x", When::Before);
         assert_eq!(d.fault, Some(Fault::ServerError { status: 500 }));
         assert_eq!(faults.decide(&get(), "/x", When::Before).fault, None);
+    }
+
+    #[test]
+    fn huge_latencies_saturate_at_the_cap() {
+        let faults = Faults::new(1);
+        let rules = vec![FaultRule::latency(Duration::MAX).path("/slow"); MAX_RULES];
+        faults.add_all(rules).expect("valid");
+        let decision = faults.decide(&get(), "/slow", When::Before);
+        assert_eq!(decision.latency, MAX_LATENCY);
+        assert_eq!(
+            faults.decide(&get(), "/fast", When::Before),
+            Decision::default()
+        );
     }
 
     #[test]

@@ -387,3 +387,36 @@ async fn too_many_or_too_long_rules_are_refused_with_a_json_error() {
     }
     assert!(emulator.faults().rules().is_empty());
 }
+
+#[tokio::test]
+async fn huge_latencies_neither_panic_nor_block_other_paths() {
+    let emulator = emulator(Timing::instant()).await;
+    let slow = "/langstudio-gateway/GetSnapshot";
+    let rules =
+        vec![FaultRule::latency(Duration::MAX).path(slow); snapshot_emulator::faults::MAX_RULES];
+    emulator.faults().add_all(rules).expect("valid");
+    let key = emulator.config().credentials.dashscope_api_key.clone();
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .expect("client");
+    // The delayed request is still being served (a panicking worker closes the connection).
+    let error = impatient
+        .get(format!("{}{slow}", emulator.base_url()))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .expect_err("the answer is an hour late");
+    assert!(error.is_timeout(), "{error:?}");
+    assert_eq!(emulator.faults().rules()[0].fired, 1);
+    let ok = impatient
+        .get(format!(
+            "{}/ListSnapshots",
+            emulator.langstudio_gateway_url()
+        ))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(ok.status(), 200);
+}
