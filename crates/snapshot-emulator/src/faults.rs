@@ -645,7 +645,31 @@ fn admin_error(status: StatusCode, message: String) -> Response {
     (status, Json(serde_json::json!({ "error": message }))).into_response()
 }
 
-async fn add_rules(State(faults): State<Faults>, body: axum::body::Bytes) -> Response {
+/// The body of `POST /_emulator/faults`: JSON, at most [`crate::body::MAX_BODY`] bytes;
+/// else the status and message to answer with.
+fn admin_body(
+    headers: &axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<axum::body::Bytes, (StatusCode, String)> {
+    let body = body.map_err(|e| (e.status(), e.body_text()))?;
+    if !body.is_empty() && !crate::body::is_json_or_absent(headers) {
+        return Err((
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the body must be JSON (Content-Type: application/json)".into(),
+        ));
+    }
+    Ok(body)
+}
+
+async fn add_rules(
+    State(faults): State<Faults>,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let body = match admin_body(&headers, body) {
+        Ok(body) => body,
+        Err((status, message)) => return admin_error(status, message),
+    };
     let rules = match serde_json::from_slice::<OneOrMany>(&body) {
         Ok(OneOrMany::One(rule)) => vec![rule],
         Ok(OneOrMany::Many(rules)) => rules,
@@ -702,6 +726,7 @@ pub(crate) fn admin_router(faults: Faults) -> Router {
         )
         .route("/_emulator/faults/{id}", delete(remove_rule))
         .route("/_emulator/health", get(health))
+        .layer(axum::extract::DefaultBodyLimit::max(crate::body::MAX_BODY))
         .with_state(faults)
 }
 

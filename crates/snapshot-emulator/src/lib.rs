@@ -68,6 +68,12 @@
 //! response of the Alibaba APIs has an `x-acs-request-id` header and the same id in its
 //! `RequestId`. Authentication and its error codes: [`auth`] (module docs).
 //!
+//! Request bodies are at most 1 MiB and, when a `Content-Type` is sent, JSON; a body too
+//! large, with another content type or malformed is answered in the API's own error shape
+//! (Alibaba `413 RequestBodyTooLarge` / `400 InvalidParameter`; Graph OLAP its envelope,
+//! `413 INVALID_REQUEST` / `422 VALIDATION_FAILED`; `/_emulator` `{"error": ...}`), never in
+//! plain text. The table is in the `body` module's source documentation.
+//!
 //! # State machines and conventions
 //!
 //! - **DSW**: `Pushing` for [`Timing::dsw_push`], then `Saved`; `Failed` (with `ReasonCode`
@@ -116,6 +122,7 @@
 //! ids are checked for uniqueness under it. A thousand concurrent creates all land, once.
 
 pub mod auth;
+pub(crate) mod body;
 pub mod dsw;
 pub(crate) mod error;
 pub mod faults;
