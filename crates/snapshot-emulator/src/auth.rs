@@ -56,8 +56,6 @@ use std::sync::{Arc, Mutex};
 pub(crate) const MAX_CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::minutes(15);
 /// How long a nonce is remembered: a request older than this is refused for its date anyway.
 const NONCE_MEMORY: chrono::TimeDelta = chrono::TimeDelta::minutes(30);
-/// The largest request body read (bodies of these APIs are a few hundred bytes).
-pub(crate) const MAX_BODY: usize = 1 << 20;
 
 /// Who a request was authenticated as.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -445,7 +443,8 @@ pub(crate) async fn roa_auth(
     next: Next,
 ) -> Response {
     let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
+    // The body was read and checked already (`crate::body::alibaba_body`).
+    let Ok(bytes) = axum::body::to_bytes(body, crate::body::MAX_BODY).await else {
         return ApiError::new(
             StatusCode::BAD_REQUEST,
             "InvalidParameter",

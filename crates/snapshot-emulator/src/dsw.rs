@@ -476,6 +476,7 @@ pub(crate) fn router(dsw: Arc<Dsw>, auth: RoaAuth) -> Router {
         .method_not_allowed_fallback(unknown)
         .with_state(dsw)
         .layer(from_fn_with_state(auth, roa_auth))
+        .layer(axum::middleware::from_fn(crate::body::alibaba_body))
         .layer(from_fn_with_state(Api::Dsw, api_context))
 }
 

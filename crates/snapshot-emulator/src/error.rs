@@ -200,10 +200,11 @@ impl ApiError {
         }
         if let Some(after) = self.retry_after {
             let millis = after.as_millis();
-            let seconds = millis.div_ceil(1000);
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds as u64));
+            let saturated = |n: u128| u64::try_from(n).unwrap_or(u64::MAX);
+            let seconds = saturated(millis.div_ceil(1000));
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
             if api != Api::GraphOlap {
-                headers.insert(X_ACS_RETRY_AFTER, HeaderValue::from(millis as u64));
+                headers.insert(X_ACS_RETRY_AFTER, HeaderValue::from(saturated(millis)));
             }
         }
         response
@@ -322,6 +323,18 @@ mod tests {
         .render(Api::LangStudio, &ctx());
         assert_eq!(response.headers()["retry-after"], "2");
         assert_eq!(response.headers()["x-acs-retry-after"], "1500");
+    }
+
+    #[tokio::test]
+    async fn huge_retry_hints_saturate_instead_of_wrapping() {
+        let response = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "Throttling.User", "wait")
+            .with_retry_after(Duration::from_secs(u64::MAX))
+            .render(Api::Dsw, &ctx());
+        assert_eq!(response.headers()["retry-after"], u64::MAX.to_string());
+        assert_eq!(
+            response.headers()["x-acs-retry-after"],
+            u64::MAX.to_string()
+        );
     }
 
     #[tokio::test]

@@ -31,12 +31,19 @@
 //! (`millis`) or `drop_connection`. `when` is `before` (default) or `after`. Without `count`
 //! and `fraction` a rule fires on every matching request.
 //!
-//! Rules are tried in the order they were added: every firing `latency` rule adds its delay,
-//! and the first firing rule of another kind decides the answer (later ones are not
+//! Rules are tried in the order they were added: every firing `latency` rule adds its delay
+//! (the sum is capped at [`MAX_LATENCY`], one hour, before and again after the handler), and the first firing rule of another kind decides the answer (later ones are not
 //! consulted, so their counts are not used up).
 //!
 //! A dropped connection is closed without an answer only by the server [`crate::start`]
 //! runs; a router served some other way answers such a request with a `500` instead.
+//!
+//! # Limits
+//!
+//! A path pattern is at most [`MAX_PATTERN_LEN`] bytes and at most [`MAX_RULES`] rules are
+//! installed at once; more is refused (`400` and `{"error": "..."}` over HTTP, and nothing
+//! of that request is installed). Patterns are matched in O(pattern × path) time, whatever
+//! their stars, under the rules' lock, which is released before any delay is slept.
 
 use crate::error::{Api, ApiError, RequestContext, X_ACS_REQUEST_ID, X_REQUEST_ID};
 use axum::extract::{Path, Request, State};
@@ -71,7 +78,8 @@ pub enum Fault {
         #[serde(default = "default_retry_after")]
         retry_after_secs: u64,
     },
-    /// Delay the answer by this many milliseconds (the request is then handled normally).
+    /// Delay the answer by this many milliseconds (the request is then handled normally);
+    /// the delays of one request add up to at most [`MAX_LATENCY`].
     Latency {
         /// The added delay.
         millis: u64,
@@ -214,8 +222,8 @@ impl FaultRule {
         if !self.path.starts_with('/') {
             return invalid(format!("path {:?} must start with '/'", self.path));
         }
-        if self.path.len() > 1024 {
-            return invalid("path is longer than 1024 characters".into());
+        if self.path.len() > MAX_PATTERN_LEN {
+            return invalid(format!("path is longer than {MAX_PATTERN_LEN} bytes"));
         }
         if let Some(method) = &self.method {
             if Method::from_bytes(method.as_bytes()).is_err() {
@@ -243,6 +251,16 @@ impl FaultRule {
         method_ok && path_matches(&self.path, path)
     }
 }
+
+/// The longest path pattern a rule may have, in bytes.
+pub const MAX_PATTERN_LEN: usize = 1024;
+
+/// The most rules installed at once; adding more is refused.
+pub const MAX_RULES: usize = 1000;
+
+/// The longest delay latency rules add to one request in one phase (one hour): longer sums
+/// are cut to it.
+pub const MAX_LATENCY: Duration = Duration::from_secs(3600);
 
 /// Why a rule was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -334,19 +352,41 @@ impl Faults {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Installs a rule (after the existing ones) and returns its id.
+    /// Installs a rule (after the existing ones) and returns its id. Refused when the rule
+    /// is invalid or [`MAX_RULES`] are installed already.
     pub fn add(&self, rule: FaultRule) -> Result<FaultId, InvalidFault> {
-        rule.validate()?;
+        let mut ids = self.add_all(vec![rule])?;
+        ids.pop()
+            .ok_or_else(|| InvalidFault("no rule was installed".into()))
+    }
+
+    /// Installs `rules` (after the existing ones, in order) and returns their ids: all of
+    /// them, or none when one is invalid or they would make more than [`MAX_RULES`].
+    pub fn add_all(&self, rules: Vec<FaultRule>) -> Result<Vec<FaultId>, InvalidFault> {
+        for rule in &rules {
+            rule.validate()?;
+        }
         let mut state = self.state();
-        let id = FaultId(state.next_id);
-        state.next_id += 1;
-        state.rules.push(FaultStatus {
-            id,
-            rule,
-            matched: 0,
-            fired: 0,
-        });
-        Ok(id)
+        if state.rules.len().saturating_add(rules.len()) > MAX_RULES {
+            return Err(InvalidFault(format!(
+                "at most {MAX_RULES} rules may be installed ({} are, {} more asked for)",
+                state.rules.len(),
+                rules.len()
+            )));
+        }
+        let mut ids = Vec::with_capacity(rules.len());
+        for rule in rules {
+            let id = FaultId(state.next_id);
+            state.next_id += 1;
+            state.rules.push(FaultStatus {
+                id,
+                rule,
+                matched: 0,
+                fired: 0,
+            });
+            ids.push(id);
+        }
+        Ok(ids)
     }
 
     /// Removes one rule; `false` when there is none with that id.
@@ -404,7 +444,12 @@ impl Faults {
             }
             status.fired += 1;
             match rule.fault {
-                Fault::Latency { millis } => decision.latency += Duration::from_millis(millis),
+                Fault::Latency { millis } => {
+                    decision.latency = decision
+                        .latency
+                        .saturating_add(Duration::from_millis(millis))
+                        .min(MAX_LATENCY);
+                }
                 fault => decision.fault = Some(fault),
             }
         }
@@ -424,20 +469,66 @@ pub(crate) fn path_matches(pattern: &str, path: &str) -> bool {
         .is_some_and(|rest| pattern.ends_with('/') || rest.starts_with('/'))
 }
 
-/// `*` matches any run of bytes but `/`; `**` any run at all.
-fn glob(pattern: &[u8], path: &[u8]) -> bool {
-    match pattern.split_first() {
-        None => path.is_empty(),
-        Some((b'*', rest)) => {
-            if let Some(rest) = rest.strip_prefix(b"*") {
-                (0..=path.len()).any(|i| glob(rest, &path[i..]))
-            } else {
-                let segment_end = path.iter().position(|&b| b == b'/').unwrap_or(path.len());
-                (0..=segment_end).any(|i| glob(rest, &path[i..]))
+/// One element of a path pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Token {
+    /// This byte.
+    Byte(u8),
+    /// `*`: any run of bytes but `/`.
+    Segment,
+    /// `**`: any run of bytes.
+    Any,
+}
+
+/// The pattern's tokens, left to right: `**` pairs first, so `***` is `**` then `*`.
+fn tokens(pattern: &[u8]) -> Vec<Token> {
+    let mut tokens = Vec::with_capacity(pattern.len());
+    let mut rest = pattern;
+    while let Some((&first, tail)) = rest.split_first() {
+        rest = match (first, tail.strip_prefix(b"*")) {
+            (b'*', Some(after)) => {
+                tokens.push(Token::Any);
+                after
             }
-        }
-        Some((c, rest)) => path.first() == Some(c) && glob(rest, &path[1..]),
+            (b'*', None) => {
+                tokens.push(Token::Segment);
+                tail
+            }
+            (byte, _) => {
+                tokens.push(Token::Byte(byte));
+                tail
+            }
+        };
     }
+    tokens
+}
+
+/// `*` matches any run of bytes but `/`; `**` any run at all.
+///
+/// Dynamic programming over the pattern's tokens, one row of `path.len() + 1` flags per
+/// token: `row[j]` says whether the tokens so far match `path[..j]`. Time is
+/// O(pattern × path) and memory O(path), whatever the pattern (a backtracking matcher is
+/// exponential in the number of stars).
+fn glob(pattern: &[u8], path: &[u8]) -> bool {
+    let mut row = vec![false; path.len() + 1];
+    let mut next = vec![false; path.len() + 1];
+    row[0] = true;
+    for token in tokens(pattern) {
+        // Only a star matches the empty start of the path.
+        next[0] = row[0] && !matches!(token, Token::Byte(_));
+        for (j, &byte) in path.iter().enumerate() {
+            next[j + 1] = match token {
+                Token::Byte(c) => row[j] && byte == c,
+                Token::Segment => row[j + 1] || (next[j] && byte != b'/'),
+                Token::Any => row[j + 1] || next[j],
+            };
+        }
+        std::mem::swap(&mut row, &mut next);
+        if !row.contains(&true) {
+            return false;
+        }
+    }
+    row[path.len()]
 }
 
 /// Marks a response whose connection the server must close instead of answering.
@@ -554,7 +645,31 @@ fn admin_error(status: StatusCode, message: String) -> Response {
     (status, Json(serde_json::json!({ "error": message }))).into_response()
 }
 
-async fn add_rules(State(faults): State<Faults>, body: axum::body::Bytes) -> Response {
+/// The body of `POST /_emulator/faults`: JSON, at most [`crate::body::MAX_BODY`] bytes;
+/// else the status and message to answer with.
+fn admin_body(
+    headers: &axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<axum::body::Bytes, (StatusCode, String)> {
+    let body = body.map_err(|e| (e.status(), e.body_text()))?;
+    if !body.is_empty() && !crate::body::is_json_or_absent(headers) {
+        return Err((
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the body must be JSON (Content-Type: application/json)".into(),
+        ));
+    }
+    Ok(body)
+}
+
+async fn add_rules(
+    State(faults): State<Faults>,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let body = match admin_body(&headers, body) {
+        Ok(body) => body,
+        Err((status, message)) => return admin_error(status, message),
+    };
     let rules = match serde_json::from_slice::<OneOrMany>(&body) {
         Ok(OneOrMany::One(rule)) => vec![rule],
         Ok(OneOrMany::Many(rules)) => rules,
@@ -565,22 +680,22 @@ async fn add_rules(State(faults): State<Faults>, body: axum::body::Bytes) -> Res
             )
         }
     };
-    if let Some(error) = rules.iter().find_map(|r| r.validate().err()) {
-        return admin_error(StatusCode::BAD_REQUEST, error.to_string());
-    }
-    let mut installed = Vec::with_capacity(rules.len());
-    for rule in rules {
-        match faults.add(rule.clone()) {
-            Ok(id) => installed.push(FaultStatus {
-                id,
-                rule,
-                matched: 0,
-                fired: 0,
-            }),
-            Err(error) => return admin_error(StatusCode::BAD_REQUEST, error.to_string()),
+    match faults.add_all(rules.clone()) {
+        Ok(ids) => {
+            let installed: Vec<FaultStatus> = ids
+                .into_iter()
+                .zip(rules)
+                .map(|(id, rule)| FaultStatus {
+                    id,
+                    rule,
+                    matched: 0,
+                    fired: 0,
+                })
+                .collect();
+            (StatusCode::CREATED, Json(installed)).into_response()
         }
+        Err(error) => admin_error(StatusCode::BAD_REQUEST, error.to_string()),
     }
-    (StatusCode::CREATED, Json(installed)).into_response()
 }
 
 async fn list_rules(State(faults): State<Faults>) -> Json<Vec<FaultStatus>> {
@@ -611,6 +726,7 @@ pub(crate) fn admin_router(faults: Faults) -> Router {
         )
         .route("/_emulator/faults/{id}", delete(remove_rule))
         .route("/_emulator/health", get(health))
+        .layer(axum::extract::DefaultBodyLimit::max(crate::body::MAX_BODY))
         .with_state(faults)
 }
 
@@ -722,6 +838,19 @@ mod tests {
     }
 
     #[test]
+    fn huge_latencies_saturate_at_the_cap() {
+        let faults = Faults::new(1);
+        let rules = vec![FaultRule::latency(Duration::MAX).path("/slow"); MAX_RULES];
+        faults.add_all(rules).expect("valid");
+        let decision = faults.decide(&get(), "/slow", When::Before);
+        assert_eq!(decision.latency, MAX_LATENCY);
+        assert_eq!(
+            faults.decide(&get(), "/fast", When::Before),
+            Decision::default()
+        );
+    }
+
+    #[test]
     fn fractions_are_reproducible_with_a_seed() {
         let run = |seed| {
             let faults = Faults::new(seed);
@@ -759,6 +888,25 @@ mod tests {
     }
 
     #[test]
+    fn rule_count_and_pattern_length_are_bounded() {
+        let faults = Faults::new(0);
+        let long = format!("/{}", "a".repeat(MAX_PATTERN_LEN));
+        assert!(faults
+            .add(FaultRule::server_error(500).path(&long))
+            .is_err());
+        let rule = || FaultRule::server_error(500).path("/x");
+        faults
+            .add_all(vec![rule(); MAX_RULES - 1])
+            .expect("under the cap");
+        // Two more would pass the cap: neither is installed.
+        assert!(faults.add_all(vec![rule(), rule()]).is_err());
+        assert_eq!(faults.rules().len(), MAX_RULES - 1);
+        faults.add(rule()).expect("the last place");
+        assert!(faults.add(rule()).is_err());
+        assert_eq!(faults.rules().len(), MAX_RULES);
+    }
+
+    #[test]
     fn json_form() {
         let rule: FaultRule = serde_json::from_str(
             r#"{"method":"POST","path":"/dsw/**","fault":{"kind":"throttle"},"when":"after","count":3,"fraction":0.5}"#,
@@ -783,6 +931,28 @@ mod tests {
             r#"{"fault":{"kind":"latency","millis":1},"x":1}"#
         )
         .is_err());
+    }
+
+    /// Matches `pattern` against `path` on another thread; `None` if it takes over 5 s.
+    fn match_within_5s(pattern: String, path: String) -> Option<bool> {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = sender.send(path_matches(&pattern, &path));
+        });
+        receiver.recv_timeout(Duration::from_secs(5)).ok()
+    }
+
+    #[test]
+    fn pathological_patterns_match_in_bounded_time() {
+        // Twelve `**a` against sixty `a`s: exponential for a backtracking matcher.
+        let pattern = format!("/{}**b", "**a".repeat(12));
+        let path = format!("/{}", "a".repeat(60));
+        assert_eq!(match_within_5s(pattern.clone(), path), Some(false));
+        let long = format!("/{}b", "a".repeat(100_000));
+        assert_eq!(match_within_5s(pattern, long), Some(true));
+        let segments = format!("/{}b", "*a".repeat(500));
+        let path = format!("/{}", "a".repeat(10_000));
+        assert_eq!(match_within_5s(segments, path), Some(false));
     }
 
     /// Reference matcher: `*` as `[^/]*`, `**` as `.*`, through a regex engine.
@@ -810,7 +980,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn glob_agrees_with_a_regex(pattern in "/[a-c/*]{0,8}", path in "/[a-c/]{0,10}") {
+        fn glob_agrees_with_a_regex(pattern in "/[a-c/*]{0,12}", path in "/[a-c/]{0,16}") {
             prop_assume!(pattern.contains('*'));
             prop_assert_eq!(path_matches(&pattern, &path), reference(&pattern, &path));
         }

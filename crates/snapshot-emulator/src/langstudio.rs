@@ -793,6 +793,7 @@ pub(crate) fn roa_router(ls: Arc<LangStudio>, auth: RoaAuth) -> Router {
     routes(false)
         .with_state(ls)
         .layer(from_fn_with_state(auth, roa_auth))
+        .layer(axum::middleware::from_fn(crate::body::alibaba_body))
         .layer(from_fn_with_state(Api::LangStudio, api_context))
 }
 
@@ -801,6 +802,7 @@ pub(crate) fn gateway_router(ls: Arc<LangStudio>, verifier: Arc<Verifier>) -> Ro
     routes(true)
         .with_state(ls)
         .layer(from_fn_with_state(verifier, gateway_auth))
+        .layer(axum::middleware::from_fn(crate::body::alibaba_body))
         .layer(from_fn_with_state(Api::LangStudioGateway, api_context))
 }
 

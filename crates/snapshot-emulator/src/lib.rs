@@ -68,6 +68,12 @@
 //! response of the Alibaba APIs has an `x-acs-request-id` header and the same id in its
 //! `RequestId`. Authentication and its error codes: [`auth`] (module docs).
 //!
+//! Request bodies are at most 1 MiB and, when a `Content-Type` is sent, JSON; a body too
+//! large, with another content type or malformed is answered in the API's own error shape
+//! (Alibaba `413 RequestBodyTooLarge` / `400 InvalidParameter`; Graph OLAP its envelope,
+//! `413 INVALID_REQUEST` / `422 VALIDATION_FAILED`; `/_emulator` `{"error": ...}`), never in
+//! plain text. The table is in the `body` module's source documentation.
+//!
 //! # State machines and conventions
 //!
 //! - **DSW**: `Pushing` for [`Timing::dsw_push`], then `Saved`; `Failed` (with `ReasonCode`
@@ -98,12 +104,25 @@
 //! `--langstudio-create-ms`, `--dsw-instance`, `--workspace` and `--fault-seed` change the
 //! defaults of [`EmulatorConfig`]. It serves until Ctrl-C.
 //!
+//! # Server limits
+//!
+//! The server of [`start`] closes, without an answer, a connection that has not sent a
+//! request's complete headers within [`ServerLimits::header_read_timeout`] (10 s; idle
+//! kept-alive connections are closed after it too), and serves at most
+//! [`ServerLimits::max_connections`] connections at once (512). When they are all taken
+//! and another client connects, the server accepts no one else until a slot frees, and the
+//! open connections answer their next request with `Connection: close`: new clients wait
+//! in the listen backlog and are served, oldest first, as slots free (an idle kept-alive
+//! connection frees its slot at the header-read timeout). Set both in
+//! [`EmulatorConfig::server`].
+//!
 //! # Concurrency
 //!
 //! Each API's store sits behind one lock taken for the few microseconds a change needs;
 //! ids are checked for uniqueness under it. A thousand concurrent creates all land, once.
 
 pub mod auth;
+pub(crate) mod body;
 pub mod dsw;
 pub(crate) mod error;
 pub mod faults;
@@ -205,6 +224,34 @@ impl Timing {
     }
 }
 
+/// Limits of the HTTP server of [`start`] (see the crate documentation, "Server limits").
+///
+/// ```
+/// use std::time::Duration;
+/// let limits = snapshot_emulator::ServerLimits::default();
+/// assert_eq!(limits.header_read_timeout, Duration::from_secs(10));
+/// assert_eq!(limits.max_connections, 512);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// How long a connection may take to send a request's headers (and how long a
+    /// kept-alive connection may stay idle) before it is closed without an answer
+    /// (default 10 s; `Duration::ZERO` disables it).
+    pub header_read_timeout: Duration,
+    /// How many connections are served at once (default 512, at least 1). When all are
+    /// taken, new connections wait in the listen backlog until one closes.
+    pub max_connections: usize,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 512,
+        }
+    }
+}
+
 /// Everything the emulator is started with. `Default` gives the demo set-up.
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
@@ -224,6 +271,8 @@ pub struct EmulatorConfig {
     pub fault_seed: u64,
     /// The Graph OLAP emulation's own configuration (users...).
     pub graph_olap: crate::graph_olap::Config,
+    /// The server's header-read timeout and connection cap.
+    pub server: ServerLimits,
 }
 
 impl Default for EmulatorConfig {
@@ -236,6 +285,7 @@ impl Default for EmulatorConfig {
             account_id: "1000000000000001".to_owned(),
             fault_seed: 0,
             graph_olap: crate::graph_olap::Config::default(),
+            server: ServerLimits::default(),
         }
     }
 }
@@ -442,7 +492,7 @@ pub async fn start(config: EmulatorConfig, addr: SocketAddr) -> std::io::Result<
     let addr = listener.local_addr()?;
     let (router, faults) = router(config.clone());
     let (stop, stopped) = oneshot::channel();
-    let task = tokio::spawn(server::serve(listener, router, stopped));
+    let task = tokio::spawn(server::serve(listener, router, config.server, stopped));
     Ok(RunningEmulator {
         addr,
         config,

@@ -333,3 +333,90 @@ async fn admin_endpoints_set_list_and_clear_rules() {
         .expect("sent");
     assert_eq!(health.status(), 200);
 }
+
+// Two workers: were the match to pin one, the client's own timeout would still fire.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pathological_pattern_does_not_stall_the_emulator() {
+    let emulator = emulator(Timing::instant()).await;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client");
+    let admin = format!("{}/_emulator/faults", emulator.base_url());
+    let pattern = format!("/{}**b", "**a".repeat(12));
+    let created = http
+        .post(&admin)
+        .json(&serde_json::json!({"path": pattern, "fault": {"kind": "server_error"}}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(created.status(), 201);
+    // A 60-character path that almost matches: answered (404, no fault), then the next.
+    let url = format!("{}/{}", emulator.base_url(), "a".repeat(59));
+    let answer = http.get(&url).send().await.expect("answered in time");
+    assert_eq!(answer.status(), 404);
+    let health = http
+        .get(format!("{}/_emulator/health", emulator.base_url()))
+        .send()
+        .await
+        .expect("answered in time");
+    assert_eq!(health.status(), 200);
+}
+
+#[tokio::test]
+async fn too_many_or_too_long_rules_are_refused_with_a_json_error() {
+    let emulator = emulator(Timing::instant()).await;
+    let http = reqwest::Client::new();
+    let admin = format!("{}/_emulator/faults", emulator.base_url());
+    let long = format!(
+        "/{}",
+        "a".repeat(snapshot_emulator::faults::MAX_PATTERN_LEN)
+    );
+    let rules = [
+        serde_json::json!({"path": long, "fault": {"kind": "server_error"}}),
+        serde_json::json!(vec![
+            serde_json::json!({"path": "/x", "fault": {"kind": "server_error"}});
+            snapshot_emulator::faults::MAX_RULES + 1
+        ]),
+    ];
+    for rule in rules {
+        let refused = http.post(&admin).json(&rule).send().await.expect("sent");
+        assert_eq!(refused.status(), 400);
+        let json: serde_json::Value = refused.json().await.expect("a JSON body");
+        assert!(json["error"].is_string(), "{json}");
+    }
+    assert!(emulator.faults().rules().is_empty());
+}
+
+#[tokio::test]
+async fn huge_latencies_neither_panic_nor_block_other_paths() {
+    let emulator = emulator(Timing::instant()).await;
+    let slow = "/langstudio-gateway/GetSnapshot";
+    let rules =
+        vec![FaultRule::latency(Duration::MAX).path(slow); snapshot_emulator::faults::MAX_RULES];
+    emulator.faults().add_all(rules).expect("valid");
+    let key = emulator.config().credentials.dashscope_api_key.clone();
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .expect("client");
+    // The delayed request is still being served (a panicking worker closes the connection).
+    let error = impatient
+        .get(format!("{}{slow}", emulator.base_url()))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .expect_err("the answer is an hour late");
+    assert!(error.is_timeout(), "{error:?}");
+    assert_eq!(emulator.faults().rules()[0].fired, 1);
+    let ok = impatient
+        .get(format!(
+            "{}/ListSnapshots",
+            emulator.langstudio_gateway_url()
+        ))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(ok.status(), 200);
+}

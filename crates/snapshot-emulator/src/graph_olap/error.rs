@@ -6,7 +6,9 @@
 //!   errors (404, 403 `PERMISSION_DENIED`, 409) and 422 validation failures
 //!   (`details.errors[{field, message, type}]`); the 500 has no `details`;
 //! - `{"detail": {"code", "message"}}` for identity failures (401, 403);
-//! - `{"detail": "text"}` for the users routes and unknown routes.
+//! - `{"detail": "text"}` for the users routes and unknown routes;
+//! - the emulator's own: the envelope with `INVALID_REQUEST` for a body too large (413) or
+//!   unreadable (400), where upstream has no limit.
 
 use super::validate::FieldError;
 use axum::extract::Request;
@@ -69,8 +71,10 @@ pub(crate) enum ApiError {
     RouteNotFound,
     /// Known route, other method: 405 `{"detail": "Method Not Allowed"}`.
     MethodNotAllowed,
-    /// The body could not be read (too large, broken transfer): 400 `{"detail": ...}`.
+    /// The body could not be read (broken transfer): 400 `INVALID_REQUEST` (envelope).
     BodyUnreadable(String),
+    /// The body is larger than [`crate::body::MAX_BODY`]: 413 `INVALID_REQUEST` (envelope).
+    BodyTooLarge,
 }
 
 impl ApiError {
@@ -100,6 +104,7 @@ impl ApiError {
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::BodyUnreadable(_) => StatusCode::BAD_REQUEST,
+            Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
 
@@ -155,7 +160,19 @@ impl ApiError {
             Self::BootstrapClosed => detail_text("Bootstrap only works when no users exist"),
             Self::RouteNotFound => detail_text("Not Found"),
             Self::MethodNotAllowed => detail_text("Method Not Allowed"),
-            Self::BodyUnreadable(why) => detail_text(&format!("Could not read the request body: {why}")),
+            Self::BodyUnreadable(why) => envelope(
+                C::InvalidRequest,
+                format!("Could not read the request body: {why}"),
+                Value::Null,
+            ),
+            Self::BodyTooLarge => envelope(
+                C::InvalidRequest,
+                format!(
+                    "The request body is larger than {} bytes",
+                    crate::body::MAX_BODY
+                ),
+                json!({"max_bytes": crate::body::MAX_BODY}),
+            ),
             Self::Validation(errors) => envelope(
                 C::ValidationFailed,
                 "Request validation failed".into(),

@@ -14,7 +14,7 @@ use super::validate::{
 use super::wire;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequest, Path, RawQuery, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -88,12 +88,41 @@ impl App {
     }
 }
 
-/// The JSON body: `None` when empty; 422 `json_invalid` (at `body.<offset>`) when it does
-/// not parse.
-fn json_body(body: Result<Bytes, BytesRejection>) -> Result<Option<Value>, ApiError> {
-    let bytes = body.map_err(|e| ApiError::BodyUnreadable(e.body_text()))?;
+/// A request body as the handlers take it: its bytes (at most [`crate::body::MAX_BODY`])
+/// and whether its `Content-Type` lets it be read as JSON.
+pub(crate) struct RawBody {
+    bytes: Result<Bytes, BytesRejection>,
+    json: bool,
+}
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = crate::body::is_json_or_absent(request.headers());
+        let bytes = Bytes::from_request(request, state).await;
+        Ok(Self { bytes, json })
+    }
+}
+
+/// The JSON body: `None` when empty; 413 when too large; 422 `json_invalid` (at
+/// `body.<offset>`) when it does not parse. A body whose `Content-Type` is not JSON is text,
+/// which validation then refuses (`model_attributes_type`), as FastAPI does.
+fn json_body(body: RawBody) -> Result<Option<Value>, ApiError> {
+    let bytes = body.bytes.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::BodyTooLarge
+        } else {
+            ApiError::BodyUnreadable(e.body_text())
+        }
+    })?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
+    }
+    if !body.json {
+        return Ok(Some(Value::String(
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )));
     }
     // A JSON `null` is no body at all, as for FastAPI.
     let parsed: Result<Value, _> = serde_json::from_slice(&bytes);
@@ -187,7 +216,7 @@ fn no_content() -> Response {
 }
 
 type Answer = Result<Response, ApiError>;
-type Body = Result<Bytes, BytesRejection>;
+type Body = RawBody;
 type SnapshotPath = Result<Path<String>, PathRejection>;
 
 async fn list_snapshots(
@@ -417,6 +446,7 @@ pub(crate) fn routes(app: App) -> Router {
         .route("/api/mappings", post(create_mapping))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::extract::DefaultBodyLimit::max(crate::body::MAX_BODY))
         .layer(axum::middleware::from_fn(error::request_id))
         .with_state(app)
 }
