@@ -188,7 +188,7 @@ async fn delete_instance_snapshot() {
 /// Path segments are percent-encoded as the SDK's `percent_encode` does: `/` and space escaped.
 #[tokio::test]
 async fn path_parameters_are_percent_encoded() {
-    let server = answering(200, Some(&json!({}))).await;
+    let server = answering(200, Some(&json!({"Snapshots": []}))).await;
     let client = pai_dsw::Client::new(&server.uri(), Runtime::passthrough());
     client
         .list_instance_snapshot()

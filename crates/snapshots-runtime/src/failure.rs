@@ -141,7 +141,8 @@ impl Failure {
         let body = reqwest::Body::wrap(http_body_util::StreamBody::new(frames));
         let response = reqwest::Response::from(http::Response::new(body));
         match response.bytes().await {
-            Err(error) => error,
+            // The synthetic response has no URL worth showing.
+            Err(error) => error.without_url(),
             // The body's only frame is the error, so reading it fails.
             Ok(_) => unreachable_body(),
         }
