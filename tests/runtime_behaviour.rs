@@ -219,6 +219,57 @@ async fn an_ambiguous_create_is_not_retried() {
     assert_eq!(server.received_requests().await.expect("recorded").len(), 2);
 }
 
+/// README retry table, row "connect error": retried whatever the method, since nothing was
+/// sent. Counted through the shared retry budget (5 tokens per retry).
+#[tokio::test(start_paused = true)]
+async fn a_connect_error_is_retried_even_for_a_create() {
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        listener.local_addr().expect("an address")
+    };
+    let runtime = runtime(exact_retries());
+    let budget = runtime.retry_budget().clone();
+    let before = budget.available();
+    let http = reqwest::Client::builder()
+        .pool_idle_timeout(None)
+        .build()
+        .expect("a client");
+    let client = pai_dsw::Client::new_with_client(&format!("http://{closed}"), http, runtime);
+    let error = client
+        .create_instance_snapshot()
+        .instance_id("dsw-1")
+        .body(create_body())
+        .send()
+        .await
+        .expect_err("nothing listens");
+    assert!(
+        matches!(error, pai_dsw::Error::CommunicationError(ref e) if e.is_connect()),
+        "{error}"
+    );
+    assert_eq!(
+        before - budget.available(),
+        3 * 5,
+        "three retries were paid for"
+    );
+}
+
+/// README retry table, row "any other 4xx, 501, 505": final for every method.
+#[tokio::test(start_paused = true)]
+async fn final_statuses_are_never_retried() {
+    for status in [400u16, 401, 403, 404, 408, 409, 422, 501, 505] {
+        let server = serving(vec![failing(status), get_ok()]).await;
+        let error = get_instance_snapshot(&server, runtime(exact_retries()))
+            .await
+            .expect_err("the failure is returned");
+        assert_eq!(error.status().map(|s| s.as_u16()), Some(status));
+        assert_eq!(
+            server.received_requests().await.expect("recorded").len(),
+            1,
+            "HTTP {status}"
+        );
+    }
+}
+
 /// A throttled create did not act, so it is retried even without opting in.
 #[tokio::test(start_paused = true)]
 async fn a_throttled_create_is_retried() {
