@@ -2,9 +2,9 @@
 //! generated client through the shared runtime:
 //!
 //! - the `OPERATIONS` table (progenitor id, spec `operationId`, method, path), each entry
-//!   with a body check generated from the response types progenitor chose for it (the
-//!   success type for 2xx, the error type for 4xx/5xx), so that a body that does not decode
-//!   keeps its status ([`response_types`], [`runtime_hooks`]);
+//!   with the runtime's body check instantiated with the response types progenitor chose
+//!   for it (the success type for 2xx, the error type for 4xx/5xx), so that a body that
+//!   does not decode keeps its status ([`response_types`], [`runtime_hooks`]);
 //! - `ClientHooks::exec`, which refuses an operation the table does not list (and
 //!   generation fails before that could happen: [`response_types`] requires every
 //!   operation progenitor generated to be in the spec's table);
@@ -140,28 +140,21 @@ pub fn runtime_hooks(rows: &[TableRow], types: &BTreeMap<String, ResponseTypes>)
     if !unlisted.is_empty() || !ungenerated.is_empty() {
         bail!("the OPERATIONS table and progenitor's operations differ: not in the table {unlisted:?}, not generated {ungenerated:?}");
     }
-    let mut checks = String::new();
     let mut table = String::new();
     for row in rows {
-        checks.push_str(&body_check(&row.id, &types[&row.id]));
+        let check = match body_check(&types[&row.id]) {
+            Some(check) => format!(".with_body_check({check})"),
+            None => String::new(),
+        };
         table.push_str(&format!(
-            "    snapshots_runtime::Operation::new({:?}, {:?}, {:?}, {:?}).with_body_check(body_checks::{}),\n",
-            row.id, row.name, row.method, row.path, row.id
+            "    snapshots_runtime::Operation::new({:?}, {:?}, {:?}, {:?}){check},\n",
+            row.id, row.name, row.method, row.path
         ));
     }
     Ok(format!(
-        "/// Checks of response bodies against the types the spec documents, one per operation\n\
-         /// (the runtime runs them so that a body that does not decode keeps its status).\n\
-         mod body_checks {{\n\
-         \x20   #[allow(unused_imports)]\n\
-         \x20   use super::types;\n\
-         \x20   #[allow(dead_code)]\n\
-         \x20   fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<(), serde_json::Error> {{\n\
-         \x20       serde_json::from_slice::<T>(body).map(drop)\n\
-         \x20   }}\n\
-         {checks}}}\n\n\
-         /// Every operation of this API, for the runtime (the action name it signs, the method\n\
-         /// its retry rule depends on, the check of its response bodies).\n\
+        "/// Every operation of this API, for the runtime (the action name it signs, the method\n\
+         /// its retry rule depends on, the check of its response bodies against the types the\n\
+         /// spec documents, so that a body that does not decode keeps its status).\n\
          pub const OPERATIONS: &[snapshots_runtime::Operation] = &[\n{table}];\n\n\
          /// Every request of every operation goes through [`snapshots_runtime::Runtime::execute`];\n\
          /// an operation the table does not list is refused, never guessed at.\n\
@@ -183,23 +176,24 @@ pub fn runtime_hooks(rows: &[TableRow], types: &BTreeMap<String, ResponseTypes>)
     ))
 }
 
-/// The body check of one operation: 2xx bodies decode as its success type, 4xx and 5xx
-/// bodies as its error type; a type with no body (`()`, a byte stream) is not checked.
-fn body_check(id: &str, types: &ResponseTypes) -> String {
-    let arm = |range: &str, ty: &str| {
-        if ty == "()" || ty.ends_with("ByteStream") {
-            String::new()
-        } else {
-            format!("        {range} => decode::<{ty}>(body),\n")
-        }
-    };
-    format!(
-        "    pub(super) fn {id}(status: u16, body: &[u8]) -> Result<(), serde_json::Error> {{\n\
-         \x20       #[allow(clippy::match_single_binding)]\n\
-         \x20       match status {{\n{}{}        _ => {{ let _ = body; Ok(()) }}\n    }}\n    }}\n",
-        arm("200..=299", &types.success),
-        arm("400..=599", &types.error),
-    )
+/// The runtime's body check for an operation: 2xx bodies decode as its success type,
+/// 4xx and 5xx bodies as its error type; a type with no body (`()`, a byte stream) is not
+/// checked. `None` when neither side has a type to check.
+fn body_check(types: &ResponseTypes) -> Option<String> {
+    let typed = |ty: &str| ty != "()" && !ty.ends_with("ByteStream");
+    let (success, error) = (&types.success, &types.error);
+    match (typed(success), typed(error)) {
+        (true, true) => Some(format!(
+            "snapshots_runtime::operation::check_body::<{success}, {error}>"
+        )),
+        (false, true) => Some(format!(
+            "snapshots_runtime::operation::check_error_body::<{error}>"
+        )),
+        (true, false) => Some(format!(
+            "snapshots_runtime::operation::check_success_body::<{success}>"
+        )),
+        (false, false) => None,
+    }
 }
 
 /// progenitor's `Client::new` builds a `reqwest` client that follows redirects (reqwest's
@@ -270,11 +264,11 @@ mod tests {
         assert!(error.to_string().contains("extra"), "{error}");
         let code = runtime_hooks(&[row("get_thing"), row("delete_thing")], &types).unwrap();
         assert!(
-            code.contains("200..=299 => decode::<types::Thing>(body)"),
+            code.contains("check_body::<types::Thing, types::Problem>"),
             "{code}"
         );
         assert!(
-            code.contains("with_body_check(body_checks::delete_thing)"),
+            code.contains("check_error_body::<types::Problem>"),
             "{code}"
         );
         syn::parse_str::<syn::File>(&code).unwrap();

@@ -9836,229 +9836,9 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
-/// Checks of response bodies against the types the spec documents, one per operation
-/// (the runtime runs them so that a body that does not decode keeps its status).
-mod body_checks {
-    #[allow(unused_imports)]
-    use super::types;
-    #[allow(dead_code)]
-    fn decode<T: serde::de::DeserializeOwned>(
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        serde_json::from_slice::<T>(body).map(drop)
-    }
-    pub(super) fn list_instances(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::InstanceListEnvelope>(body),
-            400..=599 => decode::<types::ErrorBody>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-    pub(super) fn create_instance(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::InstanceEnvelope>(body),
-            400..=599 => decode::<types::ErrorBody>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-    pub(super) fn get_instance(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::InstanceEnvelope>(body),
-            400..=599 => decode::<types::ErrorBody>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-    pub(super) fn update_snapshot_status(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::SnapshotEnvelope>(body),
-            400..=599 => decode::<types::ErrorBody>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-    pub(super) fn create_mapping(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::MappingEnvelope>(body),
-            400..=599 => decode::<types::ErrorBody>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-    pub(super) fn list_snapshots(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::SnapshotListEnvelope>(body),
-            400..=599 => decode::<types::ErrorBody>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-    pub(super) fn create_snapshot(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::SnapshotEnvelope>(body),
-            400..=599 => decode::<types::ErrorBody>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-    pub(super) fn delete_snapshot(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            400..=599 => decode::<types::ErrorBody>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-    pub(super) fn get_snapshot(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::SnapshotEnvelope>(body),
-            400..=599 => decode::<types::ErrorBody>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-    pub(super) fn update_snapshot(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::SnapshotEnvelope>(body),
-            400..=599 => decode::<types::ErrorBody>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-    pub(super) fn update_snapshot_lifecycle(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::SnapshotLifecycleEnvelope>(body),
-            400..=599 => decode::<types::ErrorBody>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-    pub(super) fn get_snapshot_progress(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::SnapshotProgressEnvelope>(body),
-            400..=599 => decode::<types::ErrorBody>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-    pub(super) fn retry_snapshot(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::SnapshotEnvelope>(body),
-            400..=599 => decode::<types::ErrorBody>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-    pub(super) fn create_user(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::User>(body),
-            400..=599 => decode::<types::ErrorBody>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-    pub(super) fn bootstrap_user(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::User>(body),
-            400..=599 => decode::<types::ErrorBody>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-}
 /// Every operation of this API, for the runtime (the action name it signs, the method
-/// its retry rule depends on, the check of its response bodies).
+/// its retry rule depends on, the check of its response bodies against the types the
+/// spec documents, so that a body that does not decode keeps its status).
 pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
     snapshots_runtime::Operation::new(
             "list_instances",
@@ -10066,100 +9846,166 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "GET",
             "/api/instances",
         )
-        .with_body_check(body_checks::list_instances),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::InstanceListEnvelope,
+                types::ErrorBody,
+            >,
+        ),
     snapshots_runtime::Operation::new(
             "create_instance",
             "create_instance",
             "POST",
             "/api/instances",
         )
-        .with_body_check(body_checks::create_instance),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::InstanceEnvelope,
+                types::ErrorBody,
+            >,
+        ),
     snapshots_runtime::Operation::new(
             "get_instance",
             "get_instance",
             "GET",
             "/api/instances/{instance_id}",
         )
-        .with_body_check(body_checks::get_instance),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::InstanceEnvelope,
+                types::ErrorBody,
+            >,
+        ),
     snapshots_runtime::Operation::new(
             "update_snapshot_status",
             "update_snapshot_status",
             "PATCH",
             "/api/internal/snapshots/{snapshot_id}/status",
         )
-        .with_body_check(body_checks::update_snapshot_status),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::SnapshotEnvelope,
+                types::ErrorBody,
+            >,
+        ),
     snapshots_runtime::Operation::new(
             "create_mapping",
             "create_mapping",
             "POST",
             "/api/mappings",
         )
-        .with_body_check(body_checks::create_mapping),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::MappingEnvelope,
+                types::ErrorBody,
+            >,
+        ),
     snapshots_runtime::Operation::new(
             "list_snapshots",
             "list_snapshots",
             "GET",
             "/api/snapshots",
         )
-        .with_body_check(body_checks::list_snapshots),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::SnapshotListEnvelope,
+                types::ErrorBody,
+            >,
+        ),
     snapshots_runtime::Operation::new(
             "create_snapshot",
             "create_snapshot",
             "POST",
             "/api/snapshots",
         )
-        .with_body_check(body_checks::create_snapshot),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::SnapshotEnvelope,
+                types::ErrorBody,
+            >,
+        ),
     snapshots_runtime::Operation::new(
             "delete_snapshot",
             "delete_snapshot",
             "DELETE",
             "/api/snapshots/{snapshot_id}",
         )
-        .with_body_check(body_checks::delete_snapshot),
+        .with_body_check(
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
+        ),
     snapshots_runtime::Operation::new(
             "get_snapshot",
             "get_snapshot",
             "GET",
             "/api/snapshots/{snapshot_id}",
         )
-        .with_body_check(body_checks::get_snapshot),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::SnapshotEnvelope,
+                types::ErrorBody,
+            >,
+        ),
     snapshots_runtime::Operation::new(
             "update_snapshot",
             "update_snapshot",
             "PUT",
             "/api/snapshots/{snapshot_id}",
         )
-        .with_body_check(body_checks::update_snapshot),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::SnapshotEnvelope,
+                types::ErrorBody,
+            >,
+        ),
     snapshots_runtime::Operation::new(
             "update_snapshot_lifecycle",
             "update_snapshot_lifecycle",
             "PUT",
             "/api/snapshots/{snapshot_id}/lifecycle",
         )
-        .with_body_check(body_checks::update_snapshot_lifecycle),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::SnapshotLifecycleEnvelope,
+                types::ErrorBody,
+            >,
+        ),
     snapshots_runtime::Operation::new(
             "get_snapshot_progress",
             "get_snapshot_progress",
             "GET",
             "/api/snapshots/{snapshot_id}/progress",
         )
-        .with_body_check(body_checks::get_snapshot_progress),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::SnapshotProgressEnvelope,
+                types::ErrorBody,
+            >,
+        ),
     snapshots_runtime::Operation::new(
             "retry_snapshot",
             "retry_snapshot",
             "POST",
             "/api/snapshots/{snapshot_id}/retry",
         )
-        .with_body_check(body_checks::retry_snapshot),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::SnapshotEnvelope,
+                types::ErrorBody,
+            >,
+        ),
     snapshots_runtime::Operation::new("create_user", "create_user", "POST", "/api/users")
-        .with_body_check(body_checks::create_user),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<types::User, types::ErrorBody>,
+        ),
     snapshots_runtime::Operation::new(
             "bootstrap_user",
             "bootstrap_user",
             "POST",
             "/api/users/bootstrap",
         )
-        .with_body_check(body_checks::bootstrap_user),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<types::User, types::ErrorBody>,
+        ),
 ];
 /// Every request of every operation goes through [`snapshots_runtime::Runtime::execute`];
 /// an operation the table does not list is refused, never guessed at.

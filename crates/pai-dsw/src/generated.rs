@@ -2962,76 +2962,9 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
-/// Checks of response bodies against the types the spec documents, one per operation
-/// (the runtime runs them so that a body that does not decode keeps its status).
-mod body_checks {
-    #[allow(unused_imports)]
-    use super::types;
-    #[allow(dead_code)]
-    fn decode<T: serde::de::DeserializeOwned>(
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        serde_json::from_slice::<T>(body).map(drop)
-    }
-    pub(super) fn list_instance_snapshot(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::ListInstanceSnapshotResponse>(body),
-            400..=599 => decode::<types::AlibabaError>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-    pub(super) fn create_instance_snapshot(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::CreateInstanceSnapshotResponse>(body),
-            400..=599 => decode::<types::AlibabaError>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-    pub(super) fn delete_instance_snapshot(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::DeleteInstanceSnapshotResponse>(body),
-            400..=599 => decode::<types::AlibabaError>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-    pub(super) fn get_instance_snapshot(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::GetInstanceSnapshotResponse>(body),
-            400..=599 => decode::<types::AlibabaError>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-}
 /// Every operation of this API, for the runtime (the action name it signs, the method
-/// its retry rule depends on, the check of its response bodies).
+/// its retry rule depends on, the check of its response bodies against the types the
+/// spec documents, so that a body that does not decode keeps its status).
 pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
     snapshots_runtime::Operation::new(
             "list_instance_snapshot",
@@ -3039,28 +2972,48 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "GET",
             "/api/v2/instances/{InstanceId}/snapshots",
         )
-        .with_body_check(body_checks::list_instance_snapshot),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::ListInstanceSnapshotResponse,
+                types::AlibabaError,
+            >,
+        ),
     snapshots_runtime::Operation::new(
             "create_instance_snapshot",
             "CreateInstanceSnapshot",
             "POST",
             "/api/v2/instances/{InstanceId}/snapshots",
         )
-        .with_body_check(body_checks::create_instance_snapshot),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::CreateInstanceSnapshotResponse,
+                types::AlibabaError,
+            >,
+        ),
     snapshots_runtime::Operation::new(
             "delete_instance_snapshot",
             "DeleteInstanceSnapshot",
             "DELETE",
             "/api/v2/instances/{InstanceId}/snapshots/{SnapshotId}",
         )
-        .with_body_check(body_checks::delete_instance_snapshot),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::DeleteInstanceSnapshotResponse,
+                types::AlibabaError,
+            >,
+        ),
     snapshots_runtime::Operation::new(
             "get_instance_snapshot",
             "GetInstanceSnapshot",
             "GET",
             "/api/v2/instances/{InstanceId}/snapshots/{SnapshotId}",
         )
-        .with_body_check(body_checks::get_instance_snapshot),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::GetInstanceSnapshotResponse,
+                types::AlibabaError,
+            >,
+        ),
 ];
 /// Every request of every operation goes through [`snapshots_runtime::Runtime::execute`];
 /// an operation the table does not list is refused, never guessed at.

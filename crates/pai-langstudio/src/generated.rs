@@ -4587,160 +4587,9 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
-/// Checks of response bodies against the types the spec documents, one per operation
-/// (the runtime runs them so that a body that does not decode keeps its status).
-mod body_checks {
-    #[allow(unused_imports)]
-    use super::types;
-    #[allow(dead_code)]
-    fn decode<T: serde::de::DeserializeOwned>(
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        serde_json::from_slice::<T>(body).map(drop)
-    }
-    pub(super) fn gateway_create_snapshot(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::CreateSnapshotResponse>(body),
-            400..=599 => decode::<types::AlibabaError>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-    pub(super) fn gateway_delete_snapshot(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::DeleteSnapshotResponse>(body),
-            400..=599 => decode::<types::AlibabaError>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-    pub(super) fn gateway_get_snapshot(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::GetSnapshotResponse>(body),
-            400..=599 => decode::<types::AlibabaError>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-    pub(super) fn gateway_list_snapshots(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::ListSnapshotsResponse>(body),
-            400..=599 => decode::<types::AlibabaError>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-    pub(super) fn gateway_update_snapshot(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::UpdateSnapshotResponse>(body),
-            400..=599 => decode::<types::AlibabaError>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-    pub(super) fn list_snapshots(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::ListSnapshotsResponse>(body),
-            400..=599 => decode::<types::AlibabaError>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-    pub(super) fn create_snapshot(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::CreateSnapshotResponse>(body),
-            400..=599 => decode::<types::AlibabaError>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-    pub(super) fn delete_snapshot(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::DeleteSnapshotResponse>(body),
-            400..=599 => decode::<types::AlibabaError>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-    pub(super) fn get_snapshot(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::GetSnapshotResponse>(body),
-            400..=599 => decode::<types::AlibabaError>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-    pub(super) fn update_snapshot(
-        status: u16,
-        body: &[u8],
-    ) -> Result<(), serde_json::Error> {
-        #[allow(clippy::match_single_binding)]
-        match status {
-            200..=299 => decode::<types::UpdateSnapshotResponse>(body),
-            400..=599 => decode::<types::AlibabaError>(body),
-            _ => {
-                let _ = body;
-                Ok(())
-            }
-        }
-    }
-}
 /// Every operation of this API, for the runtime (the action name it signs, the method
-/// its retry rule depends on, the check of its response bodies).
+/// its retry rule depends on, the check of its response bodies against the types the
+/// spec documents, so that a body that does not decode keeps its status).
 pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
     snapshots_runtime::Operation::new(
             "gateway_create_snapshot",
@@ -4748,70 +4597,120 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "POST",
             "/CreateSnapshot",
         )
-        .with_body_check(body_checks::gateway_create_snapshot),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::CreateSnapshotResponse,
+                types::AlibabaError,
+            >,
+        ),
     snapshots_runtime::Operation::new(
             "gateway_delete_snapshot",
             "GatewayDeleteSnapshot",
             "DELETE",
             "/DeleteSnapshot",
         )
-        .with_body_check(body_checks::gateway_delete_snapshot),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::DeleteSnapshotResponse,
+                types::AlibabaError,
+            >,
+        ),
     snapshots_runtime::Operation::new(
             "gateway_get_snapshot",
             "GatewayGetSnapshot",
             "GET",
             "/GetSnapshot",
         )
-        .with_body_check(body_checks::gateway_get_snapshot),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::GetSnapshotResponse,
+                types::AlibabaError,
+            >,
+        ),
     snapshots_runtime::Operation::new(
             "gateway_list_snapshots",
             "GatewayListSnapshots",
             "GET",
             "/ListSnapshots",
         )
-        .with_body_check(body_checks::gateway_list_snapshots),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::ListSnapshotsResponse,
+                types::AlibabaError,
+            >,
+        ),
     snapshots_runtime::Operation::new(
             "gateway_update_snapshot",
             "GatewayUpdateSnapshot",
             "PUT",
             "/UpdateSnapshot",
         )
-        .with_body_check(body_checks::gateway_update_snapshot),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::UpdateSnapshotResponse,
+                types::AlibabaError,
+            >,
+        ),
     snapshots_runtime::Operation::new(
             "list_snapshots",
             "ListSnapshots",
             "GET",
             "/api/v1/langstudio/snapshots",
         )
-        .with_body_check(body_checks::list_snapshots),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::ListSnapshotsResponse,
+                types::AlibabaError,
+            >,
+        ),
     snapshots_runtime::Operation::new(
             "create_snapshot",
             "CreateSnapshot",
             "POST",
             "/api/v1/langstudio/snapshots",
         )
-        .with_body_check(body_checks::create_snapshot),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::CreateSnapshotResponse,
+                types::AlibabaError,
+            >,
+        ),
     snapshots_runtime::Operation::new(
             "delete_snapshot",
             "DeleteSnapshot",
             "DELETE",
             "/api/v1/langstudio/snapshots/{SnapshotId}",
         )
-        .with_body_check(body_checks::delete_snapshot),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::DeleteSnapshotResponse,
+                types::AlibabaError,
+            >,
+        ),
     snapshots_runtime::Operation::new(
             "get_snapshot",
             "GetSnapshot",
             "GET",
             "/api/v1/langstudio/snapshots/{SnapshotId}",
         )
-        .with_body_check(body_checks::get_snapshot),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::GetSnapshotResponse,
+                types::AlibabaError,
+            >,
+        ),
     snapshots_runtime::Operation::new(
             "update_snapshot",
             "UpdateSnapshot",
             "PUT",
             "/api/v1/langstudio/snapshots/{SnapshotId}",
         )
-        .with_body_check(body_checks::update_snapshot),
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::UpdateSnapshotResponse,
+                types::AlibabaError,
+            >,
+        ),
 ];
 /// Every request of every operation goes through [`snapshots_runtime::Runtime::execute`];
 /// an operation the table does not list is refused, never guessed at.

@@ -21,7 +21,7 @@
 pub mod auth;
 mod body;
 mod failure;
-mod operation;
+pub mod operation;
 pub mod rate_limit;
 mod redirect;
 pub mod retry;

@@ -35,6 +35,49 @@ fn unchecked(_status: u16, _body: &[u8]) -> Result<(), serde_json::Error> {
     Ok(())
 }
 
+/// A [`BodyCheck`] for an operation whose 2xx bodies are an `S` and whose 4xx/5xx bodies
+/// are an `E` (the generated tables name it as `check_body::<types::S, types::E>`).
+///
+/// ```
+/// use snapshots_runtime::operation::check_body;
+/// assert!(check_body::<Vec<u32>, String>(200, b"[1]").is_ok());
+/// assert!(check_body::<Vec<u32>, String>(502, b"<html>").is_err());
+/// assert!(check_body::<Vec<u32>, String>(304, b"").is_ok());
+/// ```
+pub fn check_body<S, E>(status: u16, body: &[u8]) -> Result<(), serde_json::Error>
+where
+    S: serde::de::DeserializeOwned,
+    E: serde::de::DeserializeOwned,
+{
+    match status {
+        200..=299 => check_success_body::<S>(status, body),
+        _ => check_error_body::<E>(status, body),
+    }
+}
+
+/// A [`BodyCheck`] for an operation whose 2xx answers have no body to decode (`()` in the
+/// generated code) and whose 4xx/5xx bodies are an `E`.
+pub fn check_error_body<E>(status: u16, body: &[u8]) -> Result<(), serde_json::Error>
+where
+    E: serde::de::DeserializeOwned,
+{
+    match status {
+        400..=599 => serde_json::from_slice::<E>(body).map(drop),
+        _ => Ok(()),
+    }
+}
+
+/// A [`BodyCheck`] for an operation that documents no error body: 2xx bodies are an `S`.
+pub fn check_success_body<S>(status: u16, body: &[u8]) -> Result<(), serde_json::Error>
+where
+    S: serde::de::DeserializeOwned,
+{
+    match status {
+        200..=299 => serde_json::from_slice::<S>(body).map(drop),
+        _ => Ok(()),
+    }
+}
+
 impl Operation {
     /// An operation description (used by the generated tables), with no body check.
     pub const fn new(
