@@ -6,7 +6,7 @@
 //! middle of a body is an attempt that failed, retried like any other transport error; and
 //! (3) the status and headers are known when the body turns out not to decode.
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
 /// The default limit of a response body: 8 MiB, far above the largest page of any of the
 /// APIs (a Graph OLAP page of 100 snapshots is about 100 KiB).
@@ -40,7 +40,7 @@ pub(crate) async fn read_bounded(
         return Err(BodyError::TooLarge);
     }
     let mut first: Option<Bytes> = None;
-    let mut rest: Option<BytesMut> = None;
+    let mut rest: Option<Vec<u8>> = None;
     let mut total = 0usize;
     while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
         total = total.saturating_add(chunk.len());
@@ -51,20 +51,36 @@ pub(crate) async fn read_bounded(
             (None, _) => first = Some(chunk),
             (Some(head), None) => {
                 // A second chunk: from now on the body is copied into one buffer.
-                let hint = declared.map_or(total, |d| d as usize).min(limit);
-                let mut buffer = BytesMut::with_capacity(hint.max(total));
+                let hint = declared.map_or(total, |d| d as usize).clamp(total, limit);
+                let mut buffer = Vec::with_capacity(hint);
                 buffer.extend_from_slice(head);
                 buffer.extend_from_slice(&chunk);
                 rest = Some(buffer);
             }
-            (Some(_), Some(buffer)) => buffer.extend_from_slice(&chunk),
+            (Some(_), Some(buffer)) => {
+                grow_within(buffer, chunk.len(), limit);
+                buffer.extend_from_slice(&chunk);
+            }
         }
     }
     Ok(match (first, rest) {
-        (_, Some(buffer)) => buffer.freeze(),
+        (_, Some(buffer)) => Bytes::from(buffer),
         (Some(head), None) => head,
         (None, None) => Bytes::new(),
     })
+}
+
+/// Makes room for `more` bytes in `buffer`, doubling its capacity but never past `limit`
+/// (a buffer that merely doubled could hold nearly twice the limit).
+fn grow_within(buffer: &mut Vec<u8>, more: usize, limit: usize) {
+    let needed = buffer.len() + more;
+    if needed <= buffer.capacity() {
+        return;
+    }
+    let target = needed
+        .max(buffer.capacity().saturating_mul(2))
+        .min(limit.max(needed));
+    buffer.reserve_exact(target - buffer.len());
 }
 
 #[cfg(test)]
@@ -93,6 +109,18 @@ mod tests {
             read_bounded(&mut r, 1000).await,
             Err(BodyError::TooLarge)
         ));
+    }
+
+    #[test]
+    fn the_buffer_never_grows_past_the_limit() {
+        let mut buffer = Vec::with_capacity(600);
+        buffer.extend_from_slice(&[0; 600]);
+        grow_within(&mut buffer, 300, 1000);
+        assert!(
+            buffer.capacity() >= 900 && buffer.capacity() <= 1000,
+            "{}",
+            buffer.capacity()
+        );
     }
 
     #[tokio::test]

@@ -324,6 +324,10 @@ impl Runtime {
                     headers: &answer.head.headers,
                     service_code: code.as_deref(),
                 },
+                // A request reqwest cannot build was never sent, and never will be.
+                Err(AttemptError::Transport(e)) if e.is_builder() => {
+                    return finish(result, &operation, attempt)
+                }
                 Err(AttemptError::Transport(e)) if e.is_connect() => AttemptOutcome::ConnectError,
                 Err(AttemptError::Transport(e)) if e.is_timeout() => AttemptOutcome::Timeout,
                 Err(AttemptError::Transport(_)) => AttemptOutcome::OtherTransportError,
