@@ -231,6 +231,7 @@ async fn a_connect_error_is_retried_even_for_a_create() {
     let budget = runtime.retry_budget().clone();
     let before = budget.available();
     let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
         .pool_idle_timeout(None)
         .build()
         .expect("a client");
