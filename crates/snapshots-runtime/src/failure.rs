@@ -37,6 +37,11 @@ pub enum Failure {
         reason: String,
     },
 
+    /// The credentials provider could not supply credentials (its service failed, was slow
+    /// or answered garbage, and nothing cached may be served): nothing was sent.
+    #[error("request not sent: {0}")]
+    Credentials(#[from] crate::auth::CredentialsError),
+
     /// The generated client asked for an operation its `OPERATIONS` table does not list
     /// (a generated crate out of step with its spec): nothing was sent.
     #[error("request not sent: operation `{operation}` is not in the generated operation table")]
@@ -130,7 +135,9 @@ impl Failure {
             Failure::Redirect { status, .. }
             | Failure::BodyTooLarge { status, .. }
             | Failure::Undecodable { status, .. } => Some(*status),
-            Failure::Unauthenticated { .. } | Failure::UnknownOperation { .. } => None,
+            Failure::Unauthenticated { .. }
+            | Failure::UnknownOperation { .. }
+            | Failure::Credentials(_) => None,
         }
     }
 

@@ -14,6 +14,7 @@
 //! decode as the spec documents keeps its status ([`Failure`]).
 
 use crate::auth::prepared::Prepared;
+use crate::auth::provider::ProvidedCredentials;
 use crate::auth::Credentials;
 use crate::body::{self, BodyError};
 use crate::failure::{bounded, snippet, Failure, RedirectRefusal};
@@ -134,6 +135,10 @@ impl RuntimeBuilder {
         }
     }
 }
+
+/// What authenticating one attempt needs: the operation, the API version, and the
+/// provider's credentials of this attempt (when they come from a provider).
+type Auth<'a> = (&'a Operation, &'a str, Option<&'a ProvidedCredentials>);
 
 /// Why one attempt produced no response to hand on.
 #[derive(Debug)]
@@ -309,11 +314,27 @@ impl Runtime {
             if let Some(ready_at) = shared.limiter.reserve() {
                 Box::pin(tokio::time::sleep_until(ready_at)).await;
             }
-            let (request, hop_template) =
-                self.prepare_attempt(&mut original, attempt, started, &operation, version)?;
+            // The provider's credentials are read per attempt: a retry after a refresh signs
+            // with the new ones.
+            let current = match &shared.auth {
+                Ok(prepared) => prepared.current().await?,
+                Err(_) => None,
+            };
+            let current = current.as_deref();
+            let (request, hop_template) = self.prepare_attempt(
+                &mut original,
+                attempt,
+                started,
+                (&operation, version, current),
+            )?;
             let method = request.method().clone();
-            let result =
-                Box::pin(self.send(client, request, hop_template, &operation, version)).await;
+            let result = Box::pin(self.send(
+                client,
+                request,
+                hop_template,
+                (&operation, version, current),
+            ))
+            .await;
             let code = match &result {
                 Ok(answer) if answer.status() >= 400 => retry::service_code(&answer.body),
                 _ => None,
@@ -375,8 +396,7 @@ impl Runtime {
         original: &mut Option<reqwest::Request>,
         attempt: u32,
         started: tokio::time::Instant,
-        operation: &Operation,
-        version: &str,
+        auth: Auth<'_>,
     ) -> Result<(reqwest::Request, Option<reqwest::Request>), Failure> {
         let shared = &self.shared;
         let Some(template) = original.take() else {
@@ -413,19 +433,15 @@ impl Runtime {
             RedirectPolicy::None => None,
             RedirectPolicy::SameOrigin { .. } => request.try_clone(),
         };
-        self.authenticate(&mut request, operation, version)?;
+        self.authenticate(&mut request, auth)?;
         Ok((request, hop_template))
     }
 
     /// Authenticates `request` as configured, or refuses (then it must not be sent).
-    fn authenticate(
-        &self,
-        request: &mut reqwest::Request,
-        operation: &Operation,
-        version: &str,
-    ) -> Result<(), Failure> {
+    fn authenticate(&self, request: &mut reqwest::Request, auth: Auth<'_>) -> Result<(), Failure> {
+        let (operation, version, current) = auth;
         match &self.shared.auth {
-            Ok(prepared) => prepared.apply(request, operation, version),
+            Ok(prepared) => prepared.apply(request, operation, version, current),
             Err(reason) => Err(Failure::Unauthenticated {
                 reason: reason.clone(),
             }),
@@ -439,8 +455,7 @@ impl Runtime {
         client: &reqwest::Client,
         mut request: reqwest::Request,
         hop_template: Option<reqwest::Request>,
-        operation: &Operation,
-        version: &str,
+        auth: Auth<'_>,
     ) -> Result<Answer, AttemptError> {
         let mut hops = 0;
         loop {
@@ -485,7 +500,7 @@ impl Runtime {
             };
             drop(response);
             *next.url_mut() = target;
-            self.authenticate(&mut next, operation, version)?;
+            self.authenticate(&mut next, auth)?;
             request = next;
             hops += 1;
         }

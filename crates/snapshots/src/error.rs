@@ -16,7 +16,7 @@
 //! | `CommunicationError` carrying a runtime [`Failure`]: a body that does not decode as documented | [`Error::Decode`], with the status |
 //! | ... a redirect not followed | [`Error::Redirect`] |
 //! | ... a body over the size limit | [`Error::ResponseTooLarge`] |
-//! | ... credentials that cannot be sent as configured | [`Error::Credentials`] (nothing was sent) |
+//! | ... credentials that cannot be sent as configured, or a provider that cannot supply them | [`Error::Credentials`] (nothing was sent) |
 //! | ... an operation missing from the generated table | [`Error::Config`] (nothing was sent) |
 //! | `CommunicationError`, `ResponseBodyError` that timed out | [`Error::Timeout`] |
 //! | a request reqwest cannot build (a URL too long, say) | [`Error::Validation`] of `request` |
@@ -675,6 +675,7 @@ fn from_failure(failure: &Failure) -> Error {
             reason: format!("{reason}; the request was not sent"),
         }),
         Failure::UnknownOperation { .. } => Error::Config(failure.to_string()),
+        Failure::Credentials(error) => Error::Credentials(error.clone()),
         Failure::Redirect {
             status,
             location,

@@ -16,10 +16,14 @@
 use std::fmt;
 
 pub mod acs3;
+mod cache;
 pub mod credentials;
 pub(crate) mod prepared;
+pub mod provider;
+pub mod providers;
 
 pub use acs3::SignError;
+pub use cache::{Clock, CredentialsCache};
 pub use credentials::{resolve_access_key, resolve_dashscope, CredentialSource, Environment};
 
 /// A secret string (an access key secret, a security token, a bearer token).
@@ -130,6 +134,11 @@ pub enum Credentials {
         /// The header value.
         value: String,
     },
+    /// Temporary credentials from a provider (an assumed RAM role, RRSA/OIDC, the ECS RAM
+    /// role, a credentials URI, ...), cached and refreshed by the [`CredentialsCache`]; each
+    /// attempt is signed with `ACS3-HMAC-SHA256` using the credentials current at that
+    /// moment, so a retry after a refresh signs with the new ones.
+    Provider(CredentialsCache),
     /// No authentication at all.
     Anonymous,
 }
@@ -157,6 +166,16 @@ pub enum CredentialsError {
         /// The source, with its path and profile or section.
         source_name: String,
         /// What is wrong, without any secret value.
+        reason: String,
+    },
+    /// A provider of temporary credentials failed (its service refused, answered garbage,
+    /// was unreachable or slow, or gave credentials already expired) and no cached
+    /// credentials may be served instead.
+    #[error("credentials from {provider} could not be obtained: {reason}")]
+    Refresh {
+        /// The provider (`ram_role_arn`, `oidc_role_arn`, `ecs_ram_role`, ...).
+        provider: String,
+        /// The cause, without any secret value.
         reason: String,
     },
     /// A source asks for a credential kind this crate does not implement yet.

@@ -6,10 +6,12 @@
 //! [`Failure::Unauthenticated`](crate::Failure::Unauthenticated) before anything is sent,
 //! never a request that goes out without it.
 
-use super::{acs3, AccessKey, Credentials, Secret};
+use super::provider::ProvidedCredentials;
+use super::{acs3, AccessKey, Credentials, CredentialsCache, Secret};
 use crate::failure::Failure;
 use crate::operation::Operation;
 use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
+use std::sync::Arc;
 
 /// Credentials ready to be applied to requests.
 #[derive(Debug, Clone)]
@@ -22,6 +24,8 @@ pub(crate) enum Prepared {
     AlibabaBearer(Secret),
     /// One fixed header (`Authorization: Bearer ...` or an identity header), marked sensitive.
     Header(HeaderName, HeaderValue),
+    /// Each request signed with the provider's current key, fetched per attempt.
+    Provider(CredentialsCache),
 }
 
 impl Prepared {
@@ -29,6 +33,7 @@ impl Prepared {
     pub(crate) fn new(credentials: &Credentials) -> Result<Self, String> {
         Ok(match credentials {
             Credentials::Anonymous => Prepared::Anonymous,
+            Credentials::Provider(cache) => Prepared::Provider(cache.clone()),
             Credentials::AccessKey(key) => {
                 check_value("the AccessKey id", &key.id)?;
                 check_value("the AccessKey secret", key.secret.expose())?;
@@ -59,13 +64,24 @@ impl Prepared {
         })
     }
 
-    /// Authenticates `request` for `operation` of the API at `version`, or says why it
-    /// cannot be (then the request must not be sent).
+    /// The provider's current credentials, for [`Prepared::apply`], when these credentials
+    /// come from a provider (fetched, or refreshed, as its cache decides).
+    pub(crate) async fn current(&self) -> Result<Option<Arc<ProvidedCredentials>>, Failure> {
+        match self {
+            Prepared::Provider(cache) => cache.get().await.map(Some).map_err(Failure::Credentials),
+            _ => Ok(None),
+        }
+    }
+
+    /// Authenticates `request` for `operation` of the API at `version` (with `current`, the
+    /// provider's credentials of this attempt), or says why it cannot be (then the request
+    /// must not be sent).
     pub(crate) fn apply(
         &self,
         request: &mut reqwest::Request,
         operation: &Operation,
         version: &str,
+        current: Option<&ProvidedCredentials>,
     ) -> Result<(), Failure> {
         let refused = |e: acs3::SignError| Failure::Unauthenticated {
             reason: e.to_string(),
@@ -93,6 +109,25 @@ impl Prepared {
             Prepared::Header(name, value) => {
                 request.headers_mut().insert(name.clone(), value.clone());
                 Ok(())
+            }
+            Prepared::Provider(cache) => {
+                let Some(current) = current else {
+                    return Err(Failure::Unauthenticated {
+                        reason: format!(
+                            "no credentials were fetched from {}",
+                            cache.provider_name()
+                        ),
+                    });
+                };
+                acs3::sign(
+                    request,
+                    &current.key,
+                    operation.name,
+                    version,
+                    chrono::Utc::now(),
+                    &acs3::new_nonce(),
+                )
+                .map_err(refused)
             }
         }
     }

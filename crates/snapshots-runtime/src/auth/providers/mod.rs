@@ -1,0 +1,36 @@
+//! The credentials providers of the Alibaba Cloud chain, each a [`ProvideCredentials`]
+//! following the official `alibabacloud-credentials` 1.0.12 library's wire formats,
+//! defaults and error texts.
+//!
+//! - [`StaticKey`]: a fixed access key (optionally with an STS token).
+
+use super::provider::{ProvideCredentials, ProvidedCredentials, ProviderFuture};
+use super::AccessKey;
+
+/// A fixed access key: the environment's, a CLI `AK`/`StsToken` profile's, an INI
+/// `access_key` section's, or the caller's own. Never expires (a fixed STS token does, but
+/// its expiry is not known: it is used until the service refuses it).
+#[derive(Debug, Clone)]
+pub struct StaticKey {
+    key: AccessKey,
+    name: &'static str,
+}
+
+impl StaticKey {
+    /// `key`, reported as coming from `name` (`env`, `static_ak`, `static_sts`, `profile`,
+    /// `cli_profile`).
+    pub fn new(key: AccessKey, name: &'static str) -> Self {
+        Self { key, name }
+    }
+}
+
+impl ProvideCredentials for StaticKey {
+    fn provide(&self) -> ProviderFuture<'_> {
+        let provided = ProvidedCredentials::new(self.key.clone(), None, self.name);
+        Box::pin(async move { Ok(provided) })
+    }
+
+    fn name(&self) -> &'static str {
+        self.name
+    }
+}
