@@ -3,6 +3,13 @@
 //! defaults and error texts.
 //!
 //! - [`StaticKey`]: a fixed access key (optionally with an STS token).
+//! - [`EcsRamRole`]: the ECS instance's RAM role from the metadata service (IMDSv2 with the
+//!   library's IMDSv1 fallback).
+
+mod ecs_ram_role;
+mod sts_http;
+
+pub use ecs_ram_role::EcsRamRole;
 
 use super::provider::{ProvideCredentials, ProvidedCredentials, ProviderFuture};
 use super::AccessKey;
