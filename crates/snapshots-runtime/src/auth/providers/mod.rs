@@ -5,10 +5,13 @@
 //! - [`StaticKey`]: a fixed access key (optionally with an STS token).
 //! - [`EcsRamRole`]: the ECS instance's RAM role from the metadata service (IMDSv2 with the
 //!   library's IMDSv1 fallback).
+//! - [`CredentialsUri`]: a local credentials service (`ALIBABA_CLOUD_CREDENTIALS_URI`).
 
+mod credentials_uri;
 mod ecs_ram_role;
 mod sts_http;
 
+pub use credentials_uri::CredentialsUri;
 pub use ecs_ram_role::EcsRamRole;
 
 use super::provider::{ProvideCredentials, ProvidedCredentials, ProviderFuture};
