@@ -6,13 +6,16 @@
 //! - [`EcsRamRole`]: the ECS instance's RAM role from the metadata service (IMDSv2 with the
 //!   library's IMDSv1 fallback).
 //! - [`CredentialsUri`]: a local credentials service (`ALIBABA_CLOUD_CREDENTIALS_URI`).
+//! - [`External`]: an external process printing credentials (the CLI's `External` mode).
 
 mod credentials_uri;
 mod ecs_ram_role;
+mod external;
 mod sts_http;
 
 pub use credentials_uri::CredentialsUri;
 pub use ecs_ram_role::EcsRamRole;
+pub use external::External;
 
 use super::provider::{ProvideCredentials, ProvidedCredentials, ProviderFuture};
 use super::AccessKey;
