@@ -123,6 +123,7 @@
 
 pub mod auth;
 pub(crate) mod body;
+pub mod credentials;
 pub mod dsw;
 pub(crate) mod error;
 pub mod faults;
@@ -133,6 +134,7 @@ pub mod pagination;
 pub(crate) mod query;
 mod server;
 
+pub use credentials::{CredentialRequests, CredentialServices};
 pub use faults::{Fault, FaultId, FaultRule, FaultStatus, Faults, InvalidFault, When};
 
 use axum::middleware::from_fn_with_state;
@@ -273,6 +275,9 @@ pub struct EmulatorConfig {
     pub graph_olap: crate::graph_olap::Config,
     /// The server's header-read timeout and connection cap.
     pub server: ServerLimits,
+    /// The credential services (STS, ECS metadata, credentials URI): assumable roles, the
+    /// OIDC provider and token, the lifetime cap of issued credentials, IMDSv2 modes.
+    pub credential_services: CredentialServices,
 }
 
 impl Default for EmulatorConfig {
@@ -286,6 +291,7 @@ impl Default for EmulatorConfig {
             fault_seed: 0,
             graph_olap: crate::graph_olap::Config::default(),
             server: ServerLimits::default(),
+            credential_services: CredentialServices::default(),
         }
     }
 }
@@ -339,8 +345,24 @@ impl EmulatorConfig {
 /// # }
 /// ```
 pub fn router(config: EmulatorConfig) -> (Router, Faults) {
+    let (router, faults, _) = build(config);
+    (router, faults)
+}
+
+/// The routes, the fault rules and the store of issued credentials.
+fn build(config: EmulatorConfig) -> (Router, Faults, Arc<credentials::CredentialStore>) {
     let faults = Faults::new(config.fault_seed);
-    let verifier = Arc::new(auth::Verifier::new(config.credentials.clone()));
+    let issued = Arc::new(credentials::CredentialStore::new(
+        config.credential_services.clone(),
+    ));
+    let verifier = Arc::new(auth::Verifier::with_issued(
+        config.credentials.clone(),
+        issued.clone(),
+    ));
+    let sts = credentials::sts::Sts {
+        store: issued.clone(),
+        verifier: verifier.clone(),
+    };
     let dsw = Arc::new(dsw::Dsw::new(&config.dsw_instances, config.timing.dsw_push));
     let langstudio = Arc::new(langstudio::LangStudio::new(
         &config.langstudio_workspaces,
@@ -373,9 +395,11 @@ pub fn router(config: EmulatorConfig) -> (Router, Faults) {
             error::Api::GraphOlap.prefix(),
             crate::graph_olap::router(config.graph_olap),
         )
+        .merge(credentials::sts::router(sts))
+        .merge(credentials::metadata_router(issued.clone()))
         .layer(from_fn_with_state(faults.clone(), faults::inject));
     let router = apis.merge(faults::admin_router(faults.clone()));
-    (router, faults)
+    (router, faults, issued)
 }
 
 /// A running emulator (see [`start`]). Dropping it stops the server too; [`shutdown`]
@@ -387,6 +411,7 @@ pub struct RunningEmulator {
     addr: SocketAddr,
     config: EmulatorConfig,
     faults: Faults,
+    issued: Arc<credentials::CredentialStore>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -456,6 +481,28 @@ impl RunningEmulator {
         env
     }
 
+    /// The STS endpoint, `http://<addr>/sts` (also served at the root, `http://<addr>/`).
+    pub fn sts_url(&self) -> String {
+        format!("{}/sts", self.base_url())
+    }
+
+    /// The ECS instance metadata base, `http://<addr>/imds` (the real one is
+    /// `http://100.100.100.200`): credentials at `/imds/latest/meta-data/ram/security-credentials/`.
+    pub fn imds_url(&self) -> String {
+        format!("{}/imds", self.base_url())
+    }
+
+    /// The credentials URI, `http://<addr>/credentials-uri` (any path below it works too).
+    pub fn credentials_uri(&self) -> String {
+        format!("{}/credentials-uri", self.base_url())
+    }
+
+    /// How many requests each credential service has handled so far, and how many
+    /// temporary keys were issued (see [`credentials`]).
+    pub fn credential_requests(&self) -> CredentialRequests {
+        self.issued.requests()
+    }
+
     /// The fault rules (shared with the admin endpoints).
     pub fn faults(&self) -> &Faults {
         &self.faults
@@ -490,13 +537,14 @@ impl Drop for RunningEmulator {
 pub async fn start(config: EmulatorConfig, addr: SocketAddr) -> std::io::Result<RunningEmulator> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    let (router, faults) = router(config.clone());
+    let (router, faults, issued) = build(config.clone());
     let (stop, stopped) = oneshot::channel();
     let task = tokio::spawn(server::serve(listener, router, config.server, stopped));
     Ok(RunningEmulator {
         addr,
         config,
         faults,
+        issued,
         stop: Some(stop),
         task: Some(task),
     })
