@@ -22,9 +22,10 @@
 //! | `host`, `x-acs-action`, `x-acs-version`, `x-acs-date`, `x-acs-signature-nonce` or `x-acs-content-sha256` missing | 400 | `MissingParameter` |
 //! | `x-acs-date` not `YYYY-MM-DDThh:mm:ssZ` | 400 | `InvalidTimeStamp.Format` |
 //! | `x-acs-date` more than 15 minutes away from the emulator's clock | 400 | `InvalidTimeStamp.Expired` |
-//! | unknown AccessKey id | 404 | `InvalidAccessKeyId.NotFound` |
-//! | STS key configured ([`DemoCredentials::security_token`](crate::DemoCredentials::security_token)) but no `x-acs-security-token` | 400 | `MissingSecurityToken` |
-//! | a security token that is not the configured one (or one sent with a long-term key) | 400 | `InvalidSecurityToken.MismatchWithAccessKey` |
+//! | unknown AccessKey id (neither the demo key nor one issued by [`crate::credentials`], or one expired for over an hour) | 404 | `InvalidAccessKeyId.NotFound` |
+//! | an issued key past its `Expiration` | 400 | `InvalidSecurityToken.Expired` |
+//! | STS key (an issued one, or the demo key with [`DemoCredentials::security_token`](crate::DemoCredentials::security_token)) but no `x-acs-security-token` | 400 | `MissingSecurityToken` |
+//! | a security token that is not the key's own (or one sent with a long-term key) | 400 | `InvalidSecurityToken.MismatchWithAccessKey` |
 //! | `x-acs-content-sha256` is not the SHA-256 of the body | 400 | `SignatureDoesNotMatch` |
 //! | wrong signature | 400 | `SignatureDoesNotMatch` (the message carries the server's string to sign, as the real one does) |
 //! | `x-acs-signature-nonce` already used within the last 30 minutes | 400 | `SignatureNonceUsed` |

@@ -61,7 +61,18 @@
 //! | `/langstudio` | LangStudio ROA: `POST`/`GET /api/v1/langstudio/snapshots`, `GET`/`PUT`/`DELETE .../{SnapshotId}` | `ACS3-HMAC-SHA256` or Alibaba bearer token |
 //! | `/langstudio-gateway` | LangStudio gateway: `POST /CreateSnapshot`, `GET /ListSnapshots`, `GET /GetSnapshot`, `PUT /UpdateSnapshot`, `DELETE /DeleteSnapshot` | `Authorization: Bearer <DashScope key>` |
 //! | `/graph-olap` | Graph OLAP control plane, `/api/...` ([`graph_olap`]) | `X-Username` |
+//! | `/sts` (and `/`) | STS 2015-04-01, `GET`/`POST` with `Action=AssumeRole` or `AssumeRoleWithOIDC` ([`credentials`]) | `AssumeRole`: RPC V1 `HMAC-SHA1`; OIDC: the token |
+//! | `/imds` | ECS metadata: `PUT /latest/api/token`, `GET /latest/meta-data/ram/security-credentials/[<role>]` | IMDSv2 token, optional unless [`CredentialServices::imds_require_token`] |
+//! | `/credentials-uri` | `GET` (any path below): `{"Code": "Success", "AccessKeyId", ...}` | none |
 //! | `/_emulator` | `faults` (see [`faults`]) and `health`; no auth, never faulted | |
+//!
+//! The temporary credentials that `/sts`, `/imds` and `/credentials-uri` issue open `/dsw`
+//! and `/langstudio` (with their `x-acs-security-token`) until they expire;
+//! [`CredentialServices::credentials_lifetime`] caps their lifetime (so tests can see them
+//! expire) and [`RunningEmulator::credential_requests`] counts the requests of each kind.
+//! Point a client's STS endpoint at [`RunningEmulator::sts_url`], its ECS metadata host at
+//! [`RunningEmulator::imds_url`] and `ALIBABA_CLOUD_CREDENTIALS_URI` at
+//! [`RunningEmulator::credentials_uri`]. Details and error codes: [`credentials`].
 //!
 //! The signature covers the full original path, prefix included: sign for
 //! `http://127.0.0.1:<port>/dsw/api/v2/...`, as a client with base URL `.../dsw` does. Every
@@ -101,7 +112,8 @@
 //! base URLs, the demo credentials and the matching `export` lines
 //! ([`RunningEmulator::env`]); `--print-env` first prints the same variables as bare
 //! `NAME=value` lines ended by an empty line, for scripts. `--dsw-push-ms`,
-//! `--langstudio-create-ms`, `--dsw-instance`, `--workspace` and `--fault-seed` change the
+//! `--langstudio-create-ms`, `--dsw-instance`, `--workspace`, `--fault-seed`,
+//! `--credentials-lifetime-ms`, `--imds-require-token` and `--imds-v2-disabled` change the
 //! defaults of [`EmulatorConfig`]. It serves until Ctrl-C.
 //!
 //! # Server limits
@@ -454,8 +466,10 @@ impl RunningEmulator {
     /// The environment of a client of this emulator, as `(name, value)` pairs:
     /// `ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABA_CLOUD_ACCESS_KEY_SECRET` (and
     /// `ALIBABA_CLOUD_SECURITY_TOKEN` for an STS key), `ALIBABA_CLOUD_BEARER_TOKEN`,
-    /// `DASHSCOPE_API_KEY`, `GRAPH_OLAP_USERNAME` (the first configured Graph OLAP user) and
-    /// `SNAPSHOT_EMULATOR_URL` (the [`base_url`](Self::base_url)). The values are the demo
+    /// `DASHSCOPE_API_KEY`, `GRAPH_OLAP_USERNAME` (the first configured Graph OLAP user),
+    /// `ALIBABA_CLOUD_CREDENTIALS_URI` (the [`credentials_uri`](Self::credentials_uri), which
+    /// the official credentials library reads; its default chain takes the AccessKey
+    /// variables first) and `SNAPSHOT_EMULATOR_URL` (the [`base_url`](Self::base_url)). The values are the demo
     /// credentials, printed on purpose: they open nothing but this emulator.
     pub fn env(&self) -> Vec<(&'static str, String)> {
         let creds = &self.config.credentials;
@@ -477,6 +491,7 @@ impl RunningEmulator {
         if let Some(user) = self.config.graph_olap.users.first() {
             env.push(("GRAPH_OLAP_USERNAME", user.username.clone()));
         }
+        env.push(("ALIBABA_CLOUD_CREDENTIALS_URI", self.credentials_uri()));
         env.push(("SNAPSHOT_EMULATOR_URL", self.base_url()));
         env
     }

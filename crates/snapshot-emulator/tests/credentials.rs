@@ -239,7 +239,8 @@ async fn assume_role_refusals() {
         params.retain(|(k, _)| k != "Signature");
         params
     };
-    let cases: Vec<(Vec<(String, String)>, u16, &str)> = vec![
+    type Case = (Vec<(String, String)>, u16, &'static str);
+    let cases: Vec<Case> = vec![
         (
             assume_role_params((&id, "wrong"), None, &[]),
             400,

@@ -544,8 +544,10 @@ mod tests {
 
     #[test]
     fn issued_keys_look_like_real_ones_and_expire() {
-        let mut config = CredentialServices::default();
-        config.credentials_lifetime = Some(Duration::from_millis(1500));
+        let config = CredentialServices {
+            credentials_lifetime: Some(Duration::from_millis(1500)),
+            ..CredentialServices::default()
+        };
         let store = CredentialStore::new(config);
         let now = at("2025-01-01T00:00:00.900Z");
         let key = store.issue(Duration::from_secs(3600), now);
