@@ -22,9 +22,10 @@
 //! | `host`, `x-acs-action`, `x-acs-version`, `x-acs-date`, `x-acs-signature-nonce` or `x-acs-content-sha256` missing | 400 | `MissingParameter` |
 //! | `x-acs-date` not `YYYY-MM-DDThh:mm:ssZ` | 400 | `InvalidTimeStamp.Format` |
 //! | `x-acs-date` more than 15 minutes away from the emulator's clock | 400 | `InvalidTimeStamp.Expired` |
-//! | unknown AccessKey id | 404 | `InvalidAccessKeyId.NotFound` |
-//! | STS key configured ([`DemoCredentials::security_token`](crate::DemoCredentials::security_token)) but no `x-acs-security-token` | 400 | `MissingSecurityToken` |
-//! | a security token that is not the configured one (or one sent with a long-term key) | 400 | `InvalidSecurityToken.MismatchWithAccessKey` |
+//! | unknown AccessKey id (neither the demo key nor one issued by [`crate::credentials`], or one expired for over an hour) | 404 | `InvalidAccessKeyId.NotFound` |
+//! | an issued key past its `Expiration` | 400 | `InvalidSecurityToken.Expired` |
+//! | STS key (an issued one, or the demo key with [`DemoCredentials::security_token`](crate::DemoCredentials::security_token)) but no `x-acs-security-token` | 400 | `MissingSecurityToken` |
+//! | a security token that is not the key's own (or one sent with a long-term key) | 400 | `InvalidSecurityToken.MismatchWithAccessKey` |
 //! | `x-acs-content-sha256` is not the SHA-256 of the body | 400 | `SignatureDoesNotMatch` |
 //! | wrong signature | 400 | `SignatureDoesNotMatch` (the message carries the server's string to sign, as the real one does) |
 //! | `x-acs-signature-nonce` already used within the last 30 minutes | 400 | `SignatureNonceUsed` |
@@ -39,6 +40,7 @@
 //! checks, and `x-acs-action` may be left out); when `x-acs-action` or `x-acs-version` are
 //! sent, they must still name the route's operation and the API's version.
 
+use crate::credentials::{CredentialStore, Lookup};
 use crate::error::{Api, ApiError};
 use crate::DemoCredentials;
 use axum::body::Body;
@@ -147,7 +149,7 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// Equality that does not stop at the first differing byte.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -180,14 +182,79 @@ impl NonceCache {
 #[derive(Debug)]
 pub(crate) struct Verifier {
     credentials: DemoCredentials,
+    /// The temporary keys issued by the credential services.
+    issued: Arc<CredentialStore>,
     nonces: Mutex<NonceCache>,
 }
 
 impl Verifier {
+    /// A verifier of the demo credentials only (an empty store of issued keys).
+    #[cfg(test)]
     pub(crate) fn new(credentials: DemoCredentials) -> Self {
+        let store = CredentialStore::new(Default::default());
+        Self::with_issued(credentials, Arc::new(store))
+    }
+
+    /// A verifier of the demo credentials and of the keys issued into `issued`.
+    pub(crate) fn with_issued(credentials: DemoCredentials, issued: Arc<CredentialStore>) -> Self {
         Self {
             credentials,
+            issued,
             nonces: Mutex::new(NonceCache::default()),
+        }
+    }
+
+    /// Records a signature nonce; `false` when it was used within the last 30 minutes.
+    pub(crate) fn remember_nonce(&self, nonce: &str, now: DateTime<Utc>) -> bool {
+        self.nonces
+            .lock()
+            .map(|mut nonces| nonces.insert(nonce, now))
+            .unwrap_or(false)
+    }
+
+    /// The secret of AccessKey `id`, once the security token sent with it (if any) is the
+    /// one it needs: the demo key (with its configured token, if any) or an issued key
+    /// (with its own token, until it expires).
+    pub(crate) fn key_secret(
+        &self,
+        id: &str,
+        token: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<String, ApiError> {
+        let (secret, expected) = if id == self.credentials.access_key_id {
+            (
+                self.credentials.access_key_secret.clone(),
+                self.credentials.security_token.clone(),
+            )
+        } else {
+            match self.issued.lookup(id, now) {
+                Lookup::Live(key) => (key.access_key_secret, Some(key.security_token)),
+                Lookup::Expired => {
+                    return Err(ApiError::bad_request(
+                        "InvalidSecurityToken.Expired",
+                        "Specified SecurityToken is expired.",
+                    ))
+                }
+                Lookup::Unknown => {
+                    return Err(ApiError::not_found(
+                        "InvalidAccessKeyId.NotFound",
+                        "Specified access key is not found.",
+                    ))
+                }
+            }
+        };
+        match (expected, token) {
+            (Some(_), None) => Err(ApiError::bad_request(
+                "MissingSecurityToken",
+                "SecurityToken is mandatory for this action.",
+            )),
+            (Some(expected), Some(sent))
+                if !constant_time_eq(expected.as_bytes(), sent.as_bytes()) =>
+            {
+                Err(mismatched_token())
+            }
+            (None, Some(_)) => Err(mismatched_token()),
+            _ => Ok(secret),
         }
     }
 
@@ -305,28 +372,11 @@ impl Verifier {
             ));
         }
 
-        if auth.credential != self.credentials.access_key_id {
-            return Err(ApiError::not_found(
-                "InvalidAccessKeyId.NotFound",
-                "Specified access key is not found.",
-            ));
-        }
-        let token = header_str(headers, acs3::X_ACS_SECURITY_TOKEN);
-        match (&self.credentials.security_token, token) {
-            (Some(_), None) => {
-                return Err(ApiError::bad_request(
-                    "MissingSecurityToken",
-                    "SecurityToken is mandatory for this action.",
-                ))
-            }
-            (Some(expected), Some(sent))
-                if !constant_time_eq(expected.as_bytes(), sent.as_bytes()) =>
-            {
-                return Err(mismatched_token())
-            }
-            (None, Some(_)) => return Err(mismatched_token()),
-            _ => {}
-        }
+        let secret = self.key_secret(
+            &auth.credential,
+            header_str(headers, acs3::X_ACS_SECURITY_TOKEN),
+            now,
+        )?;
 
         let payload_hash = acs3::hex_sha256(body);
         let claimed = header_str(headers, acs3::X_ACS_CONTENT_SHA256).unwrap_or_default();
@@ -345,10 +395,7 @@ impl Verifier {
         let canonical = acs3::canonical_request(method, &url, &signed, &payload_hash)
             .map_err(|_| incomplete("A signed header is not UTF-8 text."))?;
         let string_to_sign = acs3::string_to_sign(&canonical);
-        let expected = acs3::signature(
-            &Secret::new(self.credentials.access_key_secret.clone()),
-            &string_to_sign,
-        );
+        let expected = acs3::signature(&Secret::new(secret), &string_to_sign);
         if !constant_time_eq(
             expected.as_bytes(),
             auth.signature.to_ascii_lowercase().as_bytes(),
@@ -363,12 +410,7 @@ impl Verifier {
         }
 
         let nonce = header_str(headers, acs3::X_ACS_SIGNATURE_NONCE).unwrap_or_default();
-        let fresh = self
-            .nonces
-            .lock()
-            .map(|mut nonces| nonces.insert(nonce, now))
-            .unwrap_or(false);
-        if !fresh {
+        if !self.remember_nonce(nonce, now) {
             return Err(ApiError::bad_request(
                 "SignatureNonceUsed",
                 "Specified signature nonce was used already.",

@@ -38,6 +38,8 @@ pub(crate) enum Api {
     LangStudioGateway,
     /// Graph OLAP control plane, under `/graph-olap`.
     GraphOlap,
+    /// STS 2015-04-01 (RPC), under `/sts` (and at `/`).
+    Sts,
 }
 
 impl Api {
@@ -48,6 +50,7 @@ impl Api {
             Api::LangStudio => "/langstudio",
             Api::LangStudioGateway => "/langstudio-gateway",
             Api::GraphOlap => "/graph-olap",
+            Api::Sts => "/sts",
         }
     }
 
@@ -59,6 +62,7 @@ impl Api {
             "langstudio" => Some(Api::LangStudio),
             "langstudio-gateway" => Some(Api::LangStudioGateway),
             "graph-olap" => Some(Api::GraphOlap),
+            "sts" => Some(Api::Sts),
             _ => None,
         }
     }
@@ -69,6 +73,7 @@ impl Api {
             Api::Dsw => "pai-dsw",
             Api::LangStudio | Api::LangStudioGateway => "PAILangStudio",
             Api::GraphOlap => "graph-olap",
+            Api::Sts => "Sts",
         }
     }
 }
@@ -163,7 +168,7 @@ impl ApiError {
                 }),
             )
                 .into_response(),
-            Api::LangStudio | Api::LangStudioGateway => (
+            Api::LangStudio | Api::LangStudioGateway | Api::Sts => (
                 self.status,
                 Json(pai_langstudio::types::AlibabaError {
                     code: Some(self.code.clone()),

@@ -61,7 +61,18 @@
 //! | `/langstudio` | LangStudio ROA: `POST`/`GET /api/v1/langstudio/snapshots`, `GET`/`PUT`/`DELETE .../{SnapshotId}` | `ACS3-HMAC-SHA256` or Alibaba bearer token |
 //! | `/langstudio-gateway` | LangStudio gateway: `POST /CreateSnapshot`, `GET /ListSnapshots`, `GET /GetSnapshot`, `PUT /UpdateSnapshot`, `DELETE /DeleteSnapshot` | `Authorization: Bearer <DashScope key>` |
 //! | `/graph-olap` | Graph OLAP control plane, `/api/...` ([`graph_olap`]) | `X-Username` |
+//! | `/sts` (and `/`) | STS 2015-04-01, `GET`/`POST` with `Action=AssumeRole` or `AssumeRoleWithOIDC` ([`credentials`]) | `AssumeRole`: RPC V1 `HMAC-SHA1`; OIDC: the token |
+//! | `/imds` | ECS metadata: `PUT /latest/api/token`, `GET /latest/meta-data/ram/security-credentials/[<role>]` | IMDSv2 token, optional unless [`CredentialServices::imds_require_token`] |
+//! | `/credentials-uri` | `GET` (any path below): `{"Code": "Success", "AccessKeyId", ...}` | none |
 //! | `/_emulator` | `faults` (see [`faults`]) and `health`; no auth, never faulted | |
+//!
+//! The temporary credentials that `/sts`, `/imds` and `/credentials-uri` issue open `/dsw`
+//! and `/langstudio` (with their `x-acs-security-token`) until they expire;
+//! [`CredentialServices::credentials_lifetime`] caps their lifetime (so tests can see them
+//! expire) and [`RunningEmulator::credential_requests`] counts the requests of each kind.
+//! Point a client's STS endpoint at [`RunningEmulator::sts_url`], its ECS metadata host at
+//! [`RunningEmulator::imds_url`] and `ALIBABA_CLOUD_CREDENTIALS_URI` at
+//! [`RunningEmulator::credentials_uri`]. Details and error codes: [`credentials`].
 //!
 //! The signature covers the full original path, prefix included: sign for
 //! `http://127.0.0.1:<port>/dsw/api/v2/...`, as a client with base URL `.../dsw` does. Every
@@ -101,7 +112,8 @@
 //! base URLs, the demo credentials and the matching `export` lines
 //! ([`RunningEmulator::env`]); `--print-env` first prints the same variables as bare
 //! `NAME=value` lines ended by an empty line, for scripts. `--dsw-push-ms`,
-//! `--langstudio-create-ms`, `--dsw-instance`, `--workspace` and `--fault-seed` change the
+//! `--langstudio-create-ms`, `--dsw-instance`, `--workspace`, `--fault-seed`,
+//! `--credentials-lifetime-ms`, `--imds-require-token` and `--imds-v2-disabled` change the
 //! defaults of [`EmulatorConfig`]. It serves until Ctrl-C.
 //!
 //! # Server limits
@@ -123,6 +135,7 @@
 
 pub mod auth;
 pub(crate) mod body;
+pub mod credentials;
 pub mod dsw;
 pub(crate) mod error;
 pub mod faults;
@@ -133,6 +146,7 @@ pub mod pagination;
 pub(crate) mod query;
 mod server;
 
+pub use credentials::{CredentialRequests, CredentialServices};
 pub use faults::{Fault, FaultId, FaultRule, FaultStatus, Faults, InvalidFault, When};
 
 use axum::middleware::from_fn_with_state;
@@ -273,6 +287,9 @@ pub struct EmulatorConfig {
     pub graph_olap: crate::graph_olap::Config,
     /// The server's header-read timeout and connection cap.
     pub server: ServerLimits,
+    /// The credential services (STS, ECS metadata, credentials URI): assumable roles, the
+    /// OIDC provider and token, the lifetime cap of issued credentials, IMDSv2 modes.
+    pub credential_services: CredentialServices,
 }
 
 impl Default for EmulatorConfig {
@@ -286,6 +303,7 @@ impl Default for EmulatorConfig {
             fault_seed: 0,
             graph_olap: crate::graph_olap::Config::default(),
             server: ServerLimits::default(),
+            credential_services: CredentialServices::default(),
         }
     }
 }
@@ -339,8 +357,24 @@ impl EmulatorConfig {
 /// # }
 /// ```
 pub fn router(config: EmulatorConfig) -> (Router, Faults) {
+    let (router, faults, _) = build(config);
+    (router, faults)
+}
+
+/// The routes, the fault rules and the store of issued credentials.
+fn build(config: EmulatorConfig) -> (Router, Faults, Arc<credentials::CredentialStore>) {
     let faults = Faults::new(config.fault_seed);
-    let verifier = Arc::new(auth::Verifier::new(config.credentials.clone()));
+    let issued = Arc::new(credentials::CredentialStore::new(
+        config.credential_services.clone(),
+    ));
+    let verifier = Arc::new(auth::Verifier::with_issued(
+        config.credentials.clone(),
+        issued.clone(),
+    ));
+    let sts = credentials::sts::Sts {
+        store: issued.clone(),
+        verifier: verifier.clone(),
+    };
     let dsw = Arc::new(dsw::Dsw::new(&config.dsw_instances, config.timing.dsw_push));
     let langstudio = Arc::new(langstudio::LangStudio::new(
         &config.langstudio_workspaces,
@@ -373,9 +407,11 @@ pub fn router(config: EmulatorConfig) -> (Router, Faults) {
             error::Api::GraphOlap.prefix(),
             crate::graph_olap::router(config.graph_olap),
         )
+        .merge(credentials::sts::router(sts))
+        .merge(credentials::metadata_router(issued.clone()))
         .layer(from_fn_with_state(faults.clone(), faults::inject));
     let router = apis.merge(faults::admin_router(faults.clone()));
-    (router, faults)
+    (router, faults, issued)
 }
 
 /// A running emulator (see [`start`]). Dropping it stops the server too; [`shutdown`]
@@ -387,6 +423,7 @@ pub struct RunningEmulator {
     addr: SocketAddr,
     config: EmulatorConfig,
     faults: Faults,
+    issued: Arc<credentials::CredentialStore>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -429,8 +466,10 @@ impl RunningEmulator {
     /// The environment of a client of this emulator, as `(name, value)` pairs:
     /// `ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABA_CLOUD_ACCESS_KEY_SECRET` (and
     /// `ALIBABA_CLOUD_SECURITY_TOKEN` for an STS key), `ALIBABA_CLOUD_BEARER_TOKEN`,
-    /// `DASHSCOPE_API_KEY`, `GRAPH_OLAP_USERNAME` (the first configured Graph OLAP user) and
-    /// `SNAPSHOT_EMULATOR_URL` (the [`base_url`](Self::base_url)). The values are the demo
+    /// `DASHSCOPE_API_KEY`, `GRAPH_OLAP_USERNAME` (the first configured Graph OLAP user),
+    /// `ALIBABA_CLOUD_CREDENTIALS_URI` (the [`credentials_uri`](Self::credentials_uri), which
+    /// the official credentials library reads; its default chain takes the AccessKey
+    /// variables first) and `SNAPSHOT_EMULATOR_URL` (the [`base_url`](Self::base_url)). The values are the demo
     /// credentials, printed on purpose: they open nothing but this emulator.
     pub fn env(&self) -> Vec<(&'static str, String)> {
         let creds = &self.config.credentials;
@@ -452,8 +491,31 @@ impl RunningEmulator {
         if let Some(user) = self.config.graph_olap.users.first() {
             env.push(("GRAPH_OLAP_USERNAME", user.username.clone()));
         }
+        env.push(("ALIBABA_CLOUD_CREDENTIALS_URI", self.credentials_uri()));
         env.push(("SNAPSHOT_EMULATOR_URL", self.base_url()));
         env
+    }
+
+    /// The STS endpoint, `http://<addr>/sts` (also served at the root, `http://<addr>/`).
+    pub fn sts_url(&self) -> String {
+        format!("{}/sts", self.base_url())
+    }
+
+    /// The ECS instance metadata base, `http://<addr>/imds` (the real one is
+    /// `http://100.100.100.200`): credentials at `/imds/latest/meta-data/ram/security-credentials/`.
+    pub fn imds_url(&self) -> String {
+        format!("{}/imds", self.base_url())
+    }
+
+    /// The credentials URI, `http://<addr>/credentials-uri` (any path below it works too).
+    pub fn credentials_uri(&self) -> String {
+        format!("{}/credentials-uri", self.base_url())
+    }
+
+    /// How many requests each credential service has handled so far, and how many
+    /// temporary keys were issued (see [`credentials`]).
+    pub fn credential_requests(&self) -> CredentialRequests {
+        self.issued.requests()
     }
 
     /// The fault rules (shared with the admin endpoints).
@@ -490,13 +552,14 @@ impl Drop for RunningEmulator {
 pub async fn start(config: EmulatorConfig, addr: SocketAddr) -> std::io::Result<RunningEmulator> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    let (router, faults) = router(config.clone());
+    let (router, faults, issued) = build(config.clone());
     let (stop, stopped) = oneshot::channel();
     let task = tokio::spawn(server::serve(listener, router, config.server, stopped));
     Ok(RunningEmulator {
         addr,
         config,
         faults,
+        issued,
         stop: Some(stop),
         task: Some(task),
     })

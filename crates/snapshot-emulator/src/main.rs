@@ -31,6 +31,15 @@ struct Args {
     /// Seed of the generator that fractional fault rules draw from.
     #[arg(long, default_value_t = 0)]
     fault_seed: u64,
+    /// Cap the lifetime of issued temporary credentials (STS, IMDS, URI), in milliseconds.
+    #[arg(long)]
+    credentials_lifetime_ms: Option<u64>,
+    /// IMDS hardened mode: metadata requests need an X-aliyun-ecs-metadata-token.
+    #[arg(long)]
+    imds_require_token: bool,
+    /// The IMDSv2 token endpoint answers 404 (clients fall back to v1).
+    #[arg(long)]
+    imds_v2_disabled: bool,
     /// Start the output with the client environment as `NAME=value` lines and an empty line
     /// (for scripts), before the text for people.
     #[arg(long)]
@@ -47,6 +56,10 @@ impl Args {
             fault_seed: self.fault_seed,
             ..EmulatorConfig::default()
         };
+        let services = &mut config.credential_services;
+        services.credentials_lifetime = self.credentials_lifetime_ms.map(Duration::from_millis);
+        services.imds_require_token = self.imds_require_token;
+        services.imds_v2_disabled = self.imds_v2_disabled;
         if !self.dsw_instances.is_empty() {
             config.dsw_instances = self.dsw_instances;
         }
@@ -77,6 +90,17 @@ fn write_banner(emulator: &RunningEmulator, print_env: bool) -> std::io::Result<
         ("PAI LangStudio (ROA)", emulator.langstudio_url()),
         ("PAI LangStudio gateway", emulator.langstudio_gateway_url()),
         ("Graph OLAP", emulator.graph_olap_url()),
+        ("STS (AssumeRole, OIDC)", emulator.sts_url()),
+        ("ECS metadata (IMDS)", emulator.imds_url()),
+        ("credentials URI", emulator.credentials_uri()),
+        (
+            "assumable role",
+            config.credential_services.assumable_roles.join(", "),
+        ),
+        (
+            "OIDC provider",
+            config.credential_services.oidc_provider_arn.clone(),
+        ),
         ("fault injection", format!("{base}/_emulator/faults")),
         ("DSW instances", config.dsw_instances.join(", ")),
         (
