@@ -3,9 +3,14 @@
 //! defaults and error texts.
 //!
 //! - [`StaticKey`]: a fixed access key (optionally with an STS token).
+//! - [`sts`]: the STS endpoint rule ([`sts_endpoint`]), the RPC V1 signature and the call.
 
 use super::provider::{ProvideCredentials, ProvidedCredentials, ProviderFuture};
 use super::AccessKey;
+
+pub mod sts;
+
+pub use sts::sts_endpoint;
 
 /// A fixed access key: the environment's, a CLI `AK`/`StsToken` profile's, an INI
 /// `access_key` section's, or the caller's own. Never expires (a fixed STS token does, but
