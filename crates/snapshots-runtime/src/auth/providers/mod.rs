@@ -3,13 +3,16 @@
 //! defaults and error texts.
 //!
 //! - [`StaticKey`]: a fixed access key (optionally with an STS token).
+//! - [`RamRoleArn`]: a RAM role assumed with STS `AssumeRole`, signed by source credentials.
 //! - [`sts`]: the STS endpoint rule ([`sts_endpoint`]), the RPC V1 signature and the call.
 
 use super::provider::{ProvideCredentials, ProvidedCredentials, ProviderFuture};
 use super::AccessKey;
 
+mod ram_role_arn;
 pub mod sts;
 
+pub use ram_role_arn::RamRoleArn;
 pub use sts::sts_endpoint;
 
 /// A fixed access key: the environment's, a CLI `AK`/`StsToken` profile's, an INI
