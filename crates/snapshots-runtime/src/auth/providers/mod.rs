@@ -4,14 +4,18 @@
 //!
 //! - [`StaticKey`]: a fixed access key (optionally with an STS token).
 //! - [`RamRoleArn`]: a RAM role assumed with STS `AssumeRole`, signed by source credentials.
+//! - [`OidcRoleArn`]: a RAM role assumed with an OIDC token file (RRSA), STS
+//!   `AssumeRoleWithOIDC`.
 //! - [`sts`]: the STS endpoint rule ([`sts_endpoint`]), the RPC V1 signature and the call.
 
 use super::provider::{ProvideCredentials, ProvidedCredentials, ProviderFuture};
 use super::AccessKey;
 
+mod oidc;
 mod ram_role_arn;
 pub mod sts;
 
+pub use oidc::OidcRoleArn;
 pub use ram_role_arn::RamRoleArn;
 pub use sts::sts_endpoint;
 
