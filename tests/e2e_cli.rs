@@ -73,6 +73,8 @@ impl Harness {
         let mut command = Command::new(snapctl_bin());
         command
             .env_clear()
+            // Tests talk to loopback only: no instance metadata service at 100.100.100.200.
+            .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
             .env("SNAPCTL_DSW_URL", emulator.dsw_url())
             .env("SNAPCTL_LANGSTUDIO_URL", emulator.langstudio_url())
             .env(

@@ -5,7 +5,9 @@
 //! 3. `cargo clippy --workspace --all-targets -- -D warnings`
 //! 4. the test suite: `cargo nextest run --workspace` (or `cargo test --workspace` where
 //!    nextest is not installed), then `cargo test --workspace --doc` for the doctests
-//!    (nextest does not run doctests).
+//!    (nextest does not run doctests). The official Alibaba Cloud credentials library is
+//!    installed first (a venv under `target/official-sdk/`) and named to the tests by
+//!    `SNAPSHOT_EMULATOR_PYTHON`, so that the emulator is checked against it.
 //! 5. `cargo xtask conformance` (in-process): the emulator against its specs, by schemathesis.
 
 use anyhow::{bail, Result};
@@ -29,6 +31,8 @@ pub fn run(root: &Path) -> Result<()> {
             "warnings",
         ],
     )?;
+    let python = crate::python::venv(root, "official-sdk", &[crate::python::OFFICIAL_CREDENTIALS])?;
+    std::env::set_var("SNAPSHOT_EMULATOR_PYTHON", &python);
     if has_nextest() {
         step(
             root,

@@ -124,34 +124,8 @@ fn schemathesis(root: &Path) -> Result<PathBuf> {
     {
         return Ok(PathBuf::from("st"));
     }
-    let venv = root.join("target/conformance/venv");
-    let st = venv.join("bin/st");
-    if st.exists() {
-        return Ok(st);
-    }
-    eprintln!("==> installing {SCHEMATHESIS} into {}", venv.display());
-    let python = ["python3", "python"]
-        .into_iter()
-        .find(|p| {
-            Command::new(p)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
-        .context("python3 is needed to install schemathesis")?;
-    ok(Command::new(python)
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .status()?)?;
-    ok(Command::new(venv.join("bin/pip"))
-        .args([
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            SCHEMATHESIS,
-        ])
-        .status()?)?;
-    Ok(st)
+    let python = crate::python::venv(root, "conformance", &[SCHEMATHESIS])?;
+    Ok(python.with_file_name("st"))
 }
 
 fn ok(status: std::process::ExitStatus) -> Result<()> {

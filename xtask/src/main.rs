@@ -13,6 +13,7 @@ mod conformance;
 mod generate;
 mod hooks;
 mod lint;
+mod python;
 mod spec;
 
 use anyhow::{bail, Result};

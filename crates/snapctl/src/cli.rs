@@ -188,6 +188,10 @@ pub enum Command {
         #[command(subcommand)]
         command: GraphOlapCommand,
     },
+    /// Show which Alibaba Cloud credentials DSW and LangStudio would sign with: the provider
+    /// of the default chain that supplied them (environment, OIDC, CLI profile, INI file,
+    /// ECS RAM role, credentials URI), the access key id and the expiry. Never a secret.
+    Auth,
     /// Start the embedded emulator and walk every API through create, list, get, update,
     /// wait and delete. Needs no credentials and no network.
     Demo(DemoArgs),

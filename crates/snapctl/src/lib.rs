@@ -212,6 +212,10 @@ pub async fn run<W: Write>(cli: Cli, printer: &mut Printer<W>) -> Result<(), Fai
             let client = client::from_args(&cli.global)?;
             commands::graph_olap::run(&client, command, printer).await
         }
+        Command::Auth => {
+            let client = client::from_args(&cli.global)?;
+            commands::auth::run(&client, printer).await
+        }
         Command::Demo(args) => demo::run(&args, printer.writer()).await,
         Command::Emulator(args) => emulator::run(&args, printer.writer()).await,
     }

@@ -1,8 +1,12 @@
 //! [`Client`]: one handle on the four snapshot APIs, built by [`ClientBuilder`].
 //!
-//! The builder resolves credentials per API, once, when it builds: an API whose credentials
-//! are missing does not stop the others, its accessor returns [`Error::Credentials`] (listing
-//! the sources tried) every time it is called. The four generated clients share one
+//! The builder sets up credentials per API when it builds. For DSW and LangStudio ROA, unless
+//! an access key, a provider or a bearer token is given, that is the Alibaba Cloud default
+//! chain ([`snapshots_runtime::auth::chain`]: environment, OIDC/RRSA, CLI profile, INI file,
+//! ECS RAM role, credentials URI), asked lazily, cached and refreshed as the official
+//! libraries do: a call that finds no credentials fails with [`Error::Credentials`] listing
+//! every source tried, and nothing is sent. An API whose fixed credentials are malformed does
+//! not stop the others: its accessor returns [`Error::Credentials`] every time it is called. The four generated clients share one
 //! `reqwest::Client` (connect and read timeouts), one [`RateLimiter`] and one
 //! [`RetryConfig`]; each has its own retry budget, so a failing service does not use up the
 //! retries of the others.
@@ -12,10 +16,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use progenitor_client::ClientInfo;
-use snapshots_runtime::auth::credentials::{
-    resolve_access_key, resolve_dashscope, Environment, ENV_DASHSCOPE_API_KEY,
-};
-use snapshots_runtime::auth::{AccessKey, CredentialsError, Secret};
+use snapshots_runtime::auth::chain::{DefaultChain, Endpoints};
+use snapshots_runtime::auth::credentials::{resolve_dashscope, Environment, ENV_DASHSCOPE_API_KEY};
+use snapshots_runtime::auth::provider::ProvideCredentials;
+use snapshots_runtime::auth::{AccessKey, CredentialsCache, CredentialsError, Secret};
 use snapshots_runtime::{Credentials, RateLimiter, RedirectPolicy, RetryConfig, Runtime};
 
 use crate::error::Error;
@@ -169,6 +173,49 @@ impl Client {
         self.inner.graph_olap.get()
     }
 
+    /// Which Alibaba Cloud credentials DSW and LangStudio ROA sign with now: the provider
+    /// that supplied them, the access key id and the expiry, never a secret. Fetches them
+    /// (through the cache) when they come from a provider, so it fails as a call would.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), snapshots::Error> {
+    /// let identity = snapshots::Client::from_env()?.alibaba_identity().await?;
+    /// println!("signing as {} (from {})", identity.access_key_id, identity.provider);
+    /// # Ok(()) }
+    /// ```
+    pub async fn alibaba_identity(&self) -> Result<AlibabaIdentity, Error> {
+        let credentials = self.dsw()?.inner().credentials();
+        let identity = match credentials {
+            Credentials::AccessKey(key) => AlibabaIdentity {
+                provider: if key.security_token.is_some() {
+                    "static_sts"
+                } else {
+                    "static_ak"
+                }
+                .to_owned(),
+                access_key_id: Some(key.id.clone()),
+                temporary: key.security_token.is_some(),
+                expiration: None,
+            },
+            Credentials::Provider(cache) => {
+                let current = cache.get().await?;
+                AlibabaIdentity {
+                    provider: current.provider.to_owned(),
+                    access_key_id: Some(current.key.id.clone()),
+                    temporary: current.key.security_token.is_some(),
+                    expiration: current.expiration,
+                }
+            }
+            _ => AlibabaIdentity {
+                provider: "bearer_token".to_owned(),
+                access_key_id: None,
+                temporary: false,
+                expiration: None,
+            },
+        };
+        Ok(identity)
+    }
+
     /// The region of the default Alibaba Cloud endpoints.
     pub fn region(&self) -> &str {
         &self.inner.region
@@ -217,13 +264,30 @@ impl<C: ClientInfo<Runtime>> fmt::Debug for SlotDebug<'_, C> {
     }
 }
 
+/// Which Alibaba Cloud credentials a client signs with ([`Client::alibaba_identity`]); no
+/// secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AlibabaIdentity {
+    /// The provider, as the official libraries name them (`env`, `static_ak`,
+    /// `ram_role_arn`, `oidc_role_arn`, `ecs_ram_role`, `credential_uri`, `external`,
+    /// `bearer_token`, ...).
+    pub provider: String,
+    /// The access key id (none for a bearer token).
+    pub access_key_id: Option<String>,
+    /// Whether the key is temporary (carries an STS security token).
+    pub temporary: bool,
+    /// When the key expires, when known.
+    pub expiration: Option<std::time::SystemTime>,
+}
+
 /// Builds a [`Client`]. Every setting has a default; see each method.
 ///
 /// Credentials, per API:
 ///
 /// | API | credentials, first found wins |
 /// | --- | --- |
-/// | DSW, LangStudio ROA | [`access_key`](Self::access_key), then [`alibaba_bearer_token`](Self::alibaba_bearer_token), then the chain: `ALIBABA_CLOUD_ACCESS_KEY_ID`/`_SECRET`/`_SECURITY_TOKEN`, `~/.aliyun/config.json`, `~/.alibabacloud/credentials.ini` |
+/// | DSW, LangStudio ROA | [`access_key`](Self::access_key), then [`credentials_provider`](Self::credentials_provider), then [`alibaba_bearer_token`](Self::alibaba_bearer_token), then the default chain ([`snapshots_runtime::auth::chain`]): environment, OIDC/RRSA, `~/.aliyun/config.json` (every mode but `CloudSSO`/`OAuth`), `~/.alibabacloud/credentials.ini`, the ECS RAM role, `ALIBABA_CLOUD_CREDENTIALS_URI` |
 /// | LangStudio gateway | [`dashscope_api_key`](Self::dashscope_api_key), then `DASHSCOPE_API_KEY` |
 /// | Graph OLAP | [`graph_olap_token`](Self::graph_olap_token), then [`graph_olap_username`](Self::graph_olap_username) |
 ///
@@ -231,6 +295,8 @@ impl<C: ClientInfo<Runtime>> fmt::Debug for SlotDebug<'_, C> {
 #[derive(Clone, Default)]
 pub struct ClientBuilder {
     access_key: Option<AccessKey>,
+    credentials_provider: Option<CredentialsCache>,
+    credential_endpoints: Option<Endpoints>,
     alibaba_bearer_token: Option<Secret>,
     dashscope_api_key: Option<Secret>,
     graph_olap_token: Option<Secret>,
@@ -254,6 +320,35 @@ impl ClientBuilder {
     /// chain). Takes precedence over [`alibaba_bearer_token`](Self::alibaba_bearer_token).
     pub fn access_key(mut self, key: AccessKey) -> Self {
         self.access_key = Some(key);
+        self
+    }
+
+    /// A provider of Alibaba Cloud credentials for DSW and LangStudio ROA, cached and
+    /// refreshed by a [`CredentialsCache`] shared by every clone of the client (a provider
+    /// of your own, or one of [`snapshots_runtime::auth::providers`]). Takes precedence over
+    /// the default chain and the bearer token; an [`access_key`](Self::access_key) takes
+    /// precedence over it.
+    ///
+    /// ```
+    /// use snapshots::auth::providers::{RamRoleArn, StaticKey};
+    /// use snapshots::auth::{AccessKey, CredentialsCache};
+    ///
+    /// let source = CredentialsCache::new(StaticKey::new(AccessKey::new("LTAI-id", "secret"), "static_ak"));
+    /// let client = snapshots::Client::builder()
+    ///     .credentials_provider(RamRoleArn::new(source, "acs:ram::123456789:role/snapshots"))
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), snapshots::Error>(())
+    /// ```
+    pub fn credentials_provider(mut self, provider: impl ProvideCredentials + 'static) -> Self {
+        self.credentials_provider = Some(CredentialsCache::new(provider));
+        self
+    }
+
+    /// Where the default chain's credential services are (STS, the ECS instance metadata
+    /// service), when not at Alibaba Cloud's addresses: the emulator, a proxy.
+    pub fn credential_endpoints(mut self, endpoints: Endpoints) -> Self {
+        self.credential_endpoints = Some(endpoints);
         self
     }
 
@@ -431,7 +526,14 @@ impl ClientBuilder {
                 .build()
         };
 
-        let alibaba = alibaba_credentials(self.access_key, self.alibaba_bearer_token, &env);
+        let endpoints = self.credential_endpoints.unwrap_or_default();
+        let alibaba = alibaba_credentials(
+            self.access_key,
+            self.credentials_provider,
+            self.alibaba_bearer_token,
+            env.clone(),
+            endpoints,
+        );
         let dashscope = dashscope_credentials(self.dashscope_api_key, &env);
         let olap = graph_olap_credentials(self.graph_olap_token, self.graph_olap_username);
 
@@ -512,31 +614,37 @@ impl fmt::Debug for ClientBuilder {
     }
 }
 
-/// Explicit access key, then explicit Alibaba bearer token, then the chain.
+/// Explicit access key, then explicit provider, then explicit Alibaba bearer token, then the
+/// default chain (asked lazily, at the first call).
 fn alibaba_credentials(
     key: Option<AccessKey>,
+    provider: Option<CredentialsCache>,
     bearer: Option<Secret>,
-    env: &Environment,
+    env: Environment,
+    endpoints: Endpoints,
 ) -> Result<Credentials, Unavailable> {
-    match (key, bearer) {
-        (None, Some(token)) => {
-            check_header_secret(&token, "explicit Alibaba bearer token")?;
-            Ok(Credentials::AlibabaBearer(token))
+    if let Some(key) = key {
+        let (id, secret) = (key.id.is_empty(), key.secret.is_empty());
+        if id || secret {
+            return Err(Unavailable::Credentials(CredentialsError::Malformed {
+                source_name: "explicit access key".to_owned(),
+                reason: format!(
+                    "the access key {} is empty",
+                    if id { "id" } else { "secret" }
+                ),
+            }));
         }
-        (key, _) => resolve_access_key(key, env)
-            .map(Credentials::AccessKey)
-            .map_err(|e| match e {
-                CredentialsError::NotFound { mut tried } => {
-                    let after_explicit = tried.len().min(1);
-                    tried.insert(
-                        after_explicit,
-                        "explicit Alibaba bearer token (none given)".to_owned(),
-                    );
-                    Unavailable::Credentials(CredentialsError::NotFound { tried })
-                }
-                other => Unavailable::Credentials(other),
-            }),
+        return Ok(Credentials::AccessKey(key));
     }
+    if let Some(provider) = provider {
+        return Ok(Credentials::Provider(provider));
+    }
+    if let Some(token) = bearer {
+        check_header_secret(&token, "explicit Alibaba bearer token")?;
+        return Ok(Credentials::AlibabaBearer(token));
+    }
+    let chain = DefaultChain::new(env).with_endpoints(endpoints);
+    Ok(Credentials::Provider(CredentialsCache::new(chain)))
 }
 
 /// Explicit DashScope key, then `DASHSCOPE_API_KEY`.

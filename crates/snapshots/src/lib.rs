@@ -58,7 +58,7 @@ pub mod paginate;
 pub mod validate;
 pub mod wait;
 
-pub use client::{Client, ClientBuilder, LANGSTUDIO_GATEWAY_URL};
+pub use client::{AlibabaIdentity, Client, ClientBuilder, LANGSTUDIO_GATEWAY_URL};
 pub use error::{Api, Error, ServiceDetails, ServiceError};
 pub use snapshots_runtime::{
     Credentials, Failure, RateLimiter, RedirectPolicy, RedirectRefusal, RetryConfig,
@@ -73,9 +73,15 @@ pub use pai_langstudio;
 /// The generated Graph OLAP client crate.
 pub use graph_olap;
 
-/// Credentials and the credentials chain, from the runtime: [`auth::AccessKey`],
-/// [`auth::Secret`], [`auth::Environment`], [`auth::CredentialsError`].
+/// Credentials, providers and the default chain, from the runtime: [`auth::AccessKey`],
+/// [`auth::Secret`], [`auth::Environment`], [`auth::CredentialsError`], [`auth::DefaultChain`],
+/// [`auth::CredentialsCache`], [`auth::providers`].
 pub mod auth {
+    pub use snapshots_runtime::auth::chain::{DefaultChain, Endpoints};
     pub use snapshots_runtime::auth::credentials::Environment;
-    pub use snapshots_runtime::auth::{AccessKey, CredentialsError, Secret};
+    pub use snapshots_runtime::auth::provider::{
+        ProvideCredentials, ProvidedCredentials, ProviderFuture, RefreshPolicy, StaleBehavior,
+    };
+    pub use snapshots_runtime::auth::providers;
+    pub use snapshots_runtime::auth::{AccessKey, CredentialsCache, CredentialsError, Secret};
 }

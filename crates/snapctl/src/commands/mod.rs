@@ -1,6 +1,7 @@
 //! The commands of each API, and what they share: sending a request so that an error keeps
 //! the service's code, and the checks of identifiers and labels made before sending.
 
+pub mod auth;
 pub mod dsw;
 pub mod graph_olap;
 pub mod langstudio;

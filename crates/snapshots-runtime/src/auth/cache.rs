@@ -20,7 +20,9 @@
 //!   credentials are served 1 to 10 s longer (growing with consecutive failures), and 50 to
 //!   70 s longer when the service answered with credentials already expired.
 //!
-//! Every refresh is bounded by [`CredentialsCache::with_refresh_timeout`] (30 s by default).
+//! Every refresh is bounded by [`CredentialsCache::with_refresh_timeout`] (90 s by default:
+//! above every provider's own limits — STS with its retries, an external process's 60 s —
+//! so that it only ever stops a provider that hangs).
 //! Deviation from the official library: it waits at most 5 s for another thread's refresh
 //! and then refreshes itself; here waiters wait for the one refresh, which is itself bounded.
 
@@ -61,7 +63,9 @@ pub struct CredentialsCache {
 
 struct Inner {
     provider: Box<dyn ProvideCredentials>,
-    policy: RefreshPolicy,
+    /// A policy set on the cache, instead of the provider's (read at each refresh: a chain's
+    /// policy is that of the provider it settled on).
+    policy: Option<RefreshPolicy>,
     refresh_timeout: Duration,
     clock: Clock,
     /// What is served; read without waiting.
@@ -80,12 +84,11 @@ struct Entry {
 impl CredentialsCache {
     /// A cache of `provider`'s credentials, with its [`RefreshPolicy`].
     pub fn new(provider: impl ProvideCredentials + 'static) -> Self {
-        let policy = provider.refresh_policy();
         Self {
             inner: Arc::new(Inner {
                 provider: Box::new(provider),
-                policy,
-                refresh_timeout: Duration::from_secs(30),
+                policy: None,
+                refresh_timeout: Duration::from_secs(90),
                 clock: Arc::new(SystemTime::now),
                 cached: Mutex::new(None),
                 refreshing: tokio::sync::Mutex::new(0),
@@ -97,10 +100,10 @@ impl CredentialsCache {
     /// as credentials that live less than the 15-minute stale margin).
     #[must_use]
     pub fn with_policy(self, policy: RefreshPolicy) -> Self {
-        self.rebuild(|inner| inner.policy = policy)
+        self.rebuild(|inner| inner.policy = Some(policy))
     }
 
-    /// The same cache with another bound on one refresh (default 30 s).
+    /// The same cache with another bound on one refresh (default 90 s).
     #[must_use]
     pub fn with_refresh_timeout(self, timeout: Duration) -> Self {
         self.rebuild(|inner| inner.refresh_timeout = timeout)
@@ -199,11 +202,18 @@ impl CredentialsCache {
             }
             Err(error) => {
                 *failures = failures.saturating_add(1);
-                on_failure(&inner.policy, error, cached, now, *failures)?
+                on_failure(&self.policy(), error, cached, now, *failures)?
             }
         };
         *inner.cached.lock().unwrap_or_else(|p| p.into_inner()) = Some(entry.clone());
         Ok(entry)
+    }
+
+    /// The refresh policy in force: the cache's own, else the provider's.
+    fn policy(&self) -> RefreshPolicy {
+        self.inner
+            .policy
+            .unwrap_or_else(|| self.inner.provider.refresh_policy())
     }
 
     /// What to serve after the provider answered with `value`.
@@ -213,7 +223,7 @@ impl CredentialsCache {
         cached: Option<Entry>,
         now: SystemTime,
     ) -> Result<Entry, CredentialsError> {
-        let policy = &self.inner.policy;
+        let policy = &self.policy();
         let stale_at = match value.expiration {
             Some(expiry) => expiry
                 .checked_sub(policy.stale_before_expiry)
@@ -282,7 +292,7 @@ impl fmt::Debug for CredentialsCache {
             .and_then(|c| c.as_ref().map(|e| e.value.clone()));
         f.debug_struct("CredentialsCache")
             .field("provider", &self.inner.provider)
-            .field("policy", &self.inner.policy)
+            .field("policy", &self.policy())
             .field("cached", &cached)
             .finish()
     }

@@ -70,6 +70,16 @@ const CAPTURED_VARS: &[&str] = &[
     ENV_CREDENTIALS_FILE,
     ENV_CLI_PROFILE_DISABLED,
     ENV_DASHSCOPE_API_KEY,
+    "ALIBABA_CLOUD_ROLE_ARN",
+    "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+    "ALIBABA_CLOUD_OIDC_TOKEN_FILE",
+    "ALIBABA_CLOUD_ROLE_SESSION_NAME",
+    "ALIBABA_CLOUD_STS_REGION",
+    "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED",
+    "ALIBABA_CLOUD_ECS_METADATA",
+    "ALIBABA_CLOUD_ECS_METADATA_DISABLED",
+    "ALIBABA_CLOUD_IMDSV1_DISABLED",
+    "ALIBABA_CLOUD_CREDENTIALS_URI",
     "HOME",
     "HOMEPATH",
     "HOMEDRIVE",
@@ -495,7 +505,7 @@ fn from_cli_profile(env: &Environment) -> Result<Lookup, CredentialsError> {
 /// Builds a static key the way `StaticAKCredentialsProvider` / `StaticSTSCredentialsProvider`
 /// do: each empty value falls back to its environment variable, and must then be non-empty.
 /// `token` is `None` for a long-lived key, `Some(value)` when a token is required.
-fn static_key(
+pub(crate) fn static_key(
     env: &Environment,
     source_name: &str,
     id: Option<&str>,
@@ -588,7 +598,10 @@ fn from_credentials_file(env: &Environment) -> Result<Lookup, CredentialsError> 
 /// Reads one section of an INI file as Python's `configparser` + the SDK's `_load_ini` would:
 /// keys lowercased, values trimmed and cut at the first `#`, `[DEFAULT]` keys as fallbacks,
 /// `%%` → `%`. `Ok(None)` when the section does not exist. Errors never quote file content.
-fn ini_section(text: &str, name: &str) -> Result<Option<HashMap<String, String>>, String> {
+pub(crate) fn ini_section(
+    text: &str,
+    name: &str,
+) -> Result<Option<HashMap<String, String>>, String> {
     let options = ini::ParseOption {
         enabled_quote: false,
         enabled_escape: false,

@@ -17,8 +17,10 @@ use std::fmt;
 
 pub mod acs3;
 mod cache;
+pub mod chain;
 pub mod credentials;
 pub(crate) mod prepared;
+pub mod profiles;
 pub mod provider;
 pub mod providers;
 

@@ -61,7 +61,7 @@ pub struct ProvidedCredentials {
     /// When the key stops working; `None` for a long-lived key.
     pub expiration: Option<SystemTime>,
     /// The provider that gave it, as the official libraries name them (`env`,
-    /// `ram_role_arn`, `oidc_role_arn`, `ecs_ram_role`, `credentials_uri`, `external`, ...).
+    /// `ram_role_arn`, `oidc_role_arn`, `ecs_ram_role`, `credential_uri`, `external`, ...).
     pub provider: &'static str,
 }
 
@@ -150,4 +150,19 @@ pub enum StaleBehavior {
     /// (1 to 10 s, growing with consecutive failures); when the service answers with
     /// credentials already expired, keep the cached ones 50 to 70 s.
     Allow,
+}
+
+/// A boxed provider is a provider (the chain builds providers it only knows at run time).
+impl ProvideCredentials for Box<dyn ProvideCredentials> {
+    fn provide(&self) -> ProviderFuture<'_> {
+        (**self).provide()
+    }
+
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+
+    fn refresh_policy(&self) -> RefreshPolicy {
+        (**self).refresh_policy()
+    }
 }

@@ -12,7 +12,6 @@
 //! - [`CredentialsUri`]: a local credentials service (`ALIBABA_CLOUD_CREDENTIALS_URI`).
 //! - [`External`]: an external process printing credentials (the CLI's `External` mode).
 
-
 use super::provider::{ProvideCredentials, ProvidedCredentials, ProviderFuture};
 use super::AccessKey;
 
