@@ -345,6 +345,26 @@ impl ClientBuilder {
         self
     }
 
+    /// Like [`credentials_provider`](Self::credentials_provider), with a cache of your own
+    /// (its refresh policy, refresh timeout or clock set; or one cache shared by several
+    /// clients, so that they refresh once between them).
+    ///
+    /// ```
+    /// use snapshots::auth::{CredentialsCache, DefaultChain, Environment, RefreshPolicy};
+    /// use std::time::Duration;
+    ///
+    /// // Credentials that live less than the 15-minute stale margin: refresh 1 s before.
+    /// let cache = CredentialsCache::new(DefaultChain::new(Environment::from_process()))
+    ///     .with_policy(RefreshPolicy::default().with_stale_before_expiry(Duration::from_secs(1)));
+    /// let client = snapshots::Client::builder().credentials_cache(cache).build()?;
+    /// # let _ = client;
+    /// # Ok::<(), snapshots::Error>(())
+    /// ```
+    pub fn credentials_cache(mut self, cache: CredentialsCache) -> Self {
+        self.credentials_provider = Some(cache);
+        self
+    }
+
     /// Where the default chain's credential services are (STS, the ECS instance metadata
     /// service), when not at Alibaba Cloud's addresses: the emulator, a proxy.
     pub fn credential_endpoints(mut self, endpoints: Endpoints) -> Self {
