@@ -533,3 +533,158 @@ impl ProvideCredentials for DefaultChain {
             .unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A home directory of its own, removed on drop.
+    struct Home(PathBuf);
+
+    impl Home {
+        fn new(files: &[(&str, &str)]) -> Self {
+            static N: AtomicUsize = AtomicUsize::new(0);
+            let n = N.fetch_add(1, Ordering::SeqCst);
+            let path = std::env::temp_dir().join(format!("chain-{}-{n}", std::process::id()));
+            for (relative, content) in files {
+                let file = path.join(relative);
+                std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+                std::fs::write(file, content).unwrap();
+            }
+            std::fs::create_dir_all(&path).unwrap();
+            Self(path)
+        }
+
+        fn env(&self, vars: &[(&str, &str)]) -> Environment {
+            let mut all = vec![(ENV_ECS_METADATA_DISABLED, "true")];
+            all.extend_from_slice(vars);
+            Environment::from_vars(all).with_home(&self.0)
+        }
+    }
+
+    impl Drop for Home {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    const CLI: &str = r#"{"current": "ak", "profiles": [
+        {"name": "ak", "mode": "AK", "access_key_id": "cli-id", "access_key_secret": "cli-secret"},
+        {"name": "sts", "mode": "StsToken", "access_key_id": "sts-id", "access_key_secret": "s", "sts_token": "t"},
+        {"name": "sso", "mode": "CloudSSO"},
+        {"name": "loop-a", "mode": "ChainableRamRoleArn", "source_profile": "loop-b", "ram_role_arn": "r"},
+        {"name": "loop-b", "mode": "ChainableRamRoleArn", "source_profile": "loop-a", "ram_role_arn": "r"}
+    ]}"#;
+
+    async fn provide(env: Environment) -> Result<(String, &'static str), CredentialsError> {
+        let chain = DefaultChain::new(env);
+        let provided = chain.provide().await?;
+        Ok((provided.key.id, provided.provider))
+    }
+
+    #[tokio::test]
+    async fn the_environment_comes_before_the_cli_profile() {
+        let home = Home::new(&[(".aliyun/config.json", CLI)]);
+        let env = home.env(&[(ENV_ACCESS_KEY_ID, "env-id"), (ENV_ACCESS_KEY_SECRET, "s")]);
+        assert_eq!(provide(env).await.unwrap(), ("env-id".into(), "env"));
+        assert_eq!(
+            provide(home.env(&[])).await.unwrap(),
+            ("cli-id".into(), "static_ak")
+        );
+        let sts = home.env(&[(ENV_PROFILE, "sts")]);
+        assert_eq!(provide(sts).await.unwrap(), ("sts-id".into(), "static_sts"));
+    }
+
+    #[tokio::test]
+    async fn the_ini_file_comes_after_the_cli_profile() {
+        let ini = "[default]\ntype = access_key\naccess_key_id = ini-id\naccess_key_secret = s\n";
+        let home = Home::new(&[(".alibabacloud/credentials.ini", ini)]);
+        assert_eq!(
+            provide(home.env(&[])).await.unwrap(),
+            ("ini-id".into(), "static_ak")
+        );
+        let both = Home::new(&[
+            (".alibabacloud/credentials.ini", ini),
+            (".aliyun/config.json", CLI),
+        ]);
+        assert_eq!(provide(both.env(&[])).await.unwrap().0, "cli-id");
+    }
+
+    #[tokio::test]
+    async fn unsupported_modes_and_cycles_are_named_and_the_chain_goes_on() {
+        let home = Home::new(&[(".aliyun/config.json", CLI)]);
+        for (profile, expected) in [("sso", "CloudSSO"), ("loop-a", "source_profile links")] {
+            let error = provide(home.env(&[(ENV_PROFILE, profile)]))
+                .await
+                .unwrap_err();
+            let CredentialsError::NotFound { tried } = &error else {
+                panic!("{error}")
+            };
+            assert!(
+                tried
+                    .iter()
+                    .any(|t| t.starts_with("CLI profile") && t.contains(expected)),
+                "{tried:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn nothing_found_lists_every_source() {
+        let home = Home::new(&[]);
+        let error = provide(home.env(&[])).await.unwrap_err();
+        let CredentialsError::NotFound { tried } = &error else {
+            panic!("{error}")
+        };
+        let labels: Vec<&str> = tried
+            .iter()
+            .map(|t| t.split(" (").next().unwrap())
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                "environment",
+                "OIDC",
+                "CLI profile",
+                "credentials file",
+                "ECS RAM role",
+                "credentials URI"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn the_chain_settles_on_the_first_provider_that_answers() {
+        let home = Home::new(&[(".aliyun/config.json", CLI)]);
+        let chain = DefaultChain::new(home.env(&[]));
+        assert_eq!(chain.name(), "default");
+        chain.provide().await.unwrap();
+        assert_eq!(chain.name(), "static_ak");
+        // The file is not read again: the settled provider answers.
+        std::fs::remove_file(home.0.join(".aliyun/config.json")).unwrap();
+        assert_eq!(chain.provide().await.unwrap().key.id, "cli-id");
+    }
+
+    #[test]
+    fn sts_endpoints_follow_the_environment_unless_overridden() {
+        let chain = DefaultChain::new(Environment::from_vars([
+            (ENV_STS_REGION, "cn-shanghai"),
+            (ENV_VPC_ENDPOINT_ENABLED, "true"),
+        ]));
+        assert_eq!(
+            chain.sts_endpoint(None, None),
+            "https://sts-vpc.cn-shanghai.aliyuncs.com"
+        );
+        assert_eq!(
+            chain.sts_endpoint(Some("cn-beijing"), Some(false)),
+            "https://sts.cn-beijing.aliyuncs.com"
+        );
+        let chain = chain.with_endpoints(Endpoints::default().with_sts("http://127.0.0.1:9/sts"));
+        assert_eq!(
+            chain.sts_endpoint(Some("cn-beijing"), None),
+            "http://127.0.0.1:9/sts"
+        );
+    }
+}
