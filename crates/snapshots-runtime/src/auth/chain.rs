@@ -445,14 +445,16 @@ impl DefaultChain {
 
     /// A static key as the official `StaticAKCredentialsProvider` builds one: an empty
     /// value falls back to its environment variable, and must then be non-empty.
-    fn static_key(
+    fn static_key<'a>(
         &self,
-        id: Option<&str>,
-        secret: Option<&str>,
-        token: Option<Option<&str>>,
+        id: Option<&'a str>,
+        secret: Option<&'a str>,
+        token: Option<Option<&'a str>>,
         source: &str,
     ) -> Result<AccessKey, CredentialsError> {
-        super::credentials::static_key(&self.env, source, id, secret, token, "")
+        let given = |value: Option<&'a str>| value.filter(|v| !v.is_empty());
+        let token = token.map(given);
+        super::credentials::static_key(&self.env, source, given(id), given(secret), token, "")
     }
 }
 

@@ -4,10 +4,14 @@
 //!   request signed by [`acs3::sign`]), an Alibaba bearer token (ROA `x-acs-bearer-token`,
 //!   [`acs3::sign_bearer`]), a plain HTTP bearer token, an identity header such as Graph OLAP's
 //!   `X-Username`, or nothing.
-//! - [`credentials`] finds an access key the way the official `alibabacloud-credentials` Python
-//!   library does: explicit key, then environment, then the Alibaba Cloud CLI profile, then the
-//!   INI credentials file ([`resolve_access_key`]); and the DashScope API key
-//!   ([`resolve_dashscope`]).
+//!   [`Credentials::Provider`] signs with temporary credentials from a provider.
+//! - [`provider`]: the provider trait ([`provider::ProvideCredentials`]) and its
+//!   [`provider::RefreshPolicy`]; [`CredentialsCache`]: caching, single-flight refresh and
+//!   prefetch, as the official libraries do; [`providers`]: static keys, `RamRoleArn`,
+//!   `OidcRoleArn` (RRSA), the ECS RAM role, a credentials URI, an external process;
+//!   [`chain`]: the default chain over them; [`profiles`]: the typed CLI and INI files.
+//! - [`credentials`]: the [`Environment`] the chain reads, the INI reader, and the DashScope
+//!   API key ([`resolve_dashscope`]).
 //! - [`acs3`] is the V3 signer, byte-compatible with `alibabacloud_tea_openapi` 0.4.6.
 //!
 //! Secrets are held in [`Secret`], whose `Debug` and `Display` print `***`; no error or log
@@ -26,7 +30,7 @@ pub mod providers;
 
 pub use acs3::SignError;
 pub use cache::{Clock, CredentialsCache};
-pub use credentials::{resolve_access_key, resolve_dashscope, CredentialSource, Environment};
+pub use credentials::{resolve_dashscope, Environment};
 
 /// A secret string (an access key secret, a security token, a bearer token).
 ///
