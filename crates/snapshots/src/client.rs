@@ -180,7 +180,7 @@ impl Client {
     /// ```no_run
     /// # async fn demo() -> Result<(), snapshots::Error> {
     /// let identity = snapshots::Client::from_env()?.alibaba_identity().await?;
-    /// println!("signing as {} (from {})", identity.access_key_id, identity.provider);
+    /// println!("signing as {:?} (from {})", identity.access_key_id, identity.provider);
     /// # Ok(()) }
     /// ```
     pub async fn alibaba_identity(&self) -> Result<AlibabaIdentity, Error> {

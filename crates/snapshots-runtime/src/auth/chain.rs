@@ -178,6 +178,18 @@ impl DefaultChain {
         providers::sts_endpoint(region, vpc)
     }
 
+    /// `self`, unless the metadata service is disabled (the official provider refuses to be
+    /// built then: "IMDS credentials is disabled").
+    fn ecs_allowed(&self, source: &str) -> Result<&Self, CredentialsError> {
+        if is_true(self.env.var(ENV_ECS_METADATA_DISABLED)) {
+            return Err(CredentialsError::Malformed {
+                source_name: source.to_owned(),
+                reason: format!("IMDS credentials is disabled ({ENV_ECS_METADATA_DISABLED}=true)"),
+            });
+        }
+        Ok(self)
+    }
+
     fn ecs(&self, role: Option<String>) -> EcsRamRole {
         let mut ecs = EcsRamRole::new()
             .role_name(role)
@@ -297,7 +309,7 @@ impl DefaultChain {
                     CredentialsCache::new(self.cli_provider(config, &parent, source, depth + 1)?);
                 Box::new(self.assume(from, need(&profile.ram_role_arn, "ram_role_arn")?, profile))
             }
-            "EcsRamRole" => Box::new(self.ecs(profile.ram_role_name.clone())),
+            "EcsRamRole" => Box::new(self.ecs_allowed(source)?.ecs(profile.ram_role_name.clone())),
             "OIDC" => {
                 let mut oidc = OidcRoleArn::new(
                     need(&profile.ram_role_arn, "ram_role_arn")?,
@@ -433,7 +445,7 @@ impl DefaultChain {
                 }
                 Box::new(oidc)
             }
-            "ecs_ram_role" => Box::new(self.ecs(ini.role_name.clone())),
+            "ecs_ram_role" => Box::new(self.ecs_allowed(source)?.ecs(ini.role_name.clone())),
             other => {
                 return Err(CredentialsError::Unsupported {
                     source_name: source.to_owned(),

@@ -184,8 +184,9 @@ pub enum CredentialsError {
         /// The cause, without any secret value.
         reason: String,
     },
-    /// A source asks for a credential kind this crate does not implement yet.
-    #[error("{source_name}: credential mode '{mode}' is not yet supported (supported: static access keys and STS tokens)")]
+    /// A source asks for a credential kind this crate does not implement (the CLI's
+    /// `CloudSSO` and `OAuth`, which need a browser; an INI `rsa_key_pair`).
+    #[error("{source_name}: credential mode '{mode}' is not supported (CloudSSO and OAuth need a browser sign-in)")]
     Unsupported {
         /// The source, with its path and profile or section.
         source_name: String,
@@ -250,11 +251,8 @@ mod tests {
         );
         let e = CredentialsError::Unsupported {
             source_name: "CLI profile p".into(),
-            mode: "RamRoleArn".into(),
+            mode: "CloudSSO".into(),
         };
-        assert!(
-            e.to_string().contains("'RamRoleArn' is not yet supported"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("'CloudSSO' is not supported"), "{e}");
     }
 }

@@ -23,14 +23,12 @@
 //!   empty token); a file over 64 KiB too (a real token is about 1 KiB).
 //! - The file is read with blocking I/O on the calling task (a small local file).
 
-use super::ram_role_arn::default_session_name;
 use super::sts;
 use crate::auth::provider::{ProvideCredentials, ProviderFuture};
 use crate::auth::CredentialsError;
 use std::fmt;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// The provider name.
 const NAME: &str = "oidc_role_arn";
@@ -54,14 +52,9 @@ const MAX_TOKEN: u64 = 64 * 1024;
 /// let credentials = CredentialsCache::new(role);
 /// ```
 pub struct OidcRoleArn {
-    role_arn: String,
+    session: sts::Session,
     oidc_provider_arn: String,
     token_file: PathBuf,
-    session_name: String,
-    duration: Duration,
-    policy: Option<String>,
-    endpoint: String,
-    transport: sts::Transport,
 }
 
 impl OidcRoleArn {
@@ -74,76 +67,26 @@ impl OidcRoleArn {
         token_file: impl Into<PathBuf>,
     ) -> Self {
         Self {
-            role_arn: role_arn.into(),
+            session: sts::Session::new(role_arn.into()),
             oidc_provider_arn: oidc_provider_arn.into(),
             token_file: token_file.into(),
-            session_name: default_session_name(),
-            duration: sts::DEFAULT_DURATION,
-            policy: None,
-            endpoint: sts::sts_endpoint(None, false),
-            transport: sts::Transport::default(),
         }
     }
 
-    /// The `RoleSessionName` (an empty one keeps the default).
-    #[must_use]
-    pub fn session_name(mut self, name: String) -> Self {
-        if !name.is_empty() {
-            self.session_name = name;
-        }
-        self
-    }
-
-    /// The `DurationSeconds` (whole seconds; at least 900 s, else `provide` fails).
-    #[must_use]
-    pub fn duration(mut self, duration: Duration) -> Self {
-        self.duration = duration;
-        self
-    }
-
-    /// The `Policy`, a JSON policy document narrowing the role's permissions (an empty one
-    /// is not sent).
-    #[must_use]
-    pub fn policy(mut self, policy: String) -> Self {
-        self.policy = Some(policy).filter(|p| !p.is_empty());
-        self
-    }
-
-    /// The STS endpoint: a base URL or a host, called over `https`. See
-    /// [`sts_endpoint`](super::sts_endpoint).
-    #[must_use]
-    pub fn sts_endpoint(mut self, endpoint: String) -> Self {
-        self.endpoint = endpoint;
-        self
-    }
-
-    /// Other timeouts and pauses between attempts (tests).
-    #[cfg(test)]
-    pub(crate) fn transport(mut self, transport: sts::Transport) -> Self {
-        self.transport = transport;
-        self
-    }
+    sts::session_setters!();
 
     fn check(&self) -> Result<(), CredentialsError> {
         let malformed = |reason: &str| CredentialsError::Malformed {
             source_name: NAME.to_owned(),
             reason: reason.to_owned(),
         };
-        if self.role_arn.is_empty() {
-            return Err(malformed(
-                "role_arn or environment variable ALIBABA_CLOUD_ROLE_ARN cannot be empty",
-            ));
-        }
         if self.oidc_provider_arn.is_empty() {
             return Err(malformed("oidc_provider_arn or environment variable ALIBABA_CLOUD_OIDC_PROVIDER_ARN cannot be empty"));
         }
         if self.token_file.as_os_str().is_empty() {
             return Err(malformed("oidc_token_file_path or environment variable ALIBABA_CLOUD_OIDC_TOKEN_FILE cannot be empty"));
         }
-        if self.duration < sts::MIN_DURATION {
-            return Err(malformed(sts::DURATION_ERROR));
-        }
-        Ok(())
+        self.session.check(NAME)
     }
 }
 
@@ -172,30 +115,16 @@ impl ProvideCredentials for OidcRoleArn {
         Box::pin(async move {
             self.check()?;
             let token = read_token(&self.token_file)?;
+            let session = &self.session;
+            let provider = self.oidc_provider_arn.as_str();
             sts::call(
                 NAME,
                 "AssumeRoleWithOIDC",
-                &self.endpoint,
-                &self.transport,
+                &session.endpoint,
+                &session.transport,
                 || {
-                    let mut query: Vec<(String, String)> = vec![
-                        ("Action".into(), "AssumeRoleWithOIDC".into()),
-                        ("Format".into(), "JSON".into()),
-                        ("Version".into(), sts::VERSION.into()),
-                        (
-                            "DurationSeconds".into(),
-                            self.duration.as_secs().to_string(),
-                        ),
-                        ("RoleArn".into(), self.role_arn.clone()),
-                        ("OIDCProviderArn".into(), self.oidc_provider_arn.clone()),
-                        ("OIDCToken".into(), token.clone()),
-                        ("RoleSessionName".into(), self.session_name.clone()),
-                        ("Timestamp".into(), sts::timestamp()),
-                    ];
-                    if let Some(policy) = &self.policy {
-                        query.push(("Policy".into(), policy.clone()));
-                    }
-                    query
+                    let extra = [("OIDCProviderArn", provider), ("OIDCToken", token.as_str())];
+                    session.query("AssumeRoleWithOIDC", &extra)
                 },
             )
             .await
@@ -210,13 +139,13 @@ impl ProvideCredentials for OidcRoleArn {
 impl fmt::Debug for OidcRoleArn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OidcRoleArn")
-            .field("role_arn", &self.role_arn)
+            .field("role_arn", &self.session.role_arn)
             .field("oidc_provider_arn", &self.oidc_provider_arn)
             .field("token_file", &self.token_file)
-            .field("session_name", &self.session_name)
-            .field("duration", &self.duration)
-            .field("policy", &self.policy.as_ref().map(|_| "<set>"))
-            .field("sts_endpoint", &self.endpoint)
+            .field("session_name", &self.session.session_name)
+            .field("duration", &self.session.duration)
+            .field("policy", &self.session.policy.as_ref().map(|_| "<set>"))
+            .field("sts_endpoint", &self.session.endpoint)
             .finish()
     }
 }
@@ -225,7 +154,7 @@ impl fmt::Debug for OidcRoleArn {
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
-    use std::time::SystemTime;
+    use std::time::{Duration, SystemTime};
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 

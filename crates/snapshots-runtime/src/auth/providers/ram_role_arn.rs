@@ -29,7 +29,6 @@ use super::sts;
 use crate::auth::provider::{ProvideCredentials, ProviderFuture};
 use crate::auth::{CredentialsCache, CredentialsError};
 use std::fmt;
-use std::time::{Duration, SystemTime};
 
 /// The provider name.
 const NAME: &str = "ram_role_arn";
@@ -50,13 +49,8 @@ const NAME: &str = "ram_role_arn";
 /// ```
 pub struct RamRoleArn {
     source: CredentialsCache,
-    role_arn: String,
-    session_name: String,
-    duration: Duration,
-    policy: Option<String>,
+    session: sts::Session,
     external_id: Option<String>,
-    endpoint: String,
-    transport: sts::Transport,
 }
 
 impl RamRoleArn {
@@ -66,39 +60,12 @@ impl RamRoleArn {
     pub fn new(source: CredentialsCache, role_arn: impl Into<String>) -> Self {
         Self {
             source,
-            role_arn: role_arn.into(),
-            session_name: default_session_name(),
-            duration: sts::DEFAULT_DURATION,
-            policy: None,
+            session: sts::Session::new(role_arn.into()),
             external_id: None,
-            endpoint: sts::sts_endpoint(None, false),
-            transport: sts::Transport::default(),
         }
     }
 
-    /// The `RoleSessionName` (an empty one keeps the default).
-    #[must_use]
-    pub fn session_name(mut self, name: String) -> Self {
-        if !name.is_empty() {
-            self.session_name = name;
-        }
-        self
-    }
-
-    /// The `DurationSeconds` (whole seconds; at least 900 s, else `provide` fails).
-    #[must_use]
-    pub fn duration(mut self, duration: Duration) -> Self {
-        self.duration = duration;
-        self
-    }
-
-    /// The `Policy`, a JSON policy document narrowing the role's permissions (an empty one
-    /// is not sent).
-    #[must_use]
-    pub fn policy(mut self, policy: String) -> Self {
-        self.policy = Some(policy).filter(|p| !p.is_empty());
-        self
-    }
+    sts::session_setters!();
 
     /// The `ExternalId` the role's trust policy asks for (an empty one is not sent).
     #[must_use]
@@ -106,52 +73,12 @@ impl RamRoleArn {
         self.external_id = Some(external_id).filter(|e| !e.is_empty());
         self
     }
-
-    /// The STS endpoint: a base URL (`https://sts.cn-hangzhou.aliyuncs.com`,
-    /// `http://127.0.0.1:8787/sts`) or a host, called over `https` (as the library's
-    /// `sts_endpoint`). See [`sts_endpoint`](super::sts_endpoint).
-    #[must_use]
-    pub fn sts_endpoint(mut self, endpoint: String) -> Self {
-        self.endpoint = endpoint;
-        self
-    }
-
-    /// Other timeouts and pauses between attempts (tests).
-    #[cfg(test)]
-    pub(crate) fn transport(mut self, transport: sts::Transport) -> Self {
-        self.transport = transport;
-        self
-    }
-
-    fn check(&self) -> Result<(), CredentialsError> {
-        let malformed = |reason: &str| CredentialsError::Malformed {
-            source_name: NAME.to_owned(),
-            reason: reason.to_owned(),
-        };
-        if self.role_arn.is_empty() {
-            return Err(malformed(
-                "role_arn or environment variable ALIBABA_CLOUD_ROLE_ARN cannot be empty",
-            ));
-        }
-        if self.duration < sts::MIN_DURATION {
-            return Err(malformed(sts::DURATION_ERROR));
-        }
-        Ok(())
-    }
-}
-
-/// `snapshots-rust-<unix seconds>`.
-pub(crate) fn default_session_name() -> String {
-    let now = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default();
-    format!("snapshots-rust-{}", now.as_secs())
 }
 
 impl ProvideCredentials for RamRoleArn {
     fn provide(&self) -> ProviderFuture<'_> {
         Box::pin(async move {
-            self.check()?;
+            self.session.check(NAME)?;
             let source = self
                 .source
                 .get()
@@ -163,28 +90,21 @@ impl ProvideCredentials for RamRoleArn {
                         self.source.provider_name()
                     ),
                 })?;
-            sts::call(NAME, "AssumeRole", &self.endpoint, &self.transport, || {
-                let mut query: Vec<(String, String)> = vec![
-                    ("Action".into(), "AssumeRole".into()),
-                    ("Format".into(), "JSON".into()),
-                    ("Version".into(), sts::VERSION.into()),
-                    (
-                        "DurationSeconds".into(),
-                        self.duration.as_secs().to_string(),
-                    ),
-                    ("RoleArn".into(), self.role_arn.clone()),
-                    ("RoleSessionName".into(), self.session_name.clone()),
-                    ("Timestamp".into(), sts::timestamp()),
-                ];
-                if let Some(policy) = &self.policy {
-                    query.push(("Policy".into(), policy.clone()));
-                }
-                if let Some(external_id) = &self.external_id {
-                    query.push(("ExternalId".into(), external_id.clone()));
-                }
-                sts::sign_query(&mut query, &source.key);
-                query
-            })
+            let session = &self.session;
+            sts::call(
+                NAME,
+                "AssumeRole",
+                &session.endpoint,
+                &session.transport,
+                || {
+                    let mut query = session.query("AssumeRole", &[]);
+                    if let Some(external_id) = &self.external_id {
+                        query.push(("ExternalId".into(), external_id.clone()));
+                    }
+                    sts::sign_query(&mut query, &source.key);
+                    query
+                },
+            )
             .await
         })
     }
@@ -198,12 +118,12 @@ impl fmt::Debug for RamRoleArn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RamRoleArn")
             .field("source", &self.source.provider_name())
-            .field("role_arn", &self.role_arn)
-            .field("session_name", &self.session_name)
-            .field("duration", &self.duration)
-            .field("policy", &self.policy.as_ref().map(|_| "<set>"))
+            .field("role_arn", &self.session.role_arn)
+            .field("session_name", &self.session.session_name)
+            .field("duration", &self.session.duration)
+            .field("policy", &self.session.policy.as_ref().map(|_| "<set>"))
             .field("external_id", &self.external_id.as_ref().map(|_| "<set>"))
-            .field("sts_endpoint", &self.endpoint)
+            .field("sts_endpoint", &self.session.endpoint)
             .finish()
     }
 }
@@ -214,6 +134,7 @@ mod tests {
     use crate::auth::providers::StaticKey;
     use crate::auth::AccessKey;
     use std::collections::BTreeMap;
+    use std::time::{Duration, SystemTime};
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 

@@ -157,6 +157,124 @@ pub(crate) fn sign_query(query: &mut Vec<(String, String)>, key: &AccessKey) {
     query.push(("Signature".into(), signature));
 }
 
+/// What `AssumeRole` and `AssumeRoleWithOIDC` share: the role, the session, the endpoint.
+#[derive(Clone)]
+pub(crate) struct Session {
+    pub(crate) role_arn: String,
+    pub(crate) session_name: String,
+    pub(crate) duration: Duration,
+    pub(crate) policy: Option<String>,
+    pub(crate) endpoint: String,
+    pub(crate) transport: Transport,
+}
+
+impl Session {
+    /// Role `role_arn`; session `snapshots-rust-<unix seconds>`, 3600 s, no policy, the
+    /// default endpoint.
+    pub(crate) fn new(role_arn: String) -> Self {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::SystemTime::UNIX_EPOCH)
+            .unwrap_or_default();
+        Self {
+            role_arn,
+            session_name: format!("snapshots-rust-{}", now.as_secs()),
+            duration: DEFAULT_DURATION,
+            policy: None,
+            endpoint: sts_endpoint(None, false),
+            transport: Transport::default(),
+        }
+    }
+
+    /// The library's checks of the role ARN and the duration, for `provider`.
+    pub(crate) fn check(&self, provider: &str) -> Result<(), CredentialsError> {
+        let malformed = |reason: &str| CredentialsError::Malformed {
+            source_name: provider.to_owned(),
+            reason: reason.to_owned(),
+        };
+        if self.role_arn.is_empty() {
+            return Err(malformed(
+                "role_arn or environment variable ALIBABA_CLOUD_ROLE_ARN cannot be empty",
+            ));
+        }
+        if self.duration < MIN_DURATION {
+            return Err(malformed(DURATION_ERROR));
+        }
+        Ok(())
+    }
+
+    /// The parameters of `action` that every assumed session has, `extra` in between (the
+    /// provider's own), and `Policy` when set.
+    pub(crate) fn query(&self, action: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut query: Vec<(String, String)> = vec![
+            ("Action".into(), action.into()),
+            ("Format".into(), "JSON".into()),
+            ("Version".into(), VERSION.into()),
+            (
+                "DurationSeconds".into(),
+                self.duration.as_secs().to_string(),
+            ),
+            ("RoleArn".into(), self.role_arn.clone()),
+        ];
+        query.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        query.push(("RoleSessionName".into(), self.session_name.clone()));
+        query.push(("Timestamp".into(), timestamp()));
+        if let Some(policy) = &self.policy {
+            query.push(("Policy".into(), policy.clone()));
+        }
+        query
+    }
+}
+
+/// The setters of an assumed session, for a provider with a `session: Session` field.
+macro_rules! session_setters {
+    () => {
+        /// The `RoleSessionName` (an empty one keeps the default).
+        #[must_use]
+        pub fn session_name(mut self, name: String) -> Self {
+            if !name.is_empty() {
+                self.session.session_name = name;
+            }
+            self
+        }
+
+        /// The `DurationSeconds` (whole seconds; at least 900 s, else `provide` fails).
+        #[must_use]
+        pub fn duration(mut self, duration: std::time::Duration) -> Self {
+            self.session.duration = duration;
+            self
+        }
+
+        /// The `Policy`, a JSON policy document narrowing the role's permissions (an empty
+        /// one is not sent).
+        #[must_use]
+        pub fn policy(mut self, policy: String) -> Self {
+            self.session.policy = Some(policy).filter(|p| !p.is_empty());
+            self
+        }
+
+        /// The STS endpoint: a base URL (`https://sts.cn-hangzhou.aliyuncs.com`,
+        /// `http://127.0.0.1:8787/sts`) or a host, called over `https` (as the library's
+        /// `sts_endpoint`). See [`sts_endpoint`](super::sts_endpoint).
+        #[must_use]
+        pub fn sts_endpoint(mut self, endpoint: String) -> Self {
+            self.session.endpoint = endpoint;
+            self
+        }
+
+        /// Other timeouts and pauses between attempts (tests).
+        #[cfg(test)]
+        pub(crate) fn transport(mut self, transport: super::sts::Transport) -> Self {
+            self.session.transport = transport;
+            self
+        }
+    };
+}
+pub(crate) use session_setters;
+
 /// The `Timestamp` parameter: now, ISO 8601 in UTC, to the second (`get_iso_8061_date`).
 pub(crate) fn timestamp() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
