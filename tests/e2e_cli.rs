@@ -543,6 +543,34 @@ fn missing_credentials_exit_4_and_say_where_they_were_looked_for() {
 }
 
 #[test]
+fn auth_shows_which_provider_signs_and_never_the_secret() {
+    let harness = Harness::start(FAST);
+    let creds = &harness.emulator().config().credentials;
+    let shown: serde_json::Value = harness.json(&["auth"]);
+    assert_eq!(shown["provider"], "env");
+    assert_eq!(shown["access_key_id"], creds.access_key_id.as_str());
+    assert_eq!(shown["temporary"], false);
+    let table = harness.snapctl().arg("auth").assert().success();
+    let text = String::from_utf8_lossy(&table.get_output().stdout).into_owned();
+    assert!(
+        text.contains("env") && !text.contains(&creds.access_key_secret),
+        "{text}"
+    );
+
+    // No source at all: exit 4, every source named.
+    let assert = harness.without_credentials().arg("auth").assert().code(4);
+    let stderr = stderr_of(&assert);
+    for source in [
+        "ALIBABA_CLOUD_ACCESS_KEY_ID",
+        "config.json",
+        "credentials.ini",
+        "ALIBABA_CLOUD_CREDENTIALS_URI",
+    ] {
+        assert!(stderr.contains(source), "{source}: {stderr}");
+    }
+}
+
+#[test]
 fn bearer_tokens_from_the_environment_authenticate() {
     let harness = Harness::start(FAST);
     let instance = harness.instance();
