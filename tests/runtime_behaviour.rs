@@ -66,6 +66,7 @@ fn get_ok() -> ResponseTemplate {
 /// while the mock server, on another thread, is answering.
 fn dsw(server: &MockServer, runtime: Runtime) -> pai_dsw::Client {
     let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
         .pool_idle_timeout(None)
         .build()
         .expect("a client");

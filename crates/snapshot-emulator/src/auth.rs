@@ -56,6 +56,30 @@ use std::sync::{Arc, Mutex};
 
 /// How far `x-acs-date` may be from the emulator's clock, either way.
 pub(crate) const MAX_CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::minutes(15);
+
+/// Checks a request's signed timestamp (`x-acs-date`, STS `Timestamp`): the format
+/// `YYYY-MM-DDTHH:MM:SSZ` (`InvalidTimeStamp.Format`), within [`MAX_CLOCK_SKEW`] of `now`
+/// (`InvalidTimeStamp.Expired`), as Alibaba Cloud's gateways answer.
+pub(crate) fn check_timestamp(
+    text: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiError> {
+    let at = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%SZ")
+        .map_err(|_| {
+            ApiError::bad_request(
+                "InvalidTimeStamp.Format",
+                "Specified time stamp or date value is not well formatted.",
+            )
+        })?
+        .and_utc();
+    if (now - at).abs() > MAX_CLOCK_SKEW {
+        return Err(ApiError::bad_request(
+            "InvalidTimeStamp.Expired",
+            "Specified time stamp or date value is expired.",
+        ));
+    }
+    Ok(())
+}
 /// How long a nonce is remembered: a request older than this is refused for its date anyway.
 const NONCE_MEMORY: chrono::TimeDelta = chrono::TimeDelta::minutes(30);
 
@@ -356,21 +380,10 @@ impl Verifier {
             }
         }
 
-        let date = header_str(headers, acs3::X_ACS_DATE).unwrap_or_default();
-        let date = NaiveDateTime::parse_from_str(date, "%Y-%m-%dT%H:%M:%SZ")
-            .map_err(|_| {
-                ApiError::bad_request(
-                    "InvalidTimeStamp.Format",
-                    "Specified time stamp or date value is not well formatted.",
-                )
-            })?
-            .and_utc();
-        if (now - date).abs() > MAX_CLOCK_SKEW {
-            return Err(ApiError::bad_request(
-                "InvalidTimeStamp.Expired",
-                "Specified time stamp or date value is expired.",
-            ));
-        }
+        check_timestamp(
+            header_str(headers, acs3::X_ACS_DATE).unwrap_or_default(),
+            now,
+        )?;
 
         let secret = self.key_secret(
             &auth.credential,

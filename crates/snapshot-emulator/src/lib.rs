@@ -126,7 +126,10 @@
 //! open connections answer their next request with `Connection: close`: new clients wait
 //! in the listen backlog and are served, oldest first, as slots free (an idle kept-alive
 //! connection frees its slot at the header-read timeout). Set both in
-//! [`EmulatorConfig::server`].
+//! [`EmulatorConfig::server`]. Clients that open many connections at once should close
+//! idle pooled connections sooner than the header-read timeout (reqwest's
+//! `pool_idle_timeout`), so that they neither reuse one the server is closing nor keep
+//! slots from waiting clients.
 //!
 //! # Concurrency
 //!

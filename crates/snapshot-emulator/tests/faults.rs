@@ -150,7 +150,7 @@ async fn latency_delays_the_answer() {
     let key = emulator.config().credentials.dashscope_api_key.clone();
     let url = format!("{}/ListSnapshots", emulator.langstudio_gateway_url());
     // A client that gives up long before the delay is over times out...
-    let impatient = reqwest::Client::builder()
+    let impatient = snapshots_runtime::http_client_builder()
         .timeout(Duration::from_millis(100))
         .build()
         .expect("client");
@@ -338,7 +338,7 @@ async fn admin_endpoints_set_list_and_clear_rules() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pathological_pattern_does_not_stall_the_emulator() {
     let emulator = emulator(Timing::instant()).await;
-    let http = reqwest::Client::builder()
+    let http = snapshots_runtime::http_client_builder()
         .timeout(Duration::from_secs(10))
         .build()
         .expect("client");
@@ -396,7 +396,7 @@ async fn huge_latencies_neither_panic_nor_block_other_paths() {
         vec![FaultRule::latency(Duration::MAX).path(slow); snapshot_emulator::faults::MAX_RULES];
     emulator.faults().add_all(rules).expect("valid");
     let key = emulator.config().credentials.dashscope_api_key.clone();
-    let impatient = reqwest::Client::builder()
+    let impatient = snapshots_runtime::http_client_builder()
         .timeout(Duration::from_millis(300))
         .build()
         .expect("client");

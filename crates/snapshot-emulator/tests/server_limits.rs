@@ -33,7 +33,7 @@ async fn stalled_clients_are_cut_off_and_new_ones_served_when_slots_free() {
         stalled.push(stream);
     }
     let started = Instant::now();
-    let health = reqwest::Client::builder()
+    let health = snapshots_runtime::http_client_builder()
         .timeout(Duration::from_secs(5))
         .build()
         .expect("client")

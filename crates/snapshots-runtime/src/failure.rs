@@ -193,6 +193,33 @@ pub fn bounded(text: &str) -> String {
     out
 }
 
+/// `error` and its sources, `: `-separated, bounded: a cause whose text its parent already
+/// ends with is not repeated (reqwest and hyper often quote their cause), and at most 16
+/// causes are followed (a hostile server controls some of these texts).
+///
+/// ```
+/// let io = std::io::Error::other("connection reset");
+/// assert_eq!(snapshots_runtime::chain(&io), "connection reset");
+/// ```
+pub fn chain(error: &(dyn StdError + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    let mut depth = 0;
+    while let Some(cause) = next {
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        depth += 1;
+        if depth == 16 || text.len() > MAX_QUOTED_CHARS * 4 {
+            break;
+        }
+        next = cause.source();
+    }
+    bounded(&text)
+}
+
 /// The start of a body as text: its first [`MAX_QUOTED_CHARS`] characters at most (a
 /// prefix, nothing escaped or appended), invalid UTF-8 replaced by U+FFFD. Never splits a
 /// character, and never decodes more of a huge body than it quotes: only the first

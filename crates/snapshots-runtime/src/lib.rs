@@ -29,7 +29,7 @@ mod runtime;
 
 pub use auth::Credentials;
 pub use body::DEFAULT_MAX_RESPONSE_BODY;
-pub use failure::{bounded, snippet, Failure, RedirectRefusal, MAX_QUOTED_CHARS};
+pub use failure::{bounded, chain, snippet, Failure, RedirectRefusal, MAX_QUOTED_CHARS};
 pub use operation::{BodyCheck, Operation};
 pub use rate_limit::RateLimiter;
 pub use redirect::{http_client_builder, RedirectPolicy};

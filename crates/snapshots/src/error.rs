@@ -34,7 +34,7 @@ use std::fmt;
 use reqwest::header::HeaderMap;
 use serde_json::{Map, Value};
 use snapshots_runtime::auth::CredentialsError;
-use snapshots_runtime::{bounded, Failure, RedirectRefusal};
+use snapshots_runtime::{bounded, chain, Failure, RedirectRefusal};
 
 /// A boxed error source (a `reqwest::Error` for transport failures and timeouts).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -711,28 +711,6 @@ fn from_failure(failure: &Failure) -> Error {
             source: failure.to_string().into(),
         },
     }
-}
-
-/// An error and its sources, `: `-separated, bounded (a hostile server controls some of
-/// these texts, and a chain could be long).
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut next = error.source();
-    let mut depth = 0;
-    while let Some(cause) = next {
-        let cause_text = cause.to_string();
-        // reqwest and hyper often repeat their cause in their own message.
-        if !text.ends_with(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        depth += 1;
-        if depth == 16 || text.len() > snapshots_runtime::MAX_QUOTED_CHARS * 4 {
-            break;
-        }
-        next = cause.source();
-    }
-    bounded(&text)
 }
 
 /// Reads a generated builder's `InvalidRequest` message: `"<field> was not initialized"`,

@@ -3,7 +3,7 @@
 
 use super::v1::{self, Spaces};
 use super::{CredentialStore, IssuedKey, Kind};
-use crate::auth::{Verifier, MAX_CLOCK_SKEW};
+use crate::auth::{check_timestamp, Verifier};
 use crate::error::{api_context, Api, ApiError, RequestContext};
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
@@ -12,7 +12,7 @@ use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::{Extension, Json, Router};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use sha2::Digest;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -147,20 +147,7 @@ fn verify_signature(
             "Specified signature method is not valid.",
         ));
     }
-    let timestamp = NaiveDateTime::parse_from_str(timestamp, "%Y-%m-%dT%H:%M:%SZ")
-        .map_err(|_| {
-            ApiError::bad_request(
-                "InvalidTimeStamp.Format",
-                "Specified time stamp or date value is not well formatted.",
-            )
-        })?
-        .and_utc();
-    if (now - timestamp).abs() > MAX_CLOCK_SKEW {
-        return Err(ApiError::bad_request(
-            "InvalidTimeStamp.Expired",
-            "Specified time stamp or date value is expired.",
-        ));
-    }
+    check_timestamp(timestamp, now)?;
     let token = params
         .get("SecurityToken")
         .map(String::as_str)

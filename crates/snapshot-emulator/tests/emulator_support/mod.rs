@@ -50,8 +50,15 @@ pub fn dashscope(emulator: &RunningEmulator) -> Credentials {
     ))
 }
 
+/// The HTTP client of the tests: no redirects (as the SDK's), and idle pooled connections
+/// closed after 2 s, before the emulator's 10 s header-read timeout closes them: a client
+/// that kept them longer could reuse one just as the server closes it, and, with more
+/// connections open than the emulator's cap, would keep slots from waiting clients.
 pub fn http() -> reqwest::Client {
-    reqwest::Client::new()
+    snapshots_runtime::http_client_builder()
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
+        .build()
+        .expect("an HTTP client")
 }
 
 pub fn dsw_with(emulator: &RunningEmulator, runtime: Runtime) -> pai_dsw::Client {

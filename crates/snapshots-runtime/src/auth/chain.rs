@@ -29,8 +29,8 @@
 //! "not found" for that source, not an error.
 
 use super::credentials::{
-    Environment, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_CLI_PROFILE_DISABLED, ENV_PROFILE,
-    ENV_SECURITY_TOKEN,
+    static_key, Environment, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_CLI_PROFILE_DISABLED,
+    ENV_PROFILE, ENV_SECURITY_TOKEN,
 };
 use super::profiles::{self, CliConfig, CliProfile, IniProfile};
 use super::provider::{ProvideCredentials, ProviderFuture, RefreshPolicy};
@@ -276,7 +276,8 @@ impl DefaultChain {
         let mode = need(&profile.mode, "mode")?;
         Ok(match mode.as_str() {
             "AK" => Box::new(StaticKey::new(
-                self.static_key(
+                static_key(
+                    &self.env,
                     profile.access_key_id.as_deref(),
                     profile.access_key_secret.as_deref(),
                     None,
@@ -285,7 +286,8 @@ impl DefaultChain {
                 "static_ak",
             )),
             "StsToken" => Box::new(StaticKey::new(
-                self.static_key(
+                static_key(
+                    &self.env,
                     profile.access_key_id.as_deref(),
                     profile.access_key_secret.as_deref(),
                     Some(profile.sts_token.as_deref()),
@@ -294,7 +296,8 @@ impl DefaultChain {
                 "static_sts",
             )),
             "RamRoleArn" => {
-                let key = self.static_key(
+                let key = static_key(
+                    &self.env,
                     profile.access_key_id.as_deref(),
                     profile.access_key_secret.as_deref(),
                     None,
@@ -398,7 +401,8 @@ impl DefaultChain {
         };
         Ok(match kind.as_str() {
             "access_key" => Box::new(StaticKey::new(
-                self.static_key(
+                static_key(
+                    &self.env,
                     ini.access_key_id.as_deref(),
                     ini.access_key_secret.as_deref(),
                     None,
@@ -407,7 +411,8 @@ impl DefaultChain {
                 "static_ak",
             )),
             "ram_role_arn" => {
-                let key = self.static_key(
+                let key = static_key(
+                    &self.env,
                     ini.access_key_id.as_deref(),
                     ini.access_key_secret.as_deref(),
                     None,
@@ -453,20 +458,6 @@ impl DefaultChain {
                 })
             }
         })
-    }
-
-    /// A static key as the official `StaticAKCredentialsProvider` builds one: an empty
-    /// value falls back to its environment variable, and must then be non-empty.
-    fn static_key<'a>(
-        &self,
-        id: Option<&'a str>,
-        secret: Option<&'a str>,
-        token: Option<Option<&'a str>>,
-        source: &str,
-    ) -> Result<AccessKey, CredentialsError> {
-        let given = |value: Option<&'a str>| value.filter(|v| !v.is_empty());
-        let token = token.map(given);
-        super::credentials::static_key(&self.env, source, given(id), given(secret), token, "")
     }
 }
 

@@ -198,32 +198,31 @@ pub fn resolve_dashscope(env: &Environment) -> Result<Secret, CredentialsError> 
 }
 
 /// Builds a static key the way `StaticAKCredentialsProvider` / `StaticSTSCredentialsProvider`
-/// do: each empty value falls back to its environment variable, and must then be non-empty.
-/// `token` is `None` for a long-lived key, `Some(value)` when a token is required.
+/// do: each absent or empty value falls back to its environment variable, and must then be
+/// non-empty. `token` is `None` for a long-lived key, `Some(value)` when a token is required.
 pub(crate) fn static_key(
     env: &Environment,
-    source_name: &str,
     id: Option<&str>,
     secret: Option<&str>,
     token: Option<Option<&str>>,
-    context: &str,
+    source_name: &str,
 ) -> Result<AccessKey, CredentialsError> {
     let missing = |what: &str, var: &str| CredentialsError::Malformed {
         source_name: source_name.to_owned(),
-        reason: format!("{context}{what} is missing or empty (and {var} is unset)"),
+        reason: format!("{what} is missing or empty (and {var} is unset)"),
     };
-    let id = id
-        .or_else(|| env.var(ENV_ACCESS_KEY_ID))
-        .ok_or_else(|| missing("access_key_id", ENV_ACCESS_KEY_ID))?;
-    let secret = secret
-        .or_else(|| env.var(ENV_ACCESS_KEY_SECRET))
-        .ok_or_else(|| missing("access_key_secret", ENV_ACCESS_KEY_SECRET))?;
+    let pick = |value: Option<&str>, var: &str, what: &str| {
+        value
+            .filter(|v| !v.is_empty())
+            .or_else(|| env.var(var))
+            .map(str::to_owned)
+            .ok_or_else(|| missing(what, var))
+    };
+    let id = pick(id, ENV_ACCESS_KEY_ID, "access_key_id")?;
+    let secret = pick(secret, ENV_ACCESS_KEY_SECRET, "access_key_secret")?;
     let mut key = AccessKey::new(id, secret);
     if let Some(token) = token {
-        let token = token
-            .or_else(|| env.var(ENV_SECURITY_TOKEN))
-            .ok_or_else(|| missing("sts_token", ENV_SECURITY_TOKEN))?;
-        key = key.with_security_token(token);
+        key = key.with_security_token(pick(token, ENV_SECURITY_TOKEN, "sts_token")?);
     }
     Ok(key)
 }

@@ -33,6 +33,7 @@
 
 use crate::auth::provider::ProvidedCredentials;
 use crate::auth::{AccessKey, CredentialsError};
+use crate::body::BodyError;
 use crate::failure::bounded;
 use base64::Engine as _;
 use hmac::{KeyInit, Mac};
@@ -387,23 +388,21 @@ async fn once(
         .await
         .map_err(|e| transport_error("request failed", &e))?;
     let status = response.status();
-    let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| transport_error("answer could not be read", &e))?
-    {
-        if body.len() + chunk.len() > MAX_BODY {
+    let body = match crate::body::read_bounded(&mut response, MAX_BODY).await {
+        Ok(body) => body,
+        Err(BodyError::Transport(e)) => {
+            return Err(transport_error("answer could not be read", &e))
+        }
+        Err(BodyError::TooLarge) => {
             return Err(Attempt {
                 retry: false,
                 reason: format!(
                     "STS {action} answered HTTP {} with a body over {MAX_BODY} bytes",
                     status.as_u16()
                 ),
-            });
+            })
         }
-        body.extend_from_slice(&chunk);
-    }
+    };
     if status != reqwest::StatusCode::OK {
         return Err(error_answer(action, status, &body));
     }
@@ -415,19 +414,17 @@ async fn once(
 
 /// A reqwest error without its URL (the query holds secrets), with its causes.
 fn describe(error: &reqwest::Error) -> String {
-    let mut text = String::from(if error.is_timeout() {
+    let what = if error.is_timeout() {
         "timed out"
     } else if error.is_connect() {
         "cannot connect"
     } else {
         "error"
-    });
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        let _ = write!(text, ": {cause}");
-        source = cause.source();
+    };
+    match std::error::Error::source(error) {
+        Some(cause) => bounded(&format!("{what}: {}", crate::chain(cause))),
+        None => what.to_owned(),
     }
-    bounded(&text)
 }
 
 /// An STS error answer.
@@ -515,9 +512,8 @@ pub(crate) fn parse_credentials(
     let expiration = fields
         .expiration
         .as_deref()
-        .and_then(|e| chrono::NaiveDateTime::parse_from_str(e, "%Y-%m-%dT%H:%M:%SZ").ok())
+        .and_then(|e| super::sts_http::parse_expiration("Expiration", e).ok())
         .ok_or_else(|| bad("no `Credentials.Expiration` of the form YYYY-MM-DDTHH:MM:SSZ"))?;
-    let expiration = SystemTime::from(expiration.and_utc());
     Ok((
         AccessKey::new(id, secret).with_security_token(token),
         expiration,

@@ -8,7 +8,7 @@
 //! position of a JSON syntax error, the value of `Code`, or the expiration text).
 
 use crate::auth::AccessKey;
-use std::error::Error as StdError;
+use crate::body::BodyError;
 use std::time::{Duration, SystemTime};
 
 /// The largest body read from a metadata or credentials service (their answers are well
@@ -41,17 +41,17 @@ pub(super) fn client(
 pub(super) async fn send(request: reqwest::RequestBuilder) -> Result<Reply, String> {
     let mut response = request.send().await.map_err(describe)?;
     let status = response.status().as_u16();
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(describe)? {
-        if body.len() + chunk.len() > MAX_BODY {
-            return Err(format!(
-                "the answer (HTTP {status}) is larger than {} KiB",
-                MAX_BODY / 1024
-            ));
-        }
-        body.extend_from_slice(&chunk);
+    match crate::body::read_bounded(&mut response, MAX_BODY).await {
+        Ok(body) => Ok(Reply {
+            status,
+            body: body.to_vec(),
+        }),
+        Err(BodyError::Transport(e)) => Err(describe(e)),
+        Err(BodyError::TooLarge) => Err(format!(
+            "the answer (HTTP {status}) is larger than {} KiB",
+            MAX_BODY / 1024
+        )),
     }
-    Ok(Reply { status, body })
 }
 
 /// A transport error and its causes, without the URL (which may carry a query the caller
@@ -61,17 +61,7 @@ pub(super) fn describe(error: reqwest::Error) -> String {
     if error.is_timeout() {
         return "timed out".to_owned();
     }
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.ends_with(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    crate::bounded(&text)
+    crate::chain(&error)
 }
 
 /// Parses the library's expiration format, `%Y-%m-%dT%H:%M:%SZ` in UTC; `field` names it in
