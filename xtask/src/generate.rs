@@ -32,7 +32,8 @@ pub struct GeneratedFile {
 pub fn render(root: &Path, api: &Api) -> Result<Vec<GeneratedFile>> {
     let spec = Spec::load(&root.join(api.spec))?;
     let examples_dir = root.join("specs/examples").join(api.crate_name);
-    let problems = lint::lint(&spec, &examples_dir);
+    let mut problems = lint::lint(&spec, &examples_dir);
+    problems.extend(crate::profiles::lint(&spec.raw));
     if !problems.is_empty() {
         bail!(
             "{} has {} problem(s):\n  {}",
@@ -313,6 +314,7 @@ fn table_rows(raw: &Value) -> Vec<hooks::TableRow> {
             name: id.to_owned(),
             method: method.to_uppercase(),
             path: path.to_owned(),
+            action: crate::profiles::action(op).map(str::to_owned),
         });
     });
     rows

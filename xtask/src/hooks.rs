@@ -122,6 +122,8 @@ pub struct TableRow {
     pub method: String,
     /// The path template.
     pub path: String,
+    /// The action name (`x-acs-action`), when the spec gives one.
+    pub action: Option<String>,
 }
 
 /// The lines appended to progenitor's output: the body checks, the `OPERATIONS` table and
@@ -146,8 +148,12 @@ pub fn runtime_hooks(rows: &[TableRow], types: &BTreeMap<String, ResponseTypes>)
             Some(check) => format!(".with_body_check({check})"),
             None => String::new(),
         };
+        let action = match &row.action {
+            Some(action) => format!(".with_action({action:?})"),
+            None => String::new(),
+        };
         table.push_str(&format!(
-            "    snapshots_runtime::Operation::new({:?}, {:?}, {:?}, {:?}){check},\n",
+            "    snapshots_runtime::Operation::new({:?}, {:?}, {:?}, {:?}){action}{check},\n",
             row.id, row.name, row.method, row.path
         ));
     }
@@ -240,6 +246,7 @@ mod tests {
             name: id.into(),
             method: "GET".into(),
             path: "/x".into(),
+            action: (id == "get_thing").then(|| "GetThing".into()),
         }
     }
 
@@ -269,6 +276,12 @@ mod tests {
         );
         assert!(
             code.contains("check_error_body::<types::Problem>"),
+            "{code}"
+        );
+        assert!(
+            code.contains(
+                r#"Operation::new("get_thing", "get_thing", "GET", "/x").with_action("GetThing")"#
+            ),
             "{code}"
         );
         syn::parse_str::<syn::File>(&code).unwrap();

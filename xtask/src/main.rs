@@ -13,6 +13,7 @@ mod conformance;
 mod generate;
 mod hooks;
 mod lint;
+mod profiles;
 mod python;
 mod spec;
 
@@ -93,7 +94,8 @@ fn lint_all(root: &Path) -> Result<()> {
     let mut failed = 0;
     for api in apis::APIS {
         let spec = spec::Spec::load(&root.join(api.spec))?;
-        let problems = lint::lint(&spec, &root.join("specs/examples").join(api.crate_name));
+        let mut problems = lint::lint(&spec, &root.join("specs/examples").join(api.crate_name));
+        problems.extend(profiles::lint(&spec.raw));
         for p in &problems {
             eprintln!("{}: {p}", api.spec);
         }

@@ -50,6 +50,18 @@ pub enum Failure {
         operation: String,
     },
 
+    /// The request cannot be sent over the client's transport profile
+    /// ([`crate::Transport::ActionPath`]): the operation has no action name, its path does
+    /// not match its template, a path parameter is not UTF-8 once decoded, or the body of a
+    /// POST/PUT is not a JSON object. Nothing was sent.
+    #[error("request not sent: operation `{operation}` cannot be sent over the action-path transport: {reason}")]
+    Untransportable {
+        /// progenitor's id of the operation.
+        operation: String,
+        /// What is wrong (no secret, no body).
+        reason: String,
+    },
+
     /// The server answered with a redirect the runtime does not follow (see
     /// [`crate::RedirectPolicy`]): the APIs never redirect, so this is a misconfigured base
     /// URL or a hostile server. No credential was sent to the redirect's target.
@@ -137,6 +149,7 @@ impl Failure {
             | Failure::Undecodable { status, .. } => Some(*status),
             Failure::Unauthenticated { .. }
             | Failure::UnknownOperation { .. }
+            | Failure::Untransportable { .. }
             | Failure::Credentials(_) => None,
         }
     }

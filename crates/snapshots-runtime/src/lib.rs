@@ -15,6 +15,7 @@
 //!   redirect, body too large, undecodable body);
 //! - [`RedirectPolicy`] and [`http_client_builder`]: no redirect followed unless asked, and
 //!   then only within the origin;
+//! - [`Transport`]: REST paths, or the action-path rewrite of a gateway profile;
 //! - the `body` module: every response body read with a size limit
 //!   ([`DEFAULT_MAX_RESPONSE_BODY`]).
 
@@ -26,6 +27,7 @@ pub mod rate_limit;
 mod redirect;
 pub mod retry;
 mod runtime;
+mod transport;
 
 pub use auth::Credentials;
 pub use body::DEFAULT_MAX_RESPONSE_BODY;
@@ -35,3 +37,4 @@ pub use rate_limit::RateLimiter;
 pub use redirect::{http_client_builder, RedirectPolicy};
 pub use retry::RetryConfig;
 pub use runtime::{Runtime, RuntimeBuilder};
+pub use transport::Transport;

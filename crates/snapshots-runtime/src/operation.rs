@@ -26,6 +26,9 @@ pub struct Operation {
     pub method: &'static str,
     /// Path template from the spec.
     pub path: &'static str,
+    /// The action name (the spec's `x-acs-action`), when the spec gives one: the last path
+    /// segment of the request under [`crate::Transport::ActionPath`].
+    pub action: Option<&'static str>,
     /// The check of response bodies against the spec's types.
     pub body_check: BodyCheck,
 }
@@ -91,6 +94,7 @@ impl Operation {
             name,
             method,
             path,
+            action: None,
             body_check: unchecked,
         }
     }
@@ -113,6 +117,19 @@ impl Operation {
     /// ```
     pub const fn with_body_check(mut self, check: BodyCheck) -> Self {
         self.body_check = check;
+        self
+    }
+
+    /// The same operation, with its action name (the spec's `x-acs-action`, written into
+    /// the generated tables by `cargo xtask generate`).
+    ///
+    /// ```
+    /// use snapshots_runtime::Operation;
+    /// let op = Operation::new("get_thing", "GetThing", "GET", "/things/{id}").with_action("GetThing");
+    /// assert_eq!(op.action, Some("GetThing"));
+    /// ```
+    pub const fn with_action(mut self, action: &'static str) -> Self {
+        self.action = Some(action);
         self
     }
 

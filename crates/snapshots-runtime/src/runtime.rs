@@ -22,6 +22,7 @@ use crate::operation::Operation;
 use crate::rate_limit::RateLimiter;
 use crate::redirect::{self, RedirectPolicy};
 use crate::retry::{self, AttemptOutcome, Decision, RetryBudget, RetryConfig};
+use crate::transport::Transport;
 use bytes::Bytes;
 use std::future::Future;
 use std::sync::Arc;
@@ -58,6 +59,7 @@ struct Shared {
     limiter: RateLimiter,
     max_body: usize,
     redirects: RedirectPolicy,
+    transport: Transport,
 }
 
 /// Builds a [`Runtime`]; every knob has a default from the seeds.
@@ -68,6 +70,7 @@ pub struct RuntimeBuilder {
     limiter: RateLimiter,
     max_body: usize,
     redirects: RedirectPolicy,
+    transport: Transport,
 }
 
 impl Default for RuntimeBuilder {
@@ -78,6 +81,7 @@ impl Default for RuntimeBuilder {
             limiter: RateLimiter::per_second(10),
             max_body: body::DEFAULT_MAX_RESPONSE_BODY,
             redirects: RedirectPolicy::None,
+            transport: Transport::Rest,
         }
     }
 }
@@ -119,6 +123,21 @@ impl RuntimeBuilder {
         self
     }
 
+    /// How requests reach the API (default [`Transport::Rest`]). With
+    /// [`Transport::ActionPath`] each call's request is rewritten once, before it is
+    /// authenticated, to `{base}/{action}` (see [`Transport`]); a request that cannot be
+    /// rewritten ends the call with [`Failure::Untransportable`] and nothing is sent.
+    ///
+    /// ```
+    /// use snapshots_runtime::{Runtime, Transport};
+    /// let runtime = Runtime::builder().transport(Transport::ActionPath).build();
+    /// assert_eq!(runtime.transport(), Transport::ActionPath);
+    /// ```
+    pub fn transport(mut self, transport: Transport) -> Self {
+        self.transport = transport;
+        self
+    }
+
     /// The runtime.
     pub fn build(self) -> Runtime {
         let budget = RetryBudget::new(self.retry.budget);
@@ -131,6 +150,7 @@ impl RuntimeBuilder {
                 limiter: self.limiter,
                 max_body: self.max_body,
                 redirects: self.redirects,
+                transport: self.transport,
             }),
         }
     }
@@ -256,8 +276,13 @@ impl Runtime {
         self.shared.redirects
     }
 
-    /// Sends `request` for `operation` of the API at `version`, with rate limiting,
-    /// authentication, retries, bounded bodies and redirect checks. Called by the generated
+    /// How this runtime's requests reach the API.
+    pub fn transport(&self) -> Transport {
+        self.shared.transport
+    }
+
+    /// Sends `request` for `operation` of the API at `version` (rewritten once for the
+    /// runtime's [`Transport`]), with rate limiting, authentication, retries, bounded bodies and redirect checks. Called by the generated
     /// clients' `ClientHooks::exec`. The failures of the runtime itself come back as the
     /// source of the `reqwest::Error` ([`Failure::find`]).
     ///
@@ -284,7 +309,12 @@ impl Runtime {
             request_id = tracing::field::Empty,
         );
         async move {
-            match self.call(client, Some(request), operation, version).await {
+            let rewritten = self.shared.transport.apply(request, &operation);
+            let result = match rewritten {
+                Ok(request) => self.call(client, Some(request), operation, version).await,
+                Err(failure) => Err(AttemptError::Failure(failure)),
+            };
+            match result {
                 Ok(response) => Ok(response),
                 Err(AttemptError::Transport(error)) => Err(error),
                 Err(AttemptError::Failure(failure)) => {
