@@ -20,7 +20,7 @@ pub const APIS: &[Api] = &[
         crate_name: "pai-langstudio",
         spec: "specs/pai-langstudio-2024-07-10.yaml",
         summary:
-            "Typed client for the PAI LangStudio (2024-07-10) snapshot API, ROA and gateway forms.",
+            "Typed client for the PAI LangStudio (2024-07-10) snapshot API (ROA and gateway transport profiles).",
     },
     Api {
         crate_name: "pai-dsw",

@@ -122,7 +122,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///JSON body of CreateSnapshot. The ROA and gateway forms send the same body. No field is required.
+    ///JSON body of CreateSnapshot. Both profiles send the same body. No field is required.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[serde(deny_unknown_fields)]
     pub struct CreateSnapshotRequest {
@@ -291,36 +291,6 @@ pub mod types {
     }
     impl DeleteSnapshotResponse {
         pub fn builder() -> builder::DeleteSnapshotResponse {
-            Default::default()
-        }
-    }
-    ///JSON body of the gateway UpdateSnapshot (seed 000). It has the ROA fields plus the SnapshotId to update.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(deny_unknown_fields)]
-    pub struct GatewayUpdateSnapshotRequest {
-        ///New description.
-        #[serde(
-            rename = "Description",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub description: ::std::option::Option<::std::string::String>,
-        ///ID of the snapshot to update.
-        #[serde(rename = "SnapshotId")]
-        pub snapshot_id: ::std::string::String,
-        #[serde(
-            rename = "SnapshotName",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub snapshot_name: ::std::option::Option<SnapshotName>,
-        ///Workspace ID.
-        #[serde(
-            rename = "WorkspaceId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub workspace_id: ::std::option::Option<::std::string::String>,
-    }
-    impl GatewayUpdateSnapshotRequest {
-        pub fn builder() -> builder::GatewayUpdateSnapshotRequest {
             Default::default()
         }
     }
@@ -819,7 +789,7 @@ pub mod types {
             SortBy::GmtCreateTime
         }
     }
-    ///JSON body of the ROA UpdateSnapshot. The SnapshotId travels in the path, so the body does not allow it.
+    ///JSON body of UpdateSnapshot. The SnapshotId is a path parameter, so the body does not allow it (the gateway profile adds it to the body it sends).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[serde(deny_unknown_fields)]
     pub struct UpdateSnapshotRequest {
@@ -1301,110 +1271,6 @@ pub mod types {
             fn from(value: super::DeleteSnapshotResponse) -> Self {
                 Self {
                     request_id: Ok(value.request_id),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct GatewayUpdateSnapshotRequest {
-            description: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            snapshot_id: ::std::result::Result<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-            snapshot_name: ::std::result::Result<
-                ::std::option::Option<super::SnapshotName>,
-                ::std::string::String,
-            >,
-            workspace_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for GatewayUpdateSnapshotRequest {
-            fn default() -> Self {
-                Self {
-                    description: Ok(Default::default()),
-                    snapshot_id: Err("no value supplied for snapshot_id".to_string()),
-                    snapshot_name: Ok(Default::default()),
-                    workspace_id: Ok(Default::default()),
-                }
-            }
-        }
-        impl GatewayUpdateSnapshotRequest {
-            pub fn description<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.description = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for description: {e}")
-                    });
-                self
-            }
-            pub fn snapshot_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.snapshot_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for snapshot_id: {e}")
-                    });
-                self
-            }
-            pub fn snapshot_name<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::SnapshotName>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.snapshot_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for snapshot_name: {e}")
-                    });
-                self
-            }
-            pub fn workspace_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.workspace_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for workspace_id: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<GatewayUpdateSnapshotRequest>
-        for super::GatewayUpdateSnapshotRequest {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: GatewayUpdateSnapshotRequest,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    description: value.description?,
-                    snapshot_id: value.snapshot_id?,
-                    snapshot_name: value.snapshot_name?,
-                    workspace_id: value.workspace_id?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::GatewayUpdateSnapshotRequest>
-        for GatewayUpdateSnapshotRequest {
-            fn from(value: super::GatewayUpdateSnapshotRequest) -> Self {
-                Self {
-                    description: Ok(value.description),
-                    snapshot_id: Ok(value.snapshot_id),
-                    snapshot_name: Ok(value.snapshot_name),
-                    workspace_id: Ok(value.workspace_id),
                 }
             }
         }
@@ -2420,25 +2286,28 @@ Snapshot management of Alibaba Cloud Platform for AI (PAI) LangStudio, API versi
 A snapshot is a versioned copy of a LangStudio resource (today only a `Flow`, i.e. a pipeline)
 and its files in OSS. There are five synchronous operations: create, list, get, update and delete.
 
-This document describes the same five actions in **two forms**. Both forms share the component
-schemas.
+The five operations are reached through **two transport profiles** (`x-profiles`, see
+`specs/EXTENSIONS.md`): one set of operations, two ways of sending them.
 
-* **ROA form** (tag `roa`; operationIds are the action names `CreateSnapshot`, `ListSnapshots`,
-  `GetSnapshot`, `UpdateSnapshot`, `DeleteSnapshot`). This is the form the official SDK
+* **`roa` profile** (`transport: rest`, the default; operationIds are the action names
+  `CreateSnapshot`, `ListSnapshots`, `GetSnapshot`, `UpdateSnapshot`, `DeleteSnapshot`, and
+  each operation names its action in `x-acs-action`). This is the form the official SDK
   `alibabacloud-pailangstudio20240710` 1.2.2 speaks. It uses REST paths under
   `/api/v1/langstudio/snapshots` on the document-level servers: a regional host
   `pailangstudio.{regionId}.aliyuncs.com`, or the SDK's default host `pailangstudio.aliyuncs.com`.
   The SDK also sends the action in the `x-acs-action` header and the version in the
   `x-acs-version` header. Authentication is an ACS3-HMAC-SHA256 signature (`AcsSignatureV3`) or
   a bearer token in `x-acs-bearer-token` (`AcsBearerToken`).
-* **Gateway form** (tag `gateway`; operationIds `Gateway*`). This is the form of seed 000. The
-  base URL is `https://api.alibabacloud.com/api/PAILangStudio/2024-07-10` (an operation-level
-  server) and the action name is the path suffix, e.g. `POST /CreateSnapshot`. The parameters
-  of GET and DELETE requests travel in the query string, and those of POST and PUT requests in a
-  JSON body. Authentication is `Authorization: Bearer $DASHSCOPE_API_KEY` (`DashScopeBearer`).
+* **`gateway` profile** (`transport: action-path`, `auth: dashscope-bearer`). This is the form
+  of seed 000. The base URL is `https://api.alibabacloud.com/api/PAILangStudio/2024-07-10`
+  and the action name (`x-acs-action`) is the path suffix, e.g. `POST /CreateSnapshot`. The
+  path parameter `SnapshotId` travels in the query string of GET and DELETE requests (before
+  the other query parameters) and in the JSON body of PUT requests; every other parameter
+  travels as in the ROA form. Authentication is `Authorization: Bearer $DASHSCOPE_API_KEY`
+  (`DashScopeBearer`).
 
-A generated client has one base URL. Use a document-level server for the `roa` operations and
-the gateway URL for the `gateway` operations.
+A generated client has one base URL and one transport, chosen by its runtime: the document
+servers with the `roa` profile, the gateway URL with the `gateway` profile.
 
 Every success is `200` with a JSON object. Errors are Alibaba's JSON error body (`AlibabaError`).
 No request field is required by either source, except that an operation on one snapshot needs
@@ -2449,7 +2318,7 @@ its `SnapshotId`. The seed states a limit of 10 requests per second.
 The seed is seed 000 (the "pai-snapshot" capability page). The wire is the official Python SDK
 `alibabacloud-pailangstudio20240710` 1.2.2 with `alibabacloud-tea-openapi` 0.4.6 and
 `darabonba-core` 1.0.9, checked by reading the source and capturing its requests. The SDK never
-speaks the gateway form, so the gateway operations rest on the seed alone.
+speaks the gateway form, so what the `gateway` profile sends rests on the seed alone.
 
 1. **Host.** The seed has one "region-agnostic" base URL,
    `https://api.alibabacloud.com/api/PAILangStudio/2024-07-10`. The SDK's default host is
@@ -2457,33 +2326,37 @@ speaks the gateway form, so the gateway operations rest on the seed alone.
    `api.alibabacloud.com` never appears in it. Callers commonly set
    `pailangstudio.{regionId}.aliyuncs.com` as the endpoint instead.
    *Spec:* the document-level servers are the regional host (default `cn-hangzhou`) and the
-   SDK's default host; they serve the `roa` operations. The seed's URL is an operation-level
-   server on each `gateway` operation. Whether the bare SDK host answers was not verified.
+   SDK's default host; they serve the `roa` profile. The seed's URL is the `base-url` of the
+   `gateway` profile. Whether the bare SDK host answers was not verified.
 2. **Paths.** The seed uses `/<Action>`. The SDK uses `POST|GET /api/v1/langstudio/snapshots`
    and `GET|PUT|DELETE /api/v1/langstudio/snapshots/{SnapshotId}`, with the action in the
-   `x-acs-action` header. *Spec:* both path sets are described, one per form.
+   `x-acs-action` header. *Spec:* the paths are the SDK's; the `gateway` profile's
+   `action-path` transport sends each operation to `/<x-acs-action>` instead.
 3. **Where `SnapshotId` travels (Get, Delete).** The seed sends it in the query
    (`?SnapshotId=...&WorkspaceId=...`). The SDK sends it as a percent-encoded path segment, and
-   only `WorkspaceId` goes in the query. *Spec:* it is a path parameter for `GetSnapshot` and
-   `DeleteSnapshot`, and a query parameter for `GatewayGetSnapshot` and `GatewayDeleteSnapshot`.
+   only `WorkspaceId` goes in the query. *Spec:* it is a path parameter of `GetSnapshot` and
+   `DeleteSnapshot`; the `gateway` profile moves it into the query, first, as the seed sends
+   it.
 4. **Where `SnapshotId` travels (Update).** The seed puts it in the JSON body. In the SDK it is a
    path segment, and the body is only `Description`, `SnapshotName` and `WorkspaceId`.
-   *Spec:* `UpdateSnapshotRequest` (ROA body) does not allow `SnapshotId`.
-   `GatewayUpdateSnapshotRequest` is a separate object with the same fields plus `SnapshotId`.
+   *Spec:* `UpdateSnapshotRequest` does not allow `SnapshotId`, a path parameter; the
+   `gateway` profile merges it into the JSON body it sends (members sorted by name), which
+   is then the seed's body.
 5. **Required-ness.** The seed marks every parameter "Required: false", and the SDK validates
-   nothing. *Spec:* the only required fields are the ones that name the snapshot: the ROA path
-   parameter `SnapshotId`, the gateway query parameter `SnapshotId` (Get, Delete) and the
-   gateway body property `SnapshotId` (Update). The seed's update example carries it.
+   nothing. *Spec:* the only required field is the one that names the snapshot: the path
+   parameter `SnapshotId` (Get, Update, Delete), which the `gateway` profile sends in the
+   query (Get, Delete) or in the body (Update). The seed's update example carries it in the
+   body; the example file holds the rest of that body.
 6. **Authentication.** The seed uses `Authorization: Bearer <key>` with `DASHSCOPE_API_KEY`.
    The SDK signs with ACS3-HMAC-SHA256 in the `Authorization` header (AccessKey credentials,
    `ALIBABA_CLOUD_*` variables). Alternatively, with `Config(bearer_token=...)`, it sends
    `x-acs-bearer-token` plus `x-acs-signature-type: BEARERTOKEN` and no `Authorization` header.
-   It never reads `DASHSCOPE_API_KEY`. *Spec:* the `roa` operations use the document-level
-   security (`AcsSignatureV3` or `AcsBearerToken`). The `gateway` operations override it with
-   `DashScopeBearer`.
+   It never reads `DASHSCOPE_API_KEY`. *Spec:* the operations use the document-level
+   security (`AcsSignatureV3` or `AcsBearerToken`); the `gateway` profile authenticates with
+   `DashScopeBearer` instead (`auth: dashscope-bearer`).
 7. **ListSnapshots filters.** The SDK accepts four query parameters that the seed lacks:
    `Accessibility`, `SnapshotId`, `SnapshotResourceId` and `SnapshotStatus`. *Spec:* all four
-   are on `ListSnapshots`. They are also on `GatewayListSnapshots`, marked as not in the seed,
+   are on `ListSnapshots`, marked as not in the seed. The `gateway` profile sends them too,
    because the gateway fronts the same action; this is unverified.
 8. **`CreationType` filter.** The seed and the SDK both say "comma-separated for multiple", and
    the SDK sends it as one plain string. *Spec:* that query parameter is a plain string, not the
@@ -2500,9 +2373,8 @@ speaks the gateway form, so the gateway operations rest on the seed alone.
 11. **Get/Update/Delete responses.** The seed gives only the `{SnapshotId, RequestId}` example,
     and calls `SnapshotId` the ID "of the created or retrieved snapshot". In the SDK, Get returns
     the 16 snapshot fields flat at the top level plus `RequestId`, with no `Snapshot` wrapper.
-    Update and Delete return only `RequestId`. *Spec:* the responses follow the SDK, and the
-    gateway operations reuse them. The seed's example is attached to the two create operations
-    only.
+    Update and Delete return only `RequestId`. *Spec:* the responses follow the SDK, under
+    either profile. The seed's example is attached to `CreateSnapshot` only.
 12. **Open enums in responses.** Servers may add values, so `Snapshot` and
     `GetSnapshotResponse` use open wrappers (`AccessibilityValue`, `CreationTypeValue`,
     `SnapshotResourceTypeValue`). Requests use the closed enums. A response `SnapshotName` is a
@@ -2595,149 +2467,6 @@ const _: () = {
     {}
 };
 impl Client {
-    /**Create a snapshot (gateway)
-
-Gateway form of CreateSnapshot (seed 000): `POST {gateway}/CreateSnapshot` with a JSON
-body. Creates a snapshot of a LangStudio resource (a Flow) or of the source files in an
-OSS folder, and returns the new `SnapshotId`.
-
-Seed 000 advises retrying 5xx with exponential backoff (1 s, 2 s, 4 s, up to 3 times) and
-honouring `Retry-After`.
-
-
-Sends a `POST` request to `/CreateSnapshot`
-
-```ignore
-let response = client.gateway_create_snapshot()
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn gateway_create_snapshot(&self) -> builder::GatewayCreateSnapshot<'_> {
-        builder::GatewayCreateSnapshot::new(self)
-    }
-    /**Delete a snapshot (gateway)
-
-Gateway form of DeleteSnapshot (seed 000):
-`DELETE {gateway}/DeleteSnapshot?SnapshotId=...&WorkspaceId=...`. Permanently deletes a
-snapshot.
-
-Seed 000 advises retrying 5xx with exponential backoff (1 s, 2 s, 4 s, up to 3 times) and
-honouring `Retry-After`.
-
-
-Sends a `DELETE` request to `/DeleteSnapshot`
-
-Arguments:
-- `snapshot_id`: Snapshot ID to delete.
-- `workspace_id`: Workspace ID.
-```ignore
-let response = client.gateway_delete_snapshot()
-    .snapshot_id(snapshot_id)
-    .workspace_id(workspace_id)
-    .send()
-    .await;
-```*/
-    pub fn gateway_delete_snapshot(&self) -> builder::GatewayDeleteSnapshot<'_> {
-        builder::GatewayDeleteSnapshot::new(self)
-    }
-    /**Get a snapshot (gateway)
-
-Gateway form of GetSnapshot (seed 000):
-`GET {gateway}/GetSnapshot?SnapshotId=...&WorkspaceId=...`. Returns the metadata of one
-snapshot. The response shape is the SDK's: the snapshot's fields flat at the top level,
-plus `RequestId`.
-
-Seed 000 advises retrying 5xx with exponential backoff (1 s, 2 s, 4 s, up to 3 times) and
-honouring `Retry-After`.
-
-
-Sends a `GET` request to `/GetSnapshot`
-
-Arguments:
-- `snapshot_id`: Snapshot ID to retrieve.
-- `workspace_id`: Workspace ID.
-```ignore
-let response = client.gateway_get_snapshot()
-    .snapshot_id(snapshot_id)
-    .workspace_id(workspace_id)
-    .send()
-    .await;
-```*/
-    pub fn gateway_get_snapshot(&self) -> builder::GatewayGetSnapshot<'_> {
-        builder::GatewayGetSnapshot::new(self)
-    }
-    /**List snapshots (gateway)
-
-Gateway form of ListSnapshots (seed 000): `GET {gateway}/ListSnapshots?...`. Lists
-snapshots, with filtering and sorting. There are two ways to paginate:
-`NextToken`/`MaxResults`, or `PageNumber`/`PageSize`. The filters `Accessibility`,
-`SnapshotId`, `SnapshotResourceId` and `SnapshotStatus` come from the SDK, not the seed.
-It is unverified that the gateway forwards them.
-
-Seed 000 advises retrying 5xx with exponential backoff (1 s, 2 s, 4 s, up to 3 times) and
-honouring `Retry-After`.
-
-
-Sends a `GET` request to `/ListSnapshots`
-
-Arguments:
-- `accessibility`: Filter by visibility (from the SDK; not in seed 000).
-- `creation_type`: Filter by creation type. To give several types, separate them with commas, e.g. `ManualCreated,DeploymentAutoCreated`. This is a plain string rather than the `CreationType` enum, because a comma-joined list is not one enum value.
-- `creator`: Filter by creator ID.
-- `max_results`: Maximum number of records per page.
-- `next_token`: Pagination cursor for the next page; leave it empty on the first request.
-- `order`: Sort order.
-- `page_number`: Page number, for page-based pagination.
-- `page_size`: Items per page, for page-based pagination. Default 10.
-- `snapshot_id`: Filter by snapshot ID (from the SDK; not in seed 000).
-- `snapshot_resource_id`: Filter by the ID of the source resource (from the SDK; not in seed 000).
-- `snapshot_resource_type`: Filter by resource type.
-- `snapshot_status`: Filter by snapshot status (from the SDK; not in seed 000). Neither source lists the values.
-- `sort_by`: Field to sort by. Default `GmtCreateTime`.
-- `workspace_id`: Workspace ID (see ListWorkspaces).
-```ignore
-let response = client.gateway_list_snapshots()
-    .accessibility(accessibility)
-    .creation_type(creation_type)
-    .creator(creator)
-    .max_results(max_results)
-    .next_token(next_token)
-    .order(order)
-    .page_number(page_number)
-    .page_size(page_size)
-    .snapshot_id(snapshot_id)
-    .snapshot_resource_id(snapshot_resource_id)
-    .snapshot_resource_type(snapshot_resource_type)
-    .snapshot_status(snapshot_status)
-    .sort_by(sort_by)
-    .workspace_id(workspace_id)
-    .send()
-    .await;
-```*/
-    pub fn gateway_list_snapshots(&self) -> builder::GatewayListSnapshots<'_> {
-        builder::GatewayListSnapshots::new(self)
-    }
-    /**Update a snapshot's name or description (gateway)
-
-Gateway form of UpdateSnapshot (seed 000): `PUT {gateway}/UpdateSnapshot`, with a JSON
-body that carries `SnapshotId` next to `WorkspaceId`, `SnapshotName` and `Description`.
-
-Seed 000 advises retrying 5xx with exponential backoff (1 s, 2 s, 4 s, up to 3 times) and
-honouring `Retry-After`.
-
-
-Sends a `PUT` request to `/UpdateSnapshot`
-
-```ignore
-let response = client.gateway_update_snapshot()
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn gateway_update_snapshot(&self) -> builder::GatewayUpdateSnapshot<'_> {
-        builder::GatewayUpdateSnapshot::new(self)
-    }
     /**List snapshots (ROA)
 
 Lists snapshots, with filtering and sorting. Sent as `GET /api/v1/langstudio/snapshots`
@@ -2892,841 +2621,6 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
-    /**Builder for [`Client::gateway_create_snapshot`]
-
-[`Client::gateway_create_snapshot`]: super::Client::gateway_create_snapshot*/
-    #[derive(Debug, Clone)]
-    pub struct GatewayCreateSnapshot<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::CreateSnapshotRequest, String>,
-    }
-    impl<'a> GatewayCreateSnapshot<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::CreateSnapshotRequest>,
-            <V as std::convert::TryInto<
-                types::CreateSnapshotRequest,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!(
-                        "conversion to `CreateSnapshotRequest` for body failed: {}", s
-                    )
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::CreateSnapshotRequest,
-            ) -> types::builder::CreateSnapshotRequest,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/CreateSnapshot`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::CreateSnapshotResponse>,
-            Error<types::AlibabaError>,
-        > {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::CreateSnapshotRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/CreateSnapshot", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "gateway_create_snapshot",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::gateway_delete_snapshot`]
-
-[`Client::gateway_delete_snapshot`]: super::Client::gateway_delete_snapshot*/
-    #[derive(Debug, Clone)]
-    pub struct GatewayDeleteSnapshot<'a> {
-        client: &'a super::Client,
-        snapshot_id: Result<::std::string::String, String>,
-        workspace_id: Result<Option<::std::string::String>, String>,
-    }
-    impl<'a> GatewayDeleteSnapshot<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                snapshot_id: Err("snapshot_id was not initialized".to_string()),
-                workspace_id: Ok(None),
-            }
-        }
-        pub fn snapshot_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.snapshot_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for snapshot_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn workspace_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.workspace_id = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for workspace_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `DELETE` request to `/DeleteSnapshot`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::DeleteSnapshotResponse>,
-            Error<types::AlibabaError>,
-        > {
-            let Self { client, snapshot_id, workspace_id } = self;
-            let snapshot_id = snapshot_id.map_err(Error::InvalidRequest)?;
-            let workspace_id = workspace_id.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/DeleteSnapshot", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("SnapshotId", &snapshot_id))
-                .query(&progenitor_client::QueryParam::new("WorkspaceId", &workspace_id))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "gateway_delete_snapshot",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::gateway_get_snapshot`]
-
-[`Client::gateway_get_snapshot`]: super::Client::gateway_get_snapshot*/
-    #[derive(Debug, Clone)]
-    pub struct GatewayGetSnapshot<'a> {
-        client: &'a super::Client,
-        snapshot_id: Result<::std::string::String, String>,
-        workspace_id: Result<Option<::std::string::String>, String>,
-    }
-    impl<'a> GatewayGetSnapshot<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                snapshot_id: Err("snapshot_id was not initialized".to_string()),
-                workspace_id: Ok(None),
-            }
-        }
-        pub fn snapshot_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.snapshot_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for snapshot_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn workspace_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.workspace_id = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for workspace_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/GetSnapshot`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::GetSnapshotResponse>,
-            Error<types::AlibabaError>,
-        > {
-            let Self { client, snapshot_id, workspace_id } = self;
-            let snapshot_id = snapshot_id.map_err(Error::InvalidRequest)?;
-            let workspace_id = workspace_id.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/GetSnapshot", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("SnapshotId", &snapshot_id))
-                .query(&progenitor_client::QueryParam::new("WorkspaceId", &workspace_id))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "gateway_get_snapshot",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::gateway_list_snapshots`]
-
-[`Client::gateway_list_snapshots`]: super::Client::gateway_list_snapshots*/
-    #[derive(Debug, Clone)]
-    pub struct GatewayListSnapshots<'a> {
-        client: &'a super::Client,
-        accessibility: Result<Option<types::Accessibility>, String>,
-        creation_type: Result<Option<::std::string::String>, String>,
-        creator: Result<Option<::std::string::String>, String>,
-        max_results: Result<Option<i64>, String>,
-        next_token: Result<Option<::std::string::String>, String>,
-        order: Result<Option<types::Order>, String>,
-        page_number: Result<Option<i64>, String>,
-        page_size: Result<Option<i64>, String>,
-        snapshot_id: Result<Option<::std::string::String>, String>,
-        snapshot_resource_id: Result<Option<::std::string::String>, String>,
-        snapshot_resource_type: Result<Option<types::SnapshotResourceType>, String>,
-        snapshot_status: Result<Option<::std::string::String>, String>,
-        sort_by: Result<Option<types::SortBy>, String>,
-        workspace_id: Result<Option<::std::string::String>, String>,
-    }
-    impl<'a> GatewayListSnapshots<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                accessibility: Ok(None),
-                creation_type: Ok(None),
-                creator: Ok(None),
-                max_results: Ok(None),
-                next_token: Ok(None),
-                order: Ok(None),
-                page_number: Ok(None),
-                page_size: Ok(None),
-                snapshot_id: Ok(None),
-                snapshot_resource_id: Ok(None),
-                snapshot_resource_type: Ok(None),
-                snapshot_status: Ok(None),
-                sort_by: Ok(None),
-                workspace_id: Ok(None),
-            }
-        }
-        pub fn accessibility<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::Accessibility>,
-        {
-            self.accessibility = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `Accessibility` for accessibility failed".to_string()
-                });
-            self
-        }
-        pub fn creation_type<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.creation_type = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for creation_type failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn creator<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.creator = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for creator failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn max_results<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i64>,
-        {
-            self.max_results = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for max_results failed".to_string());
-            self
-        }
-        pub fn next_token<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.next_token = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for next_token failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn order<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::Order>,
-        {
-            self.order = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `Order` for order failed".to_string());
-            self
-        }
-        pub fn page_number<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i64>,
-        {
-            self.page_number = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for page_number failed".to_string());
-            self
-        }
-        pub fn page_size<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i64>,
-        {
-            self.page_size = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for page_size failed".to_string());
-            self
-        }
-        pub fn snapshot_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.snapshot_id = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for snapshot_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn snapshot_resource_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.snapshot_resource_id = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for snapshot_resource_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn snapshot_resource_type<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::SnapshotResourceType>,
-        {
-            self.snapshot_resource_type = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `SnapshotResourceType` for snapshot_resource_type failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn snapshot_status<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.snapshot_status = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for snapshot_status failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn sort_by<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::SortBy>,
-        {
-            self.sort_by = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `SortBy` for sort_by failed".to_string());
-            self
-        }
-        pub fn workspace_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.workspace_id = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for workspace_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/ListSnapshots`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::ListSnapshotsResponse>,
-            Error<types::AlibabaError>,
-        > {
-            let Self {
-                client,
-                accessibility,
-                creation_type,
-                creator,
-                max_results,
-                next_token,
-                order,
-                page_number,
-                page_size,
-                snapshot_id,
-                snapshot_resource_id,
-                snapshot_resource_type,
-                snapshot_status,
-                sort_by,
-                workspace_id,
-            } = self;
-            let accessibility = accessibility.map_err(Error::InvalidRequest)?;
-            let creation_type = creation_type.map_err(Error::InvalidRequest)?;
-            let creator = creator.map_err(Error::InvalidRequest)?;
-            let max_results = max_results.map_err(Error::InvalidRequest)?;
-            let next_token = next_token.map_err(Error::InvalidRequest)?;
-            let order = order.map_err(Error::InvalidRequest)?;
-            let page_number = page_number.map_err(Error::InvalidRequest)?;
-            let page_size = page_size.map_err(Error::InvalidRequest)?;
-            let snapshot_id = snapshot_id.map_err(Error::InvalidRequest)?;
-            let snapshot_resource_id = snapshot_resource_id
-                .map_err(Error::InvalidRequest)?;
-            let snapshot_resource_type = snapshot_resource_type
-                .map_err(Error::InvalidRequest)?;
-            let snapshot_status = snapshot_status.map_err(Error::InvalidRequest)?;
-            let sort_by = sort_by.map_err(Error::InvalidRequest)?;
-            let workspace_id = workspace_id.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/ListSnapshots", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(
-                    &progenitor_client::QueryParam::new("Accessibility", &accessibility),
-                )
-                .query(
-                    &progenitor_client::QueryParam::new("CreationType", &creation_type),
-                )
-                .query(&progenitor_client::QueryParam::new("Creator", &creator))
-                .query(&progenitor_client::QueryParam::new("MaxResults", &max_results))
-                .query(&progenitor_client::QueryParam::new("NextToken", &next_token))
-                .query(&progenitor_client::QueryParam::new("Order", &order))
-                .query(&progenitor_client::QueryParam::new("PageNumber", &page_number))
-                .query(&progenitor_client::QueryParam::new("PageSize", &page_size))
-                .query(&progenitor_client::QueryParam::new("SnapshotId", &snapshot_id))
-                .query(
-                    &progenitor_client::QueryParam::new(
-                        "SnapshotResourceId",
-                        &snapshot_resource_id,
-                    ),
-                )
-                .query(
-                    &progenitor_client::QueryParam::new(
-                        "SnapshotResourceType",
-                        &snapshot_resource_type,
-                    ),
-                )
-                .query(
-                    &progenitor_client::QueryParam::new(
-                        "SnapshotStatus",
-                        &snapshot_status,
-                    ),
-                )
-                .query(&progenitor_client::QueryParam::new("SortBy", &sort_by))
-                .query(&progenitor_client::QueryParam::new("WorkspaceId", &workspace_id))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "gateway_list_snapshots",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::gateway_update_snapshot`]
-
-[`Client::gateway_update_snapshot`]: super::Client::gateway_update_snapshot*/
-    #[derive(Debug, Clone)]
-    pub struct GatewayUpdateSnapshot<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::GatewayUpdateSnapshotRequest, String>,
-    }
-    impl<'a> GatewayUpdateSnapshot<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::GatewayUpdateSnapshotRequest>,
-            <V as std::convert::TryInto<
-                types::GatewayUpdateSnapshotRequest,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!(
-                        "conversion to `GatewayUpdateSnapshotRequest` for body failed: {}",
-                        s
-                    )
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::GatewayUpdateSnapshotRequest,
-            ) -> types::builder::GatewayUpdateSnapshotRequest,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `PUT` request to `/UpdateSnapshot`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::UpdateSnapshotResponse>,
-            Error<types::AlibabaError>,
-        > {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::GatewayUpdateSnapshotRequest::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/UpdateSnapshot", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "gateway_update_snapshot",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
     /**Builder for [`Client::list_snapshots`]
 
 [`Client::list_snapshots`]: super::Client::list_snapshots*/
@@ -4592,71 +3486,12 @@ pub mod prelude {
 /// spec documents, so that a body that does not decode keeps its status).
 pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
     snapshots_runtime::Operation::new(
-            "gateway_create_snapshot",
-            "GatewayCreateSnapshot",
-            "POST",
-            "/CreateSnapshot",
-        )
-        .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::CreateSnapshotResponse,
-                types::AlibabaError,
-            >,
-        ),
-    snapshots_runtime::Operation::new(
-            "gateway_delete_snapshot",
-            "GatewayDeleteSnapshot",
-            "DELETE",
-            "/DeleteSnapshot",
-        )
-        .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::DeleteSnapshotResponse,
-                types::AlibabaError,
-            >,
-        ),
-    snapshots_runtime::Operation::new(
-            "gateway_get_snapshot",
-            "GatewayGetSnapshot",
-            "GET",
-            "/GetSnapshot",
-        )
-        .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::GetSnapshotResponse,
-                types::AlibabaError,
-            >,
-        ),
-    snapshots_runtime::Operation::new(
-            "gateway_list_snapshots",
-            "GatewayListSnapshots",
-            "GET",
-            "/ListSnapshots",
-        )
-        .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::ListSnapshotsResponse,
-                types::AlibabaError,
-            >,
-        ),
-    snapshots_runtime::Operation::new(
-            "gateway_update_snapshot",
-            "GatewayUpdateSnapshot",
-            "PUT",
-            "/UpdateSnapshot",
-        )
-        .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::UpdateSnapshotResponse,
-                types::AlibabaError,
-            >,
-        ),
-    snapshots_runtime::Operation::new(
             "list_snapshots",
             "ListSnapshots",
             "GET",
             "/api/v1/langstudio/snapshots",
         )
+        .with_action("ListSnapshots")
         .with_body_check(
             snapshots_runtime::operation::check_body::<
                 types::ListSnapshotsResponse,
@@ -4669,6 +3504,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "POST",
             "/api/v1/langstudio/snapshots",
         )
+        .with_action("CreateSnapshot")
         .with_body_check(
             snapshots_runtime::operation::check_body::<
                 types::CreateSnapshotResponse,
@@ -4681,6 +3517,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "DELETE",
             "/api/v1/langstudio/snapshots/{SnapshotId}",
         )
+        .with_action("DeleteSnapshot")
         .with_body_check(
             snapshots_runtime::operation::check_body::<
                 types::DeleteSnapshotResponse,
@@ -4693,6 +3530,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "GET",
             "/api/v1/langstudio/snapshots/{SnapshotId}",
         )
+        .with_action("GetSnapshot")
         .with_body_check(
             snapshots_runtime::operation::check_body::<
                 types::GetSnapshotResponse,
@@ -4705,6 +3543,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "PUT",
             "/api/v1/langstudio/snapshots/{SnapshotId}",
         )
+        .with_action("UpdateSnapshot")
         .with_body_check(
             snapshots_runtime::operation::check_body::<
                 types::UpdateSnapshotResponse,

@@ -17,11 +17,6 @@
 //!
 //! | method | HTTP |
 //! | --- | --- |
-//! | [`Client::gateway_create_snapshot`] | `POST /CreateSnapshot` (relative to `https://api.alibabacloud.com/api/PAILangStudio/2024-07-10`) |
-//! | [`Client::gateway_delete_snapshot`] | `DELETE /DeleteSnapshot` (relative to `https://api.alibabacloud.com/api/PAILangStudio/2024-07-10`) |
-//! | [`Client::gateway_get_snapshot`] | `GET /GetSnapshot` (relative to `https://api.alibabacloud.com/api/PAILangStudio/2024-07-10`) |
-//! | [`Client::gateway_list_snapshots`] | `GET /ListSnapshots` (relative to `https://api.alibabacloud.com/api/PAILangStudio/2024-07-10`) |
-//! | [`Client::gateway_update_snapshot`] | `PUT /UpdateSnapshot` (relative to `https://api.alibabacloud.com/api/PAILangStudio/2024-07-10`) |
 //! | [`Client::list_snapshots`] | `GET /api/v1/langstudio/snapshots` |
 //! | [`Client::create_snapshot`] | `POST /api/v1/langstudio/snapshots` |
 //! | [`Client::delete_snapshot`] | `DELETE /api/v1/langstudio/snapshots/{SnapshotId}` |

@@ -263,7 +263,7 @@ async fn langstudio_both_forms_share_one_store() {
         .expect("id");
     assert!(id.starts_with("snap-"));
     let gw_id = gw
-        .gateway_create_snapshot()
+        .create_snapshot()
         .body(ls::CreateSnapshotRequest {
             snapshot_name: Some("from_gateway".parse().expect("name")),
             source_storage_path: Some("oss://bucket/flows/a".into()),
@@ -280,7 +280,7 @@ async fn langstudio_both_forms_share_one_store() {
         .expect("id");
 
     let seen = gw
-        .gateway_get_snapshot()
+        .get_snapshot()
         .snapshot_id(&id)
         .workspace_id(WORKSPACE)
         .send()
@@ -295,9 +295,9 @@ async fn langstudio_both_forms_share_one_store() {
         Some(emulator.config().account_id.as_str())
     );
 
-    gw.gateway_update_snapshot()
-        .body(ls::GatewayUpdateSnapshotRequest {
-            snapshot_id: id.clone(),
+    gw.update_snapshot()
+        .snapshot_id(&id)
+        .body(ls::UpdateSnapshotRequest {
             description: Some("updated through the gateway".into()),
             snapshot_name: Some("renamed".parse().expect("name")),
             workspace_id: None,
@@ -351,7 +351,7 @@ async fn langstudio_both_forms_share_one_store() {
         .send()
         .await
         .expect("deleted");
-    gw.gateway_delete_snapshot()
+    gw.delete_snapshot()
         .snapshot_id(&id)
         .send()
         .await
@@ -361,8 +361,7 @@ async fn langstudio_both_forms_share_one_store() {
         (status, error.code.as_deref()),
         (404, Some("SnapshotNotFound"))
     );
-    let (status, error) =
-        langstudio_error(gw.gateway_get_snapshot().snapshot_id(&gw_id).send().await);
+    let (status, error) = langstudio_error(gw.get_snapshot().snapshot_id(&gw_id).send().await);
     assert_eq!(
         (status, error.code.as_deref()),
         (404, Some("SnapshotNotFound"))
@@ -393,7 +392,7 @@ async fn langstudio_pagination_walks_with_tokens_and_pages() {
     let mut token: Option<String> = None;
     loop {
         let mut call = gw
-            .gateway_list_snapshots()
+            .list_snapshots()
             .max_results(5)
             .order(ls::Order::Asc)
             .snapshot_status("Creating");
@@ -469,12 +468,8 @@ async fn gateway_takes_only_the_dashscope_key() {
         access_key(&emulator),
         snapshots_runtime::Credentials::Anonymous,
     ] {
-        let client = pai_langstudio::Client::new_with_client(
-            &emulator.langstudio_gateway_url(),
-            http(),
-            runtime(credentials),
-        );
-        let (status, error) = langstudio_error(client.gateway_list_snapshots().send().await);
+        let client = gateway_with(&emulator, credentials);
+        let (status, error) = langstudio_error(client.list_snapshots().send().await);
         assert_eq!(
             (status, error.code.as_deref()),
             (403, Some("InvalidApiKey"))

@@ -56,7 +56,7 @@ async fn a_thousand_concurrent_creates_lose_and_duplicate_nothing() {
             let client = gw.clone();
             tasks.spawn(async move {
                 let created = client
-                    .gateway_create_snapshot()
+                    .create_snapshot()
                     .body(langstudio_body(&format!("gateway_{i}")))
                     .send()
                     .await

@@ -77,12 +77,22 @@ pub fn langstudio(emulator: &RunningEmulator) -> pai_langstudio::Client {
     langstudio_with(emulator, runtime(access_key(emulator)))
 }
 
+/// A LangStudio client on the gateway profile: the action-path transport, the DashScope key.
+pub fn gateway_with(
+    emulator: &RunningEmulator,
+    credentials: Credentials,
+) -> pai_langstudio::Client {
+    let runtime = Runtime::builder()
+        .credentials(credentials)
+        .retry(RetryConfig::disabled())
+        .rate_limit(RateLimiter::unlimited())
+        .transport(snapshots_runtime::Transport::ActionPath)
+        .build();
+    pai_langstudio::Client::new_with_client(&emulator.langstudio_gateway_url(), http(), runtime)
+}
+
 pub fn gateway(emulator: &RunningEmulator) -> pai_langstudio::Client {
-    pai_langstudio::Client::new_with_client(
-        &emulator.langstudio_gateway_url(),
-        http(),
-        runtime(dashscope(emulator)),
-    )
+    gateway_with(emulator, dashscope(emulator))
 }
 
 /// A DSW create body.
