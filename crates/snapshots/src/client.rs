@@ -20,7 +20,9 @@ use snapshots_runtime::auth::chain::{DefaultChain, Endpoints};
 use snapshots_runtime::auth::credentials::{resolve_dashscope, Environment, ENV_DASHSCOPE_API_KEY};
 use snapshots_runtime::auth::provider::ProvideCredentials;
 use snapshots_runtime::auth::{AccessKey, CredentialsCache, CredentialsError, Secret};
-use snapshots_runtime::{Credentials, RateLimiter, RedirectPolicy, RetryConfig, Runtime};
+use snapshots_runtime::{
+    Credentials, RateLimiter, RedirectPolicy, RetryConfig, Runtime, Transport,
+};
 
 use crate::error::Error;
 
@@ -31,7 +33,7 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// The default read timeout of the shared HTTP client (each read, waiting for the response
 /// headers included).
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// The base URL of LangStudio's gateway form (seed 000).
+/// The base URL of LangStudio's `gateway` profile (seed 000).
 pub const LANGSTUDIO_GATEWAY_URL: &str =
     "https://api.alibabacloud.com/api/PAILangStudio/2024-07-10";
 /// The identity header of Graph OLAP.
@@ -153,16 +155,31 @@ impl Client {
         self.inner.dsw.get()
     }
 
-    /// The PAI LangStudio client for the ROA operations (what the official SDK speaks;
+    /// The PAI LangStudio client of the `roa` profile (what the official SDK speaks;
     /// `https://pailangstudio.{region}.aliyuncs.com` unless overridden), signing with the
     /// access key, or sending the Alibaba bearer token.
     pub fn langstudio(&self) -> Result<&pai_langstudio::Client, Error> {
         self.inner.langstudio.get()
     }
 
-    /// The PAI LangStudio client for the gateway operations (`gateway_*`, seed 000's form;
-    /// [`LANGSTUDIO_GATEWAY_URL`] unless overridden), sending the DashScope API key as
-    /// `Authorization: Bearer`.
+    /// The PAI LangStudio client of the `gateway` profile (seed 000's form;
+    /// [`LANGSTUDIO_GATEWAY_URL`] unless overridden): the same operations as
+    /// [`langstudio`](Self::langstudio), sent with [`Transport::ActionPath`] to
+    /// `{gateway}/{Action}` (the path parameter `SnapshotId` in the query of GET and DELETE,
+    /// in the JSON body of PUT) and the DashScope API key as `Authorization: Bearer`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &snapshots::Client) -> Result<(), snapshots::Error> {
+    /// // GET {gateway}/GetSnapshot?SnapshotId=snap-1&WorkspaceId=478
+    /// let snapshot = client
+    ///     .langstudio_gateway()?
+    ///     .get_snapshot()
+    ///     .snapshot_id("snap-1")
+    ///     .workspace_id("478")
+    ///     .send()
+    ///     .await?;
+    /// # let _ = snapshot; Ok(()) }
+    /// ```
     pub fn langstudio_gateway(&self) -> Result<&pai_langstudio::Client, Error> {
         self.inner.langstudio_gateway.get()
     }
@@ -536,9 +553,10 @@ impl ClientBuilder {
             .max_response_body
             .unwrap_or(snapshots_runtime::DEFAULT_MAX_RESPONSE_BODY);
         let redirects = self.redirects.unwrap_or_default();
-        let runtime = |credentials: Credentials| {
+        let runtime = |credentials: Credentials, transport: Transport| {
             Runtime::builder()
                 .credentials(credentials)
+                .transport(transport)
                 .retry(retry.clone())
                 .rate_limit(limiter.clone())
                 .max_response_body(max_body)
@@ -559,7 +577,11 @@ impl ClientBuilder {
 
         let dsw = Slot {
             client: alibaba.clone().map(|creds| {
-                pai_dsw::Client::new_with_client(&dsw_url, http.clone(), runtime(creds))
+                pai_dsw::Client::new_with_client(
+                    &dsw_url,
+                    http.clone(),
+                    runtime(creds, Transport::Rest),
+                )
             }),
             base_url: Some(dsw_url),
         };
@@ -568,14 +590,18 @@ impl ClientBuilder {
                 pai_langstudio::Client::new_with_client(
                     &langstudio_url,
                     http.clone(),
-                    runtime(creds),
+                    runtime(creds, Transport::Rest),
                 )
             }),
             base_url: Some(langstudio_url),
         };
         let langstudio_gateway = Slot {
             client: dashscope.map(|creds| {
-                pai_langstudio::Client::new_with_client(&gateway_url, http.clone(), runtime(creds))
+                pai_langstudio::Client::new_with_client(
+                    &gateway_url,
+                    http.clone(),
+                    runtime(creds, Transport::ActionPath),
+                )
             }),
             base_url: Some(gateway_url),
         };
@@ -587,7 +613,11 @@ impl ClientBuilder {
                         .to_owned(),
                 )),
                 Some(url) => olap.map(|creds| {
-                    graph_olap::Client::new_with_client(url, http.clone(), runtime(creds))
+                    graph_olap::Client::new_with_client(
+                        url,
+                        http.clone(),
+                        runtime(creds, Transport::Rest),
+                    )
                 }),
             },
             base_url: graph_olap_url,

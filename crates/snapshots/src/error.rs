@@ -17,7 +17,7 @@
 //! | ... a redirect not followed | [`Error::Redirect`] |
 //! | ... a body over the size limit | [`Error::ResponseTooLarge`] |
 //! | ... credentials that cannot be sent as configured, or a provider that cannot supply them | [`Error::Credentials`] (nothing was sent) |
-//! | ... an operation missing from the generated table | [`Error::Config`] (nothing was sent) |
+//! | ... an operation missing from the generated table, or a request its transport profile cannot carry | [`Error::Config`] (nothing was sent) |
 //! | `CommunicationError`, `ResponseBodyError` that timed out | [`Error::Timeout`] |
 //! | a request reqwest cannot build (a URL too long, say) | [`Error::Validation`] of `request` |
 //! | other `CommunicationError`, `ResponseBodyError`, `InvalidUpgrade`, `Custom` | [`Error::Transport`] |
@@ -674,7 +674,9 @@ fn from_failure(failure: &Failure) -> Error {
             source_name: "the configured credentials".to_owned(),
             reason: format!("{reason}; the request was not sent"),
         }),
-        Failure::UnknownOperation { .. } => Error::Config(failure.to_string()),
+        Failure::UnknownOperation { .. } | Failure::Untransportable { .. } => {
+            Error::Config(failure.to_string())
+        }
         Failure::Credentials(error) => Error::Credentials(error.clone()),
         Failure::Redirect {
             status,

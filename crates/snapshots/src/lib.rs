@@ -35,7 +35,7 @@
 //! | --- | --- | --- | --- |
 //! | [`Client::dsw`] | PAI-DSW 2022-01-01 | `https://pai-dsw.{region}.aliyuncs.com` | access key (`ACS3-HMAC-SHA256`) or Alibaba bearer token |
 //! | [`Client::langstudio`] | PAI LangStudio 2024-07-10, ROA form | `https://pailangstudio.{region}.aliyuncs.com` | access key or Alibaba bearer token |
-//! | [`Client::langstudio_gateway`] | PAI LangStudio 2024-07-10, gateway form | [`LANGSTUDIO_GATEWAY_URL`] | DashScope API key (`Authorization: Bearer`) |
+//! | [`Client::langstudio_gateway`] | PAI LangStudio 2024-07-10, `gateway` profile (the same operations, action-path transport) | [`LANGSTUDIO_GATEWAY_URL`] | DashScope API key (`Authorization: Bearer`) |
 //! | [`Client::graph_olap`] | Graph OLAP control plane | none: [`ClientBuilder::graph_olap_url`] | `X-Username`, or a bearer token |
 //!
 //! Each accessor returns the generated client of its API (crates [`pai_dsw`],

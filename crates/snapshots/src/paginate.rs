@@ -25,7 +25,7 @@
 //! | builder | style | next request | stops when |
 //! | --- | --- | --- | --- |
 //! | `pai_dsw` `list_instance_snapshot` | `PageNumber`/`PageSize` + `TotalCount` | `PageNumber` 1, 2, 3, ... (set by the stream) | a page is empty, or `TotalCount` items were received |
-//! | `pai_langstudio` `list_snapshots`, `gateway_list_snapshots` | `NextToken`/`MaxResults`, else `PageNumber`/`PageSize` + `TotalCount` | the response's `NextToken`; without one, `PageNumber` 2, 3, ... | a page is empty, no `NextToken` and `TotalCount` reached (or absent), or `TotalCount` reached |
+//! | `pai_langstudio` `list_snapshots` (either profile) | `NextToken`/`MaxResults`, else `PageNumber`/`PageSize` + `TotalCount` | the response's `NextToken`; without one, `PageNumber` 2, 3, ... | a page is empty, no `NextToken` and `TotalCount` reached (or absent), or `TotalCount` reached |
 //! | `graph_olap` `list_snapshots`, `list_instances` | `offset`/`limit` + `meta.total` | `offset` = `meta.offset` + items received | a page is empty, or `meta.total` reached |
 //!
 //! The stream owns the cursor parameter (`PageNumber` for DSW, `NextToken` and `PageNumber`
@@ -54,7 +54,7 @@ pub type Items<'a, I> = BoxStream<'a, Result<I, Error>>;
 /// A list builder of a generated client that can be paged through.
 ///
 /// Implemented for `pai_dsw::builder::ListInstanceSnapshot`,
-/// `pai_langstudio::builder::{ListSnapshots, GatewayListSnapshots}` and
+/// `pai_langstudio::builder::ListSnapshots` (either transport profile) and
 /// `graph_olap::builder::{ListSnapshots, ListInstances}`. See the [module
 /// documentation](self) for how each style advances and stops.
 pub trait Paginate<'a>: sealed::Listing<'a> {
@@ -284,7 +284,7 @@ mod dsw {
 
 mod langstudio {
     use super::*;
-    use pai_langstudio::builder::{GatewayListSnapshots, ListSnapshots};
+    use pai_langstudio::builder::ListSnapshots;
     use pai_langstudio::types::{ListSnapshotsResponse, Snapshot};
 
     /// Token first (the SDK's style), page numbers when the service gives no token.
@@ -305,7 +305,7 @@ mod langstudio {
         }
     }
 
-    /// The cursor on a LangStudio list request (both forms have the same setters).
+    /// The cursor on a LangStudio list request.
     macro_rules! at_cursor {
         ($request:ident, $cursor:ident) => {
             match $cursor {
@@ -318,11 +318,6 @@ mod langstudio {
 
     listing!(
         ListSnapshots => ListSnapshotsResponse, Snapshot, snapshots, "list_snapshots",
-        at: |request, cursor| at_cursor!(request, cursor),
-        next: |page, cursor, received| next(page, cursor, received),
-    );
-    listing!(
-        GatewayListSnapshots => ListSnapshotsResponse, Snapshot, snapshots, "gateway_list_snapshots",
         at: |request, cursor| at_cursor!(request, cursor),
         next: |page, cursor, received| next(page, cursor, received),
     );

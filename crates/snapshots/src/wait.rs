@@ -1,8 +1,8 @@
 //! Waiters: poll a snapshot until it reaches a final status, with a timeout and a poll
 //! interval, reporting every poll (and Graph OLAP's export progress) as it goes.
 //!
-//! A [`Waiter`] is built by [`dsw_snapshot`], [`langstudio_snapshot`] (or
-//! [`langstudio_gateway_snapshot`]) or [`graph_olap_snapshot`] and then either awaited (it
+//! A [`Waiter`] is built by [`dsw_snapshot`], [`langstudio_snapshot`] (with the client of
+//! either LangStudio profile) or [`graph_olap_snapshot`] and then either awaited (it
 //! is [`IntoFuture`]), run with a callback ([`Waiter::wait_with`]), or read as a stream of
 //! [`WaitEvent`]s ([`Waiter::events`]):
 //!
@@ -32,7 +32,7 @@
 //! | waiter | polls | still waiting | success | failure ([`Error::WaitFailed`]) |
 //! | --- | --- | --- | --- | --- |
 //! | [`dsw_snapshot`] | `GetInstanceSnapshot` | `Pushing` (or no status yet) | any other status (`Available`, ...) | a status containing `fail` or `error` (any case), with `ReasonCode` and `ReasonMessage` |
-//! | [`langstudio_snapshot`], [`langstudio_gateway_snapshot`] | `GetSnapshot` (ROA), `GatewayGetSnapshot` | anything else (`Creating`, ...) | [`LANGSTUDIO_SUCCESS`] | [`LANGSTUDIO_FAILURE`], with `ErrorMessage` |
+//! | [`langstudio_snapshot`] | `GetSnapshot` (either profile) | anything else (`Creating`, ...) | [`LANGSTUDIO_SUCCESS`] | [`LANGSTUDIO_FAILURE`], with `ErrorMessage` |
 //! | [`graph_olap_snapshot`] | `get_snapshot`, and `get_snapshot_progress` while waiting | `pending`, `creating`, anything unknown | `ready` | `failed`, `cancelled`, with `error_message` |
 //!
 //! Neither the DSW nor the LangStudio documentation lists its status values (only `Pushing`
@@ -334,7 +334,8 @@ pub fn dsw_snapshot<'a>(
 
 /// Waits for a LangStudio snapshot to reach a status in [`LANGSTUDIO_SUCCESS`] (or fail, see
 /// [`LANGSTUDIO_FAILURE`]); the result is the last `GetSnapshot` response. Works with the
-/// ROA client ([`Client::langstudio`](crate::Client::langstudio)).
+/// client of either transport profile ([`Client::langstudio`](crate::Client::langstudio),
+/// [`Client::langstudio_gateway`](crate::Client::langstudio_gateway)).
 ///
 /// ```no_run
 /// # async fn demo(studio: &pai_langstudio::Client) -> Result<(), snapshots::Error> {
@@ -349,29 +350,6 @@ pub fn langstudio_snapshot<'a>(
     Waiter::new(LangStudioSnapshot {
         client: langstudio,
         snapshot_id: snapshot_id.into(),
-        gateway: false,
-    })
-}
-
-/// [`langstudio_snapshot`] for the gateway form: polls `GatewayGetSnapshot` with the gateway
-/// client ([`Client::langstudio_gateway`](crate::Client::langstudio_gateway)), with the same
-/// status rules.
-///
-/// ```no_run
-/// # async fn demo(client: &snapshots::Client) -> Result<(), snapshots::Error> {
-/// let snapshot =
-///     snapshots::wait::langstudio_gateway_snapshot(client.langstudio_gateway()?, "snapshot-abc123").await?;
-/// println!("{:?}", snapshot.snapshot_status);
-/// # Ok(()) }
-/// ```
-pub fn langstudio_gateway_snapshot<'a>(
-    gateway: &'a pai_langstudio::Client,
-    snapshot_id: impl Into<String>,
-) -> Waiter<'a, LangStudioSnapshot<'a>> {
-    Waiter::new(LangStudioSnapshot {
-        client: gateway,
-        snapshot_id: snapshot_id.into(),
-        gateway: true,
     })
 }
 
@@ -504,7 +482,6 @@ impl<'a> sealed::Target<'a> for DswSnapshot<'a> {
 pub struct LangStudioSnapshot<'a> {
     client: &'a pai_langstudio::Client,
     snapshot_id: String,
-    gateway: bool,
 }
 
 impl<'a> sealed::Target<'a> for LangStudioSnapshot<'a> {
@@ -515,14 +492,14 @@ impl<'a> sealed::Target<'a> for LangStudioSnapshot<'a> {
     }
 
     fn observe(&self) -> BoxFuture<'a, Result<Seen<Self::Output>, Error>> {
-        let (client, id, gateway) = (self.client, self.snapshot_id.clone(), self.gateway);
+        let (client, id) = (self.client, self.snapshot_id.clone());
         Box::pin(async move {
-            let output = if gateway {
-                client.gateway_get_snapshot().snapshot_id(id).send().await?
-            } else {
-                client.get_snapshot().snapshot_id(id).send().await?
-            }
-            .into_inner();
+            let output = client
+                .get_snapshot()
+                .snapshot_id(id)
+                .send()
+                .await?
+                .into_inner();
             let status = output.snapshot_status.clone().unwrap_or_default();
             let state = if one_of(&status, LANGSTUDIO_SUCCESS) {
                 State::Succeeded

@@ -60,7 +60,7 @@ async fn call_gateway(client: &Client) {
     let _ = client
         .langstudio_gateway()
         .expect("gateway configured")
-        .gateway_list_snapshots()
+        .list_snapshots()
         .workspace_id("478")
         .send()
         .await;

@@ -338,7 +338,7 @@ async fn langstudio_gateway_lists_the_same_way() {
     let pages: Vec<_> = client
         .langstudio_gateway()
         .unwrap()
-        .gateway_list_snapshots()
+        .list_snapshots()
         .pages()
         .try_collect()
         .await
