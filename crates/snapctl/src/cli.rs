@@ -31,7 +31,7 @@ Credentials:
     ALIBABA_CLOUD_ACCESS_KEY_SECRET (+ ALIBABA_CLOUD_SECURITY_TOKEN), then
     ~/.aliyun/config.json, then ~/.alibabacloud/credentials.ini; or an Alibaba bearer token
     in SNAPCTL_ALIBABA_BEARER_TOKEN.
-  LangStudio gateway form (--gateway): DASHSCOPE_API_KEY.
+  LangStudio gateway profile (--gateway): DASHSCOPE_API_KEY.
   Graph OLAP: --graph-olap-user (sent as X-Username), or a bearer token in
     SNAPCTL_GRAPH_OLAP_TOKEN.
   Secrets are read from the environment and files only, never from the command line.";
@@ -315,8 +315,8 @@ pub enum DswCommand {
 /// `snapctl langstudio [--gateway] <command>`.
 #[derive(Debug, Args)]
 pub struct LangStudioArgs {
-    /// Use the gateway form (`{base}/<Action>`, DASHSCOPE_API_KEY as a bearer token) instead
-    /// of the ROA form the official SDK speaks.
+    /// Send the same calls through the gateway profile (`{base}/<Action>`, DASHSCOPE_API_KEY
+    /// as a bearer token) instead of the ROA profile the official SDK speaks.
     #[arg(long, global = true)]
     pub gateway: bool,
 

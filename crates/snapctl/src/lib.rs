@@ -14,7 +14,7 @@
 //! | group | commands |
 //! | --- | --- |
 //! | `dsw` | `list --instance I`, `get`, `create`, `delete`, `wait` (the API has no update) |
-//! | `langstudio [--gateway]` | `list`, `get`, `create`, `update`, `delete`, `wait`; `--gateway` speaks the gateway form (`{base}/<Action>`, DashScope key) instead of ROA |
+//! | `langstudio [--gateway]` | `list`, `get`, `create`, `update`, `delete`, `wait`; `--gateway` sends the same calls through the gateway profile (`{base}/<Action>`, DashScope key) instead of ROA |
 //! | `graph-olap` | `list`, `get`, `create`, `update`, `delete`, `wait`, `progress`, `retry`, `lifecycle` |
 //!
 //! Examples:
@@ -35,7 +35,7 @@
 //! (`SNAPCTL_DSW_URL`, ...), `--graph-olap-user` (`SNAPCTL_GRAPH_OLAP_USER`), `--no-retry`,
 //! `--rate-limit N`. Credentials come from the SDK's chain (`ALIBABA_CLOUD_ACCESS_KEY_ID`/
 //! `_SECRET`, `~/.aliyun/config.json`, `~/.alibabacloud/credentials.ini`;
-//! `DASHSCOPE_API_KEY` for the gateway form) and, for secrets without a standard variable,
+//! `DASHSCOPE_API_KEY` for the gateway profile) and, for secrets without a standard variable,
 //! `SNAPCTL_ALIBABA_BEARER_TOKEN` and `SNAPCTL_GRAPH_OLAP_TOKEN` ([`client`]). Secrets are
 //! never taken from the command line.
 //!

@@ -1,12 +1,14 @@
 //! `snapctl langstudio [--gateway]`: PAI LangStudio snapshots (list, get, create, update,
-//! delete, wait), in the ROA form the official SDK speaks or, with `--gateway`, in the
-//! gateway form of seed 000.
+//! delete, wait), through the `roa` profile the official SDK speaks or, with `--gateway`,
+//! the `gateway` profile of seed 000. The flag only chooses the client
+//! ([`snapshots::Client::langstudio`] or [`snapshots::Client::langstudio_gateway`]); every
+//! command then makes the same calls on it.
 
 use std::io::Write;
 
+use pai_langstudio::builder::ListSnapshots;
 use pai_langstudio::types::{
-    CreateSnapshotRequest, GatewayUpdateSnapshotRequest, GetSnapshotResponse, Snapshot,
-    UpdateSnapshotRequest,
+    CreateSnapshotRequest, GetSnapshotResponse, Snapshot, UpdateSnapshotRequest,
 };
 use snapshots::paginate::Paginate;
 use snapshots::{validate, wait, Client, Error};
@@ -51,65 +53,6 @@ pub const COLUMNS: &[Column<Snapshot>] = &[
     },
 ];
 
-/// Which form of the API a command speaks.
-#[derive(Debug, Clone, Copy)]
-enum Form<'a> {
-    Roa(&'a pai_langstudio::Client),
-    Gateway(&'a pai_langstudio::Client),
-}
-
-impl<'a> Form<'a> {
-    fn of(client: &'a Client, gateway: bool) -> Result<Self, Error> {
-        Ok(if gateway {
-            Form::Gateway(client.langstudio_gateway()?)
-        } else {
-            Form::Roa(client.langstudio()?)
-        })
-    }
-}
-
-/// Sets the list filters on either list builder (they share their setters).
-macro_rules! filtered {
-    ($request:expr, $filters:expr) => {{
-        let filters = $filters;
-        let mut request = $request;
-        if let Some(v) = filters.workspace {
-            request = request.workspace_id(v);
-        }
-        if let Some(v) = filters.accessibility {
-            request = request.accessibility(v);
-        }
-        if let Some(v) = filters.creation_type {
-            request = request.creation_type(v);
-        }
-        if let Some(v) = filters.creator {
-            request = request.creator(v);
-        }
-        if let Some(v) = filters.status {
-            request = request.snapshot_status(v);
-        }
-        if let Some(v) = filters.resource_id {
-            request = request.snapshot_resource_id(v);
-        }
-        if let Some(v) = filters.resource_type {
-            request = request.snapshot_resource_type(v);
-        }
-        if let Some(v) = filters.snapshot_id {
-            request = request.snapshot_id(v);
-        }
-        if let Some(v) = filters.sort_by {
-            request = request.sort_by(v);
-        }
-        if let Some(v) = filters.order {
-            request = request.order(v);
-        }
-        if let Some(v) = filters.max_results {
-            request = request.max_results(v);
-        }
-        request
-    }};
-}
-
 /// The list filters, converted to the API's types.
 #[derive(Debug, Default)]
 struct Filters {
@@ -126,13 +69,68 @@ struct Filters {
     max_results: Option<i64>,
 }
 
+impl Filters {
+    /// `request` with every filter that is set.
+    fn apply<'a>(self, mut request: ListSnapshots<'a>) -> ListSnapshots<'a> {
+        if let Some(v) = self.workspace {
+            request = request.workspace_id(v);
+        }
+        if let Some(v) = self.accessibility {
+            request = request.accessibility(v);
+        }
+        if let Some(v) = self.creation_type {
+            request = request.creation_type(v);
+        }
+        if let Some(v) = self.creator {
+            request = request.creator(v);
+        }
+        if let Some(v) = self.status {
+            request = request.snapshot_status(v);
+        }
+        if let Some(v) = self.resource_id {
+            request = request.snapshot_resource_id(v);
+        }
+        if let Some(v) = self.resource_type {
+            request = request.snapshot_resource_type(v);
+        }
+        if let Some(v) = self.snapshot_id {
+            request = request.snapshot_id(v);
+        }
+        if let Some(v) = self.sort_by {
+            request = request.sort_by(v);
+        }
+        if let Some(v) = self.order {
+            request = request.order(v);
+        }
+        if let Some(v) = self.max_results {
+            request = request.max_results(v);
+        }
+        request
+    }
+}
+
+/// The LangStudio client of the profile the user chose: `roa`, or `gateway` with
+/// `--gateway`. The only place the flag matters.
+fn studio(client: &Client, gateway: bool) -> Result<&pai_langstudio::Client, Error> {
+    if gateway {
+        client.langstudio_gateway()
+    } else {
+        client.langstudio()
+    }
+}
+
+/// An optional workspace id, checked.
+fn workspace_id(workspace: Option<String>) -> Result<Option<String>, Error> {
+    workspace.map(|w| identifier("WorkspaceId", &w)).transpose()
+}
+
 /// Runs one LangStudio command.
 pub async fn run<W: Write>(
     client: &Client,
     args: LangStudioArgs,
     printer: &mut Printer<W>,
 ) -> Result<(), Failure> {
-    let gateway = args.gateway;
+    let studio = studio(client, args.gateway)?;
     match args.command {
         LangStudioCommand::List {
             workspace,
@@ -155,9 +153,7 @@ pub async fn run<W: Write>(
                     .join(",")
             });
             let filters = Filters {
-                workspace: workspace
-                    .map(|w| identifier("WorkspaceId", &w))
-                    .transpose()?,
+                workspace: workspace_id(workspace)?,
                 accessibility: accessibility.map(Into::into),
                 creation_type,
                 creator,
@@ -171,26 +167,15 @@ pub async fn run<W: Write>(
                     .map(validate::langstudio_max_results)
                     .transpose()?,
             };
-            match Form::of(client, gateway)? {
-                Form::Roa(studio) => {
-                    let request = filtered!(studio.list_snapshots(), filters);
-                    printer.list(COLUMNS, request.items()).await?;
-                }
-                Form::Gateway(studio) => {
-                    let request = filtered!(studio.gateway_list_snapshots(), filters);
-                    printer.list(COLUMNS, request.items()).await?;
-                }
-            }
+            let request = filters.apply(studio.list_snapshots());
+            printer.list(COLUMNS, request.items()).await?;
         }
         LangStudioCommand::Get {
             snapshot_id,
             workspace,
         } => {
             let snapshot_id = identifier("SnapshotId", &snapshot_id)?;
-            let workspace = workspace
-                .map(|w| identifier("WorkspaceId", &w))
-                .transpose()?;
-            let snapshot = get(Form::of(client, gateway)?, &snapshot_id, workspace).await?;
+            let snapshot = get(studio, &snapshot_id, workspace_id(workspace)?).await?;
             printer.resource(&snapshot)?;
         }
         LangStudioCommand::Create {
@@ -208,9 +193,7 @@ pub async fn run<W: Write>(
         } => {
             let body = CreateSnapshotRequest {
                 snapshot_name: Some(validate::langstudio_snapshot_name(&name)?),
-                workspace_id: workspace
-                    .map(|w| identifier("WorkspaceId", &w))
-                    .transpose()?,
+                workspace_id: workspace_id(workspace)?,
                 snapshot_resource_id: resource_id,
                 snapshot_resource_type: resource_type.map(Into::into),
                 source_storage_path,
@@ -219,26 +202,8 @@ pub async fn run<W: Write>(
                 accessibility: accessibility.map(Into::into),
                 creation_type: creation_type.map(Into::into),
             };
-            let form = Form::of(client, gateway)?;
-            let created = match form {
-                Form::Roa(studio) => send(studio.create_snapshot().body(body).send()).await?,
-                Form::Gateway(studio) => {
-                    send(studio.gateway_create_snapshot().body(body).send()).await?
-                }
-            };
-            match (wait, created.snapshot_id.as_deref()) {
-                (true, Some(snapshot_id)) => {
-                    let done = wait_for(form, snapshot_id, &wait_args).await?;
-                    printer.resource(&done)?;
-                }
-                (true, None) => {
-                    return Err(Error::Config(
-                        "the create response has no SnapshotId to wait for".into(),
-                    )
-                    .into())
-                }
-                (false, _) => printer.resource(&created)?,
-            }
+            let wait_args = wait.then_some(wait_args);
+            create(studio, body, wait_args.as_ref(), printer).await?;
         }
         LangStudioCommand::Update {
             snapshot_id,
@@ -247,38 +212,15 @@ pub async fn run<W: Write>(
             workspace,
         } => {
             let snapshot_id = identifier("SnapshotId", &snapshot_id)?;
-            let snapshot_name = name
-                .map(|n| validate::langstudio_snapshot_name(&n))
-                .transpose()?;
-            let workspace_id = workspace
-                .map(|w| identifier("WorkspaceId", &w))
-                .transpose()?;
-            let updated = match Form::of(client, gateway)? {
-                Form::Roa(studio) => {
-                    let body = UpdateSnapshotRequest {
-                        description,
-                        snapshot_name,
-                        workspace_id,
-                    };
-                    send(
-                        studio
-                            .update_snapshot()
-                            .snapshot_id(snapshot_id.clone())
-                            .body(body)
-                            .send(),
-                    )
-                    .await?
-                }
-                Form::Gateway(studio) => {
-                    let body = GatewayUpdateSnapshotRequest {
-                        snapshot_id: snapshot_id.clone(),
-                        description,
-                        snapshot_name,
-                        workspace_id,
-                    };
-                    send(studio.gateway_update_snapshot().body(body).send()).await?
-                }
+            let body = UpdateSnapshotRequest {
+                description,
+                snapshot_name: name
+                    .map(|n| validate::langstudio_snapshot_name(&n))
+                    .transpose()?,
+                workspace_id: workspace_id(workspace)?,
             };
+            let request = studio.update_snapshot().snapshot_id(snapshot_id.clone());
+            let updated = send(request.body(body).send()).await?;
             printer.outcome(
                 &format!(
                     "Updated PAI LangStudio snapshot {snapshot_id} (request id {})",
@@ -292,27 +234,11 @@ pub async fn run<W: Write>(
             workspace,
         } => {
             let snapshot_id = identifier("SnapshotId", &snapshot_id)?;
-            let workspace = workspace
-                .map(|w| identifier("WorkspaceId", &w))
-                .transpose()?;
-            let deleted = match Form::of(client, gateway)? {
-                Form::Roa(studio) => {
-                    let mut request = studio.delete_snapshot().snapshot_id(snapshot_id.clone());
-                    if let Some(workspace) = workspace {
-                        request = request.workspace_id(workspace);
-                    }
-                    send(request.send()).await?
-                }
-                Form::Gateway(studio) => {
-                    let mut request = studio
-                        .gateway_delete_snapshot()
-                        .snapshot_id(snapshot_id.clone());
-                    if let Some(workspace) = workspace {
-                        request = request.workspace_id(workspace);
-                    }
-                    send(request.send()).await?
-                }
-            };
+            let mut request = studio.delete_snapshot().snapshot_id(snapshot_id.clone());
+            if let Some(workspace) = workspace_id(workspace)? {
+                request = request.workspace_id(workspace);
+            }
+            let deleted = send(request.send()).await?;
             printer.outcome(
                 &format!("Deleted PAI LangStudio snapshot {snapshot_id}"),
                 &deleted,
@@ -323,51 +249,57 @@ pub async fn run<W: Write>(
             wait_args,
         } => {
             let snapshot_id = identifier("SnapshotId", &snapshot_id)?;
-            let form = Form::of(client, gateway)?;
-            let done = wait_for(form, &snapshot_id, &wait_args).await?;
+            let done = wait_for(studio, &snapshot_id, &wait_args).await?;
             printer.resource(&done)?;
         }
     }
     Ok(())
 }
 
-/// One `GetSnapshot`, in either form.
+/// `create`: one `CreateSnapshot`, then, with `--wait`, the waiter on the new snapshot.
+async fn create<W: Write>(
+    studio: &pai_langstudio::Client,
+    body: CreateSnapshotRequest,
+    wait: Option<&WaitArgs>,
+    printer: &mut Printer<W>,
+) -> Result<(), Failure> {
+    let created = send(studio.create_snapshot().body(body).send()).await?;
+    match (wait, created.snapshot_id.as_deref()) {
+        (Some(wait_args), Some(snapshot_id)) => {
+            let done = wait_for(studio, snapshot_id, wait_args).await?;
+            printer.resource(&done)?;
+        }
+        (Some(_), None) => {
+            return Err(
+                Error::Config("the create response has no SnapshotId to wait for".into()).into(),
+            )
+        }
+        (None, _) => printer.resource(&created)?,
+    }
+    Ok(())
+}
+
+/// One `GetSnapshot`.
 async fn get(
-    form: Form<'_>,
+    studio: &pai_langstudio::Client,
     snapshot_id: &str,
     workspace: Option<String>,
 ) -> Result<GetSnapshotResponse, Error> {
-    match form {
-        Form::Roa(studio) => {
-            let mut request = studio.get_snapshot().snapshot_id(snapshot_id);
-            if let Some(workspace) = workspace {
-                request = request.workspace_id(workspace);
-            }
-            send(request.send()).await
-        }
-        Form::Gateway(studio) => {
-            let mut request = studio.gateway_get_snapshot().snapshot_id(snapshot_id);
-            if let Some(workspace) = workspace {
-                request = request.workspace_id(workspace);
-            }
-            send(request.send()).await
-        }
+    let mut request = studio.get_snapshot().snapshot_id(snapshot_id);
+    if let Some(workspace) = workspace {
+        request = request.workspace_id(workspace);
     }
+    send(request.send()).await
 }
 
-/// Waits for a snapshot to be ready, with a spinner on stderr: the SDK's waiter of the form
-/// in use (`GetSnapshot` or `GatewayGetSnapshot`).
+/// Waits for a snapshot to be ready, with a spinner on stderr: the SDK's waiter.
 async fn wait_for(
-    form: Form<'_>,
+    studio: &pai_langstudio::Client,
     snapshot_id: &str,
     args: &WaitArgs,
 ) -> Result<GetSnapshotResponse, Error> {
     let mut display = WaitProgress::new(format!("PAI LangStudio snapshot {snapshot_id}"));
-    let waiter = match form {
-        Form::Roa(studio) => wait::langstudio_snapshot(studio, snapshot_id),
-        Form::Gateway(gateway) => wait::langstudio_gateway_snapshot(gateway, snapshot_id),
-    };
-    let result = waiter
+    let result = wait::langstudio_snapshot(studio, snapshot_id)
         .timeout(args.timeout)
         .poll_interval(args.interval)
         .wait_with(|poll| display.update(&poll.status, poll.attempt, None))
