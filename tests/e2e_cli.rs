@@ -149,8 +149,8 @@ fn demo_walks_every_api_and_exits_0() {
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
     for expected in [
         "PAI-DSW instance snapshots",
-        "PAI LangStudio snapshots, ROA form",
-        "PAI LangStudio snapshots, gateway form",
+        "PAI LangStudio snapshots, roa profile",
+        "PAI LangStudio snapshots, gateway profile",
         "Graph OLAP control plane",
         "Demo finished",
     ] {

@@ -143,12 +143,13 @@ async fn dsw_every_operation_signed() {
 }
 
 #[tokio::test]
-async fn langstudio_both_forms_every_operation() {
+async fn langstudio_both_profiles_every_operation() {
     let emulator = emulator(Duration::from_millis(150)).await;
     let client = client(&emulator);
     let workspace = emulator.config().langstudio_workspaces[0].clone();
 
     for gateway in [false, true] {
+        // The profile chooses the client; the calls are the same.
         let studio = if gateway {
             client.langstudio_gateway().unwrap()
         } else {
@@ -161,78 +162,39 @@ async fn langstudio_both_forms_every_operation() {
             .snapshot_name(name)
             .snapshot_resource_type(pai_langstudio::types::SnapshotResourceType::Flow)
             .snapshot_resource_id("flow-1".to_owned());
-        let id = if gateway {
-            studio.gateway_create_snapshot().body(body).send().await
-        } else {
-            studio.create_snapshot().body(body).send().await
-        }
-        .unwrap()
-        .into_inner()
-        .snapshot_id
-        .expect("an id");
+        let created = studio.create_snapshot().body(body).send().await.unwrap();
+        let id = created.into_inner().snapshot_id.expect("an id");
 
-        let waiter = if gateway {
-            wait::langstudio_gateway_snapshot(studio, &id)
-        } else {
-            wait::langstudio_snapshot(studio, &id)
-        };
-        let ready = waiter.poll_interval(FAST).await.unwrap();
+        let ready = wait::langstudio_snapshot(studio, &id)
+            .poll_interval(FAST)
+            .await
+            .unwrap();
         assert_eq!(ready.snapshot_status.as_deref(), Some("Success"));
 
         let described = "described".to_owned();
-        if gateway {
-            studio
-                .gateway_update_snapshot()
-                .body_map(|b| b.snapshot_id(id.clone()).description(described.clone()))
-                .send()
-                .await
-                .unwrap();
-            let got = studio
-                .gateway_get_snapshot()
-                .snapshot_id(&id)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(got.description.as_deref(), Some("described"));
-            let listed: Vec<_> = studio
-                .gateway_list_snapshots()
-                .workspace_id(&workspace)
-                .items()
-                .try_collect()
-                .await
-                .unwrap();
-            assert!(listed.iter().any(|s| s.snapshot_id.as_deref() == Some(&id)));
-            studio
-                .gateway_delete_snapshot()
-                .snapshot_id(&id)
-                .send()
-                .await
-                .unwrap();
-        } else {
-            studio
-                .update_snapshot()
-                .snapshot_id(&id)
-                .body_map(|b| b.description(described.clone()))
-                .send()
-                .await
-                .unwrap();
-            let got = studio.get_snapshot().snapshot_id(&id).send().await.unwrap();
-            assert_eq!(got.description.as_deref(), Some("described"));
-            let listed: Vec<_> = studio
-                .list_snapshots()
-                .workspace_id(&workspace)
-                .items()
-                .try_collect()
-                .await
-                .unwrap();
-            assert!(listed.iter().any(|s| s.snapshot_id.as_deref() == Some(&id)));
-            studio
-                .delete_snapshot()
-                .snapshot_id(&id)
-                .send()
-                .await
-                .unwrap();
-        }
+        studio
+            .update_snapshot()
+            .snapshot_id(&id)
+            .body_map(|b| b.description(described.clone()))
+            .send()
+            .await
+            .unwrap();
+        let got = studio.get_snapshot().snapshot_id(&id).send().await.unwrap();
+        assert_eq!(got.description.as_deref(), Some("described"));
+        let listed: Vec<_> = studio
+            .list_snapshots()
+            .workspace_id(&workspace)
+            .items()
+            .try_collect()
+            .await
+            .unwrap();
+        assert!(listed.iter().any(|s| s.snapshot_id.as_deref() == Some(&id)));
+        studio
+            .delete_snapshot()
+            .snapshot_id(&id)
+            .send()
+            .await
+            .unwrap();
         let error = Error::from(
             client
                 .langstudio()

@@ -180,15 +180,9 @@ impl Kind {
             Kind::Signed | Kind::AlibabaBearer => dsw_get(client).await.map(drop),
             Kind::DashScope => {
                 let gateway = client.langstudio_gateway()?;
-                settle(
-                    gateway
-                        .gateway_get_snapshot()
-                        .snapshot_id("snp-1")
-                        .send()
-                        .await,
-                )
-                .await
-                .map(drop)
+                settle(gateway.get_snapshot().snapshot_id("snp-1").send().await)
+                    .await
+                    .map(drop)
             }
             Kind::GraphOlapToken | Kind::GraphOlapUser => {
                 let olap = client.graph_olap()?;

@@ -86,16 +86,16 @@ const EXAMPLES: &[(&str, Check)] = {
             check::<dsw::GetInstanceSnapshotResponse>,
         ),
         (
-            "pai-langstudio/GatewayCreateSnapshot.200.json",
+            "pai-langstudio/CreateSnapshot.200.json",
             check::<ls::CreateSnapshotResponse>,
         ),
         (
-            "pai-langstudio/GatewayCreateSnapshot.request.json",
+            "pai-langstudio/CreateSnapshot.request.json",
             check::<ls::CreateSnapshotRequest>,
         ),
         (
-            "pai-langstudio/GatewayUpdateSnapshot.request.json",
-            check::<ls::GatewayUpdateSnapshotRequest>,
+            "pai-langstudio/UpdateSnapshot.request.json",
+            check::<ls::UpdateSnapshotRequest>,
         ),
     ]
 };

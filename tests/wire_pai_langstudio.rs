@@ -1,10 +1,12 @@
-//! PAI LangStudio (2024-07-10) wire contract, both forms.
+//! PAI LangStudio (2024-07-10) wire contract, both transport profiles.
 //!
-//! ROA form: the generated client sends what the official SDK
+//! `roa` profile: the generated client sends what the official SDK
 //! `alibabacloud-pailangstudio20240710` 1.2.2 sends (`client.py`, lines 532-576, 2052-2106,
 //! 1372-1401, 2764-2797 and 964-993): `SnapshotId` only ever in the path (or as the list
 //! filter), `WorkspaceId` in the query for GET/DELETE and in the body for POST/PUT.
-//! Gateway form: what seed 000's curl examples send, relative to the gateway base URL.
+//! `gateway` profile (the same operations, `Transport::ActionPath`): what seed 000's curl
+//! examples send, relative to the gateway base URL; byte for byte what the removed
+//! `Gateway*` operations sent.
 //!
 //! The expected names are written out here by hand from the SDK and the seed, not read from
 //! the spec.
@@ -12,7 +14,8 @@
 use contract_tests::{answering, example, names, the_request};
 use pai_langstudio::types;
 use serde_json::json;
-use snapshots_runtime::Runtime;
+use snapshots_runtime::{auth::Secret, Credentials, RateLimiter, RetryConfig, Runtime, Transport};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const SNAPSHOT_FIELDS: &[&str] = &[
     "Accessibility",
@@ -47,7 +50,7 @@ fn full_snapshot() -> serde_json::Value {
 }
 
 fn create_body() -> types::CreateSnapshotRequest {
-    serde_json::from_value(example("pai-langstudio/GatewayCreateSnapshot.request.json"))
+    serde_json::from_value(example("pai-langstudio/CreateSnapshot.request.json"))
         .expect("seed 000's create body is a valid request")
 }
 
@@ -66,7 +69,7 @@ const CREATE_BODY_FIELDS: &[&str] = &[
 async fn roa_create_snapshot() {
     let server = answering(
         200,
-        Some(&example("pai-langstudio/GatewayCreateSnapshot.200.json")),
+        Some(&example("pai-langstudio/CreateSnapshot.200.json")),
     )
     .await;
     let client = pai_langstudio::Client::new(&server.uri(), Runtime::passthrough());
@@ -259,19 +262,27 @@ async fn roa_delete_snapshot() {
 /// The gateway base URL has a path of its own; the action is appended to it.
 const GATEWAY_BASE: &str = "/api/PAILangStudio/2024-07-10";
 
+/// A client of the gateway profile on `server` (no credentials, no retries, no limit).
+fn gateway_client(server: &str, credentials: Credentials) -> pai_langstudio::Client {
+    let runtime = Runtime::builder()
+        .credentials(credentials)
+        .retry(RetryConfig::disabled().with_total_timeout(None))
+        .rate_limit(RateLimiter::unlimited())
+        .transport(Transport::ActionPath)
+        .build();
+    pai_langstudio::Client::new(&format!("{server}{GATEWAY_BASE}"), runtime)
+}
+
 #[tokio::test]
 async fn gateway_create_snapshot() {
     let server = answering(
         200,
-        Some(&example("pai-langstudio/GatewayCreateSnapshot.200.json")),
+        Some(&example("pai-langstudio/CreateSnapshot.200.json")),
     )
     .await;
-    let client = pai_langstudio::Client::new(
-        &format!("{}{GATEWAY_BASE}", server.uri()),
-        Runtime::passthrough(),
-    );
+    let client = gateway_client(&server.uri(), Credentials::Anonymous);
     let response = client
-        .gateway_create_snapshot()
+        .create_snapshot()
         .body(create_body())
         .send()
         .await
@@ -287,7 +298,7 @@ async fn gateway_create_snapshot() {
     assert_eq!(sent.body, Some(names(CREATE_BODY_FIELDS)));
     assert_eq!(
         sent.json,
-        Some(example("pai-langstudio/GatewayCreateSnapshot.request.json")),
+        Some(example("pai-langstudio/CreateSnapshot.request.json")),
         "the seed's body, as sent"
     );
 }
@@ -296,12 +307,9 @@ async fn gateway_create_snapshot() {
 async fn gateway_list_snapshots() {
     let documented = json!({"RequestId": "r", "TotalCount": 0, "Snapshots": []});
     let server = answering(200, Some(&documented)).await;
-    let client = pai_langstudio::Client::new(
-        &format!("{}{GATEWAY_BASE}", server.uri()),
-        Runtime::passthrough(),
-    );
+    let client = gateway_client(&server.uri(), Credentials::Anonymous);
     client
-        .gateway_list_snapshots()
+        .list_snapshots()
         .workspace_id("478**")
         .max_results(20)
         .sort_by(types::SortBy::GmtCreateTime)
@@ -326,12 +334,9 @@ async fn gateway_list_snapshots() {
 #[tokio::test]
 async fn gateway_get_snapshot() {
     let server = answering(200, Some(&full_snapshot())).await;
-    let client = pai_langstudio::Client::new(
-        &format!("{}{GATEWAY_BASE}", server.uri()),
-        Runtime::passthrough(),
-    );
+    let client = gateway_client(&server.uri(), Credentials::Anonymous);
     let response = client
-        .gateway_get_snapshot()
+        .get_snapshot()
         .workspace_id("478**")
         .snapshot_id("snap-asfg******123")
         .send()
@@ -348,19 +353,29 @@ async fn gateway_get_snapshot() {
     assert_eq!(sent.body, None);
 }
 
+/// The seed's UpdateSnapshot body: the example file's members plus the path parameter.
+fn seed_update_body() -> serde_json::Value {
+    json!({
+        "SnapshotId": "snap-asfg******123",
+        "WorkspaceId": "478**",
+        "SnapshotName": "snapshot02",
+        "Description": "Updated description"
+    })
+}
+
+fn update_body() -> types::UpdateSnapshotRequest {
+    serde_json::from_value(example("pai-langstudio/UpdateSnapshot.request.json"))
+        .expect("seed 000's update body, without its SnapshotId, is a valid request")
+}
+
 #[tokio::test]
 async fn gateway_update_snapshot() {
     let server = answering(200, Some(&json!({"RequestId": "r"}))).await;
-    let client = pai_langstudio::Client::new(
-        &format!("{}{GATEWAY_BASE}", server.uri()),
-        Runtime::passthrough(),
-    );
-    let body: types::GatewayUpdateSnapshotRequest =
-        serde_json::from_value(example("pai-langstudio/GatewayUpdateSnapshot.request.json"))
-            .expect("seed 000's update body is a valid request");
+    let client = gateway_client(&server.uri(), Credentials::Anonymous);
     client
-        .gateway_update_snapshot()
-        .body(body)
+        .update_snapshot()
+        .snapshot_id("snap-asfg******123")
+        .body(update_body())
         .send()
         .await
         .expect("200 decodes");
@@ -372,25 +387,18 @@ async fn gateway_update_snapshot() {
     );
     assert_eq!(sent.query, names(&[]));
     assert_eq!(
-        sent.body,
-        Some(names(&[
-            "Description",
-            "SnapshotId",
-            "SnapshotName",
-            "WorkspaceId"
-        ]))
+        sent.json,
+        Some(seed_update_body()),
+        "the seed's body, as sent"
     );
 }
 
 #[tokio::test]
 async fn gateway_delete_snapshot() {
     let server = answering(200, Some(&json!({"RequestId": "r"}))).await;
-    let client = pai_langstudio::Client::new(
-        &format!("{}{GATEWAY_BASE}", server.uri()),
-        Runtime::passthrough(),
-    );
+    let client = gateway_client(&server.uri(), Credentials::Anonymous);
     client
-        .gateway_delete_snapshot()
+        .delete_snapshot()
         .workspace_id("478**")
         .snapshot_id("snap-asfg******123")
         .send()
@@ -406,10 +414,112 @@ async fn gateway_delete_snapshot() {
     assert_eq!(sent.body, None);
 }
 
+/// What the removed `Gateway*` operations sent for the calls of
+/// [`the_gateway_profile_sends_what_the_gateway_operations_sent`], captured from the
+/// generated client before they were removed (a DashScope key `sk-test`; the `host` header
+/// left out): request line, headers in order, blank line, body.
+const OLD_GATEWAY_REQUESTS: &[&str] = &[
+    "POST /api/PAILangStudio/2024-07-10/CreateSnapshot HTTP/1.1\r\naccept: application/json\r\ncontent-type: application/json\r\napi-version: 2024-07-10\r\nauthorization: Bearer sk-test\r\ncontent-length: 269\r\n\r\n{\"Accessibility\":\"PRIVATE\",\"CreationType\":\"ManualCreated\",\"Description\":\"This is description\",\"SnapshotName\":\"snapshot01\",\"SnapshotResourceId\":\"flow-asfg******1234\",\"SnapshotResourceType\":\"Flow\",\"SourceStoragePath\":\"oss://mybucket/path/to/source\",\"WorkspaceId\":\"478**\"}",
+    "GET /api/PAILangStudio/2024-07-10/ListSnapshots?MaxResults=20&NextToken=a+b%2Fc%2Bd&Order=DESC&SortBy=GmtCreateTime&WorkspaceId=478** HTTP/1.1\r\naccept: application/json\r\napi-version: 2024-07-10\r\nauthorization: Bearer sk-test\r\n\r\n",
+    "GET /api/PAILangStudio/2024-07-10/GetSnapshot?SnapshotId=snap-asfg******123&WorkspaceId=478** HTTP/1.1\r\naccept: application/json\r\napi-version: 2024-07-10\r\nauthorization: Bearer sk-test\r\n\r\n",
+    "GET /api/PAILangStudio/2024-07-10/GetSnapshot?SnapshotId=a+b%2Fc%3Fd%26e%3Df%25g%2B%C3%A9 HTTP/1.1\r\naccept: application/json\r\napi-version: 2024-07-10\r\nauthorization: Bearer sk-test\r\n\r\n",
+    "PUT /api/PAILangStudio/2024-07-10/UpdateSnapshot HTTP/1.1\r\naccept: application/json\r\ncontent-type: application/json\r\napi-version: 2024-07-10\r\nauthorization: Bearer sk-test\r\ncontent-length: 121\r\n\r\n{\"Description\":\"Updated description\",\"SnapshotId\":\"snap-asfg******123\",\"SnapshotName\":\"snapshot02\",\"WorkspaceId\":\"478**\"}",
+    "DELETE /api/PAILangStudio/2024-07-10/DeleteSnapshot?SnapshotId=snap-asfg******123&WorkspaceId=478** HTTP/1.1\r\naccept: application/json\r\napi-version: 2024-07-10\r\nauthorization: Bearer sk-test\r\n\r\n",
+];
+
+/// A loopback server that answers every request with a small JSON 200 and hands on the raw
+/// bytes of each request, without its `host` header.
+async fn recording_server() -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut raw = Vec::new();
+            let mut chunk = [0u8; 4096];
+            while !complete(&raw) {
+                match socket.read(&mut chunk).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => raw.extend_from_slice(&chunk[..n]),
+                }
+            }
+            let text = String::from_utf8_lossy(&raw)
+                .split("\r\n")
+                .filter(|line| !line.starts_with("host: "))
+                .collect::<Vec<_>>()
+                .join("\r\n");
+            let _ = tx.send(text);
+            let body = br#"{"RequestId":"r","Snapshots":[]}"#;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = socket.write_all(head.as_bytes()).await;
+            let _ = socket.write_all(body).await;
+        }
+    });
+    (format!("http://{addr}"), rx)
+}
+
+/// Whether `raw` holds a whole request (head and `content-length` bytes of body).
+fn complete(raw: &[u8]) -> bool {
+    let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&raw[..end]).to_lowercase();
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    raw.len() >= end + 4 + length
+}
+
+#[tokio::test]
+async fn the_gateway_profile_sends_what_the_gateway_operations_sent() {
+    let (server, mut requests) = recording_server().await;
+    let client = gateway_client(&server, Credentials::Bearer(Secret::new("sk-test")));
+    let _ = client.create_snapshot().body(create_body()).send().await;
+    let _ = client
+        .list_snapshots()
+        .workspace_id("478**")
+        .max_results(20)
+        .next_token("a b/c+d")
+        .sort_by(types::SortBy::GmtCreateTime)
+        .order(types::Order::Desc)
+        .send()
+        .await;
+    let _ = client
+        .get_snapshot()
+        .snapshot_id("snap-asfg******123")
+        .workspace_id("478**")
+        .send()
+        .await;
+    let _ = client
+        .get_snapshot()
+        .snapshot_id("a b/c?d&e=f%g+é")
+        .send()
+        .await;
+    let update = client.update_snapshot().snapshot_id("snap-asfg******123");
+    let _ = update.body(update_body()).send().await;
+    let _ = client
+        .delete_snapshot()
+        .snapshot_id("snap-asfg******123")
+        .workspace_id("478**")
+        .send()
+        .await;
+    for expected in OLD_GATEWAY_REQUESTS {
+        let sent = requests.recv().await.expect("a request");
+        assert_eq!(&sent, expected);
+    }
+}
+
 /// Invalid names are refused before anything is sent.
 #[tokio::test]
 async fn invalid_names_cannot_be_sent() {
-    let mut body = example("pai-langstudio/GatewayCreateSnapshot.request.json");
+    let mut body = example("pai-langstudio/CreateSnapshot.request.json");
     body["SnapshotName"] = json!("1-not-valid");
     assert!(serde_json::from_value::<types::CreateSnapshotRequest>(body).is_err());
     assert!("snap shot".parse::<types::SnapshotName>().is_err());
