@@ -222,6 +222,25 @@ mod tests {
         }
     }
 
+    /// The rule, written independently: one path segment of ASCII letters and digits that
+    /// starts with a letter.
+    fn is_segment_of_letters(name: &str) -> bool {
+        let bytes = name.as_bytes();
+        !bytes.is_empty()
+            && bytes[0].is_ascii_alphabetic()
+            && bytes[1..].iter().all(u8::is_ascii_alphanumeric)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn an_action_name_is_accepted_exactly_when_it_is_one_plain_segment(
+            name in "[A-Za-z0-9/_.%{} -]{0,12}|\\PC{0,6}"
+        ) {
+            let problems = lint(&doc(json!([profile("dashscope-bearer", "action-path")]), Some(&name)));
+            proptest::prop_assert_eq!(problems.is_empty(), is_segment_of_letters(&name), "{:?}", problems);
+        }
+    }
+
     #[test]
     fn action_names_are_unique() {
         let op = json!({"x-acs-action": "Same", "responses": {}});

@@ -60,7 +60,8 @@ async fn call_gateway(client: &Client) {
     let _ = client
         .langstudio_gateway()
         .expect("gateway configured")
-        .list_snapshots()
+        .get_snapshot()
+        .snapshot_id("snap 1")
         .workspace_id("478")
         .send()
         .await;
@@ -287,9 +288,15 @@ async fn each_accessor_uses_its_configured_base_url_and_authentication() {
 
     call_gateway(&client).await;
     let request = only_request(&gateway).await;
+    // The gateway profile: the same operation, at `{gateway}/GetSnapshot`, its path
+    // parameter first in the query.
     assert_eq!(
         request.url.path(),
-        format!("{}/ListSnapshots", support::GATEWAY_PATH)
+        format!("{}/GetSnapshot", support::GATEWAY_PATH)
+    );
+    assert_eq!(
+        request.url.query(),
+        Some("SnapshotId=snap+1&WorkspaceId=478")
     );
     assert_eq!(
         header(&request, "authorization"),
