@@ -12,15 +12,8 @@ use crate::lint::each_operation;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The keys of a profile, each with whether it is required.
-const KEYS: &[(&str, bool)] = &[
-    ("name", true),
-    ("accessor", true),
-    ("title", true),
-    ("base-url", true),
-    ("auth", true),
-    ("transport", true),
-];
+/// The keys of a profile, all required (`base-url` may be `null`).
+const KEYS: &[&str] = &["name", "accessor", "title", "base-url", "auth", "transport"];
 
 /// The documented values of `auth`.
 pub const AUTH: &[&str] = &["alibaba-acs3", "dashscope-bearer", "graph-olap-identity"];
@@ -63,24 +56,22 @@ fn lint_profiles(profiles: &Value, problems: &mut Vec<String>) -> Vec<String> {
             continue;
         };
         for key in members.keys() {
-            if !KEYS.iter().any(|(known, _)| known == key) {
+            if !KEYS.contains(&key.as_str()) {
                 problems.push(format!("{at}: unknown key {key:?}"));
             }
         }
-        for (key, required) in KEYS {
-            let value = members.get(*key);
-            match value {
-                None if *required => problems.push(format!("{at}: no {key}")),
+        for key in KEYS {
+            match members.get(*key) {
+                None => problems.push(format!("{at}: no {key}")),
                 Some(Value::Null) if *key == "base-url" => {}
                 Some(Value::String(text)) if !text.is_empty() => {
-                    if matches!(*key, "name" | "accessor")
-                        && !seen.entry(key).or_default().insert(text)
-                    {
+                    let unique = !matches!(*key, "name" | "accessor")
+                        || seen.entry(key).or_default().insert(text);
+                    if !unique {
                         problems.push(format!("{at}: {key} {text:?} is used by another profile"));
                     }
                 }
                 Some(_) => problems.push(format!("{at}: {key} must be a non-empty string")),
-                None => {}
             }
         }
         one_of(&at, members.get("auth"), "auth", AUTH, problems);
