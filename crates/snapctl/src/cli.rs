@@ -329,41 +329,7 @@ pub struct LangStudioArgs {
 #[derive(Debug, Subcommand)]
 pub enum LangStudioCommand {
     /// List snapshots (every page), with the API's filters.
-    List {
-        /// Only this workspace.
-        #[arg(long, value_name = "WORKSPACE_ID")]
-        workspace: Option<String>,
-        /// Only PUBLIC or PRIVATE snapshots.
-        #[arg(long, value_enum)]
-        accessibility: Option<Accessibility>,
-        /// Only these creation types (repeatable or comma-separated).
-        #[arg(long, value_enum, value_delimiter = ',')]
-        creation_type: Vec<CreationType>,
-        /// Only snapshots of this creator.
-        #[arg(long)]
-        creator: Option<String>,
-        /// Only snapshots in this status (as the service spells it, e.g. Success).
-        #[arg(long)]
-        status: Option<String>,
-        /// Only snapshots of this resource.
-        #[arg(long, value_name = "RESOURCE_ID")]
-        resource_id: Option<String>,
-        /// Only snapshots of this resource type.
-        #[arg(long, value_enum)]
-        resource_type: Option<ResourceType>,
-        /// Only this snapshot id.
-        #[arg(long)]
-        snapshot_id: Option<String>,
-        /// Sort field.
-        #[arg(long, value_enum)]
-        sort_by: Option<LangStudioSortBy>,
-        /// Sort order.
-        #[arg(long, value_enum)]
-        order: Option<Order>,
-        /// Snapshots per request (MaxResults, at least 1).
-        #[arg(long, value_name = "N")]
-        page_size: Option<i64>,
-    },
+    List(LangStudioListArgs),
     /// Show one snapshot.
     Get {
         /// The snapshot.
@@ -373,41 +339,7 @@ pub enum LangStudioCommand {
         workspace: Option<String>,
     },
     /// Snapshot a flow (or a storage path).
-    Create {
-        /// Snapshot name: 1 to 256 letters, digits and underscores, starting with a letter.
-        #[arg(long)]
-        name: String,
-        /// The workspace.
-        #[arg(long, value_name = "WORKSPACE_ID")]
-        workspace: Option<String>,
-        /// The resource to snapshot.
-        #[arg(long, value_name = "RESOURCE_ID")]
-        resource_id: Option<String>,
-        /// The type of the resource.
-        #[arg(long, value_enum)]
-        resource_type: Option<ResourceType>,
-        /// A storage path to snapshot instead of a resource.
-        #[arg(long, value_name = "PATH")]
-        source_storage_path: Option<String>,
-        /// Working directory of the snapshot.
-        #[arg(long, value_name = "PATH")]
-        work_dir: Option<String>,
-        /// Description.
-        #[arg(long)]
-        description: Option<String>,
-        /// PUBLIC or PRIVATE.
-        #[arg(long, value_enum)]
-        accessibility: Option<Accessibility>,
-        /// How the snapshot was created.
-        #[arg(long, value_enum)]
-        creation_type: Option<CreationType>,
-        /// Wait until the snapshot is ready (see `wait`).
-        #[arg(long)]
-        wait: bool,
-        /// Wait options (with --wait).
-        #[command(flatten)]
-        wait_args: WaitArgs,
-    },
+    Create(LangStudioCreateArgs),
     /// Rename a snapshot or change its description.
     #[command(group(ArgGroup::new("changes").required(true).multiple(true).args(["name", "description"])))]
     Update {
@@ -439,6 +371,82 @@ pub enum LangStudioCommand {
         #[command(flatten)]
         wait_args: WaitArgs,
     },
+}
+
+/// `snapctl langstudio list`: the API's filters.
+#[derive(Debug, Args)]
+pub struct LangStudioListArgs {
+    /// Only this workspace.
+    #[arg(long, value_name = "WORKSPACE_ID")]
+    pub workspace: Option<String>,
+    /// Only PUBLIC or PRIVATE snapshots.
+    #[arg(long, value_enum)]
+    pub accessibility: Option<Accessibility>,
+    /// Only these creation types (repeatable or comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub creation_type: Vec<CreationType>,
+    /// Only snapshots of this creator.
+    #[arg(long)]
+    pub creator: Option<String>,
+    /// Only snapshots in this status (as the service spells it, e.g. Success).
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Only snapshots of this resource.
+    #[arg(long, value_name = "RESOURCE_ID")]
+    pub resource_id: Option<String>,
+    /// Only snapshots of this resource type.
+    #[arg(long, value_enum)]
+    pub resource_type: Option<ResourceType>,
+    /// Only this snapshot id.
+    #[arg(long)]
+    pub snapshot_id: Option<String>,
+    /// Sort field.
+    #[arg(long, value_enum)]
+    pub sort_by: Option<LangStudioSortBy>,
+    /// Sort order.
+    #[arg(long, value_enum)]
+    pub order: Option<Order>,
+    /// Snapshots per request (MaxResults, at least 1).
+    #[arg(long, value_name = "N")]
+    pub page_size: Option<i64>,
+}
+
+/// `snapctl langstudio create`: the new snapshot.
+#[derive(Debug, Args)]
+pub struct LangStudioCreateArgs {
+    /// Snapshot name: 1 to 256 letters, digits and underscores, starting with a letter.
+    #[arg(long)]
+    pub name: String,
+    /// The workspace.
+    #[arg(long, value_name = "WORKSPACE_ID")]
+    pub workspace: Option<String>,
+    /// The resource to snapshot.
+    #[arg(long, value_name = "RESOURCE_ID")]
+    pub resource_id: Option<String>,
+    /// The type of the resource.
+    #[arg(long, value_enum)]
+    pub resource_type: Option<ResourceType>,
+    /// A storage path to snapshot instead of a resource.
+    #[arg(long, value_name = "PATH")]
+    pub source_storage_path: Option<String>,
+    /// Working directory of the snapshot.
+    #[arg(long, value_name = "PATH")]
+    pub work_dir: Option<String>,
+    /// Description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// PUBLIC or PRIVATE.
+    #[arg(long, value_enum)]
+    pub accessibility: Option<Accessibility>,
+    /// How the snapshot was created.
+    #[arg(long, value_enum)]
+    pub creation_type: Option<CreationType>,
+    /// Wait until the snapshot is ready (see `wait`).
+    #[arg(long)]
+    pub wait: bool,
+    /// Wait options (with --wait).
+    #[command(flatten)]
+    pub wait_args: WaitArgs,
 }
 
 /// LangStudio `Accessibility`.
@@ -911,13 +919,13 @@ mod tests {
         .expect("parses");
         let Command::LangStudio(LangStudioArgs {
             command:
-                LangStudioCommand::List {
+                LangStudioCommand::List(LangStudioListArgs {
                     accessibility,
                     creation_type,
                     sort_by,
                     order,
                     ..
-                },
+                }),
             ..
         }) = cli.command
         else {

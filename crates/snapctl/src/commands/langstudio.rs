@@ -14,7 +14,9 @@ use snapshots::paginate::Paginate;
 use snapshots::{validate, wait, Client, Error};
 
 use super::{identifier, send};
-use crate::cli::{LangStudioArgs, LangStudioCommand, WaitArgs};
+use crate::cli::{
+    LangStudioArgs, LangStudioCommand, LangStudioCreateArgs, LangStudioListArgs, WaitArgs,
+};
 use crate::output::{or_dash, Column, Printer};
 use crate::progress::WaitProgress;
 use crate::Failure;
@@ -70,6 +72,33 @@ struct Filters {
 }
 
 impl Filters {
+    /// The filters of `snapctl langstudio list`, checked and converted.
+    fn from_args(args: LangStudioListArgs) -> Result<Self, Error> {
+        let creation_type = (!args.creation_type.is_empty()).then(|| {
+            args.creation_type
+                .into_iter()
+                .map(|t| pai_langstudio::types::CreationType::from(t).to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        });
+        Ok(Filters {
+            workspace: workspace_id(args.workspace)?,
+            accessibility: args.accessibility.map(Into::into),
+            creation_type,
+            creator: args.creator,
+            status: args.status,
+            resource_id: args.resource_id,
+            resource_type: args.resource_type.map(Into::into),
+            snapshot_id: args.snapshot_id,
+            sort_by: args.sort_by.map(Into::into),
+            order: args.order.map(Into::into),
+            max_results: args
+                .page_size
+                .map(validate::langstudio_max_results)
+                .transpose()?,
+        })
+    }
+
     /// `request` with every filter that is set.
     fn apply<'a>(self, mut request: ListSnapshots<'a>) -> ListSnapshots<'a> {
         if let Some(v) = self.workspace {
@@ -132,42 +161,8 @@ pub async fn run<W: Write>(
 ) -> Result<(), Failure> {
     let studio = studio(client, args.gateway)?;
     match args.command {
-        LangStudioCommand::List {
-            workspace,
-            accessibility,
-            creation_type,
-            creator,
-            status,
-            resource_id,
-            resource_type,
-            snapshot_id,
-            sort_by,
-            order,
-            page_size,
-        } => {
-            let creation_type = (!creation_type.is_empty()).then(|| {
-                creation_type
-                    .into_iter()
-                    .map(|t| pai_langstudio::types::CreationType::from(t).to_string())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            });
-            let filters = Filters {
-                workspace: workspace_id(workspace)?,
-                accessibility: accessibility.map(Into::into),
-                creation_type,
-                creator,
-                status,
-                resource_id,
-                resource_type: resource_type.map(Into::into),
-                snapshot_id,
-                sort_by: sort_by.map(Into::into),
-                order: order.map(Into::into),
-                max_results: page_size
-                    .map(validate::langstudio_max_results)
-                    .transpose()?,
-            };
-            let request = filters.apply(studio.list_snapshots());
+        LangStudioCommand::List(list) => {
+            let request = Filters::from_args(list)?.apply(studio.list_snapshots());
             printer.list(COLUMNS, request.items()).await?;
         }
         LangStudioCommand::Get {
@@ -178,33 +173,7 @@ pub async fn run<W: Write>(
             let snapshot = get(studio, &snapshot_id, workspace_id(workspace)?).await?;
             printer.resource(&snapshot)?;
         }
-        LangStudioCommand::Create {
-            name,
-            workspace,
-            resource_id,
-            resource_type,
-            source_storage_path,
-            work_dir,
-            description,
-            accessibility,
-            creation_type,
-            wait,
-            wait_args,
-        } => {
-            let body = CreateSnapshotRequest {
-                snapshot_name: Some(validate::langstudio_snapshot_name(&name)?),
-                workspace_id: workspace_id(workspace)?,
-                snapshot_resource_id: resource_id,
-                snapshot_resource_type: resource_type.map(Into::into),
-                source_storage_path,
-                work_dir,
-                description,
-                accessibility: accessibility.map(Into::into),
-                creation_type: creation_type.map(Into::into),
-            };
-            let wait_args = wait.then_some(wait_args);
-            create(studio, body, wait_args.as_ref(), printer).await?;
-        }
+        LangStudioCommand::Create(create_args) => create(studio, create_args, printer).await?,
         LangStudioCommand::Update {
             snapshot_id,
             name,
@@ -219,30 +188,14 @@ pub async fn run<W: Write>(
                     .transpose()?,
                 workspace_id: workspace_id(workspace)?,
             };
-            let request = studio.update_snapshot().snapshot_id(snapshot_id.clone());
-            let updated = send(request.body(body).send()).await?;
-            printer.outcome(
-                &format!(
-                    "Updated PAI LangStudio snapshot {snapshot_id} (request id {})",
-                    or_dash(updated.request_id.as_deref())
-                ),
-                &updated,
-            )?;
+            update(studio, &snapshot_id, body, printer).await?;
         }
         LangStudioCommand::Delete {
             snapshot_id,
             workspace,
         } => {
             let snapshot_id = identifier("SnapshotId", &snapshot_id)?;
-            let mut request = studio.delete_snapshot().snapshot_id(snapshot_id.clone());
-            if let Some(workspace) = workspace_id(workspace)? {
-                request = request.workspace_id(workspace);
-            }
-            let deleted = send(request.send()).await?;
-            printer.outcome(
-                &format!("Deleted PAI LangStudio snapshot {snapshot_id}"),
-                &deleted,
-            )?;
+            delete(studio, &snapshot_id, workspace_id(workspace)?, printer).await?;
         }
         LangStudioCommand::Wait {
             snapshot_id,
@@ -256,25 +209,73 @@ pub async fn run<W: Write>(
     Ok(())
 }
 
+/// `update`: one `UpdateSnapshot`.
+async fn update<W: Write>(
+    studio: &pai_langstudio::Client,
+    snapshot_id: &str,
+    body: UpdateSnapshotRequest,
+    printer: &mut Printer<W>,
+) -> Result<(), Failure> {
+    let request = studio.update_snapshot().snapshot_id(snapshot_id);
+    let updated = send(request.body(body).send()).await?;
+    printer.outcome(
+        &format!(
+            "Updated PAI LangStudio snapshot {snapshot_id} (request id {})",
+            or_dash(updated.request_id.as_deref())
+        ),
+        &updated,
+    )?;
+    Ok(())
+}
+
+/// `delete`: one `DeleteSnapshot`.
+async fn delete<W: Write>(
+    studio: &pai_langstudio::Client,
+    snapshot_id: &str,
+    workspace: Option<String>,
+    printer: &mut Printer<W>,
+) -> Result<(), Failure> {
+    let mut request = studio.delete_snapshot().snapshot_id(snapshot_id);
+    if let Some(workspace) = workspace {
+        request = request.workspace_id(workspace);
+    }
+    let deleted = send(request.send()).await?;
+    printer.outcome(
+        &format!("Deleted PAI LangStudio snapshot {snapshot_id}"),
+        &deleted,
+    )?;
+    Ok(())
+}
+
 /// `create`: one `CreateSnapshot`, then, with `--wait`, the waiter on the new snapshot.
 async fn create<W: Write>(
     studio: &pai_langstudio::Client,
-    body: CreateSnapshotRequest,
-    wait: Option<&WaitArgs>,
+    args: LangStudioCreateArgs,
     printer: &mut Printer<W>,
 ) -> Result<(), Failure> {
+    let body = CreateSnapshotRequest {
+        snapshot_name: Some(validate::langstudio_snapshot_name(&args.name)?),
+        workspace_id: workspace_id(args.workspace)?,
+        snapshot_resource_id: args.resource_id,
+        snapshot_resource_type: args.resource_type.map(Into::into),
+        source_storage_path: args.source_storage_path,
+        work_dir: args.work_dir,
+        description: args.description,
+        accessibility: args.accessibility.map(Into::into),
+        creation_type: args.creation_type.map(Into::into),
+    };
     let created = send(studio.create_snapshot().body(body).send()).await?;
-    match (wait, created.snapshot_id.as_deref()) {
-        (Some(wait_args), Some(snapshot_id)) => {
-            let done = wait_for(studio, snapshot_id, wait_args).await?;
+    match (args.wait, created.snapshot_id.as_deref()) {
+        (true, Some(snapshot_id)) => {
+            let done = wait_for(studio, snapshot_id, &args.wait_args).await?;
             printer.resource(&done)?;
         }
-        (Some(_), None) => {
+        (true, None) => {
             return Err(
                 Error::Config("the create response has no SnapshotId to wait for".into()).into(),
             )
         }
-        (None, _) => printer.resource(&created)?,
+        (false, _) => printer.resource(&created)?,
     }
     Ok(())
 }
