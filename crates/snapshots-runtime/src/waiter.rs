@@ -204,6 +204,25 @@ impl Progress {
     }
 }
 
+/// The progress in a progress operation's result, read with `fields`; `None` (logged at
+/// debug level) when the operation failed: progress is best effort, the status decides.
+pub fn progress_of<T: serde::Serialize, E: std::fmt::Display>(
+    result: Result<T, E>,
+    fields: &ProgressFields,
+) -> Option<Progress> {
+    match result.map(|resource| serde_json::to_value(resource)) {
+        Ok(Ok(raw)) => Some(Progress::read(raw, fields)),
+        Ok(Err(error)) => {
+            tracing::debug!(error = %error, "progress not encodable");
+            None
+        }
+        Err(error) => {
+            tracing::debug!(error = %error, "progress unavailable");
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
