@@ -98,7 +98,7 @@ async fn dsw_every_operation_signed() {
     assert_eq!(got.status.as_deref(), Some("Pushing"));
 
     let mut polls = 0;
-    let done = wait::dsw_snapshot(dsw, &instance, &id)
+    let done = wait::until(pai_dsw::waiters::instance_snapshot(dsw, &instance, &id))
         .poll_interval(FAST)
         .wait_with(|_| polls += 1)
         .await
@@ -129,7 +129,7 @@ async fn dsw_every_operation_signed() {
 
     // A failing push ends the waiter with the service's reason.
     let failing = dsw_create(&client, &instance, "will-fail").await.unwrap();
-    let error = wait::dsw_snapshot(dsw, &instance, &failing)
+    let error = wait::until(pai_dsw::waiters::instance_snapshot(dsw, &instance, &failing))
         .poll_interval(FAST)
         .await
         .unwrap_err();
@@ -171,12 +171,16 @@ async fn langstudio_both_forms_every_operation() {
         .snapshot_id
         .expect("an id");
 
-        let waiter = if gateway {
-            wait::langstudio_gateway_snapshot(studio, &id)
+        let ready = if gateway {
+            wait::until(pai_langstudio::waiters::gateway_snapshot(studio, &id))
+                .poll_interval(FAST)
+                .await
         } else {
-            wait::langstudio_snapshot(studio, &id)
-        };
-        let ready = waiter.poll_interval(FAST).await.unwrap();
+            wait::until(pai_langstudio::waiters::snapshot(studio, &id))
+                .poll_interval(FAST)
+                .await
+        }
+        .unwrap();
         assert_eq!(ready.snapshot_status.as_deref(), Some("Success"));
 
         let described = "described".to_owned();
@@ -279,7 +283,7 @@ async fn graph_olap_every_operation() {
     let id = created.into_inner().data.id;
 
     // Wait with progress events, then the final snapshot.
-    let events: Vec<_> = wait::graph_olap_snapshot(olap, id.clone())
+    let events: Vec<_> = wait::until(graph_olap::waiters::snapshot(olap, id.clone()))
         .poll_interval(FAST)
         .events()
         .try_collect()
@@ -375,7 +379,7 @@ async fn graph_olap_every_operation() {
         .into_inner()
         .data
         .id;
-    let error = wait::graph_olap_snapshot(olap, failing.clone())
+    let error = wait::until(graph_olap::waiters::snapshot(olap, failing.clone()))
         .poll_interval(FAST)
         .await
         .unwrap_err();

@@ -260,7 +260,7 @@ impl<W: Write> Demo<'_, W> {
         let done = self
             .call(
                 "PAI-DSW wait".into(),
-                wait::dsw_snapshot(dsw, instance.clone(), id.clone())
+                wait::until(pai_dsw::waiters::instance_snapshot(dsw, instance.clone(), id.clone()))
                     .timeout(self.wait.timeout)
                     .poll_interval(self.wait.interval)
                     .wait_with(|_| polls += 1),
@@ -454,19 +454,17 @@ impl<W: Write> Demo<'_, W> {
 
         let begun = Instant::now();
         let waiter = if gateway {
-            wait::langstudio_gateway_snapshot(studio, id.clone())
+            wait::until(pai_langstudio::waiters::gateway_snapshot(studio, id.clone()))
+                .timeout(self.wait.timeout)
+                .poll_interval(self.wait.interval)
+                .into_future()
         } else {
-            wait::langstudio_snapshot(studio, id.clone())
+            wait::until(pai_langstudio::waiters::snapshot(studio, id.clone()))
+                .timeout(self.wait.timeout)
+                .poll_interval(self.wait.interval)
+                .into_future()
         };
-        let done = self
-            .call(
-                step("wait"),
-                waiter
-                    .timeout(self.wait.timeout)
-                    .poll_interval(self.wait.interval)
-                    .into_future(),
-            )
-            .await?;
+        let done = self.call(step("wait"), waiter).await?;
         check(
             done.description.as_deref() == Some(description),
             "the LangStudio update does not show",
@@ -602,7 +600,7 @@ impl<W: Write> Demo<'_, W> {
         let ready = self
             .call(
                 step("wait"),
-                wait::graph_olap_snapshot(olap, id.clone())
+                wait::until(graph_olap::waiters::snapshot(olap, id.clone()))
                     .timeout(self.wait.timeout)
                     .poll_interval(self.wait.interval)
                     .wait_with(|poll| {
@@ -704,7 +702,7 @@ impl<W: Write> Demo<'_, W> {
             "create",
             format!("snapshot {id} {failing:?} (the emulator fails names starting with \"fail\")"),
         )?;
-        let failure = wait::graph_olap_snapshot(olap, id.clone())
+        let failure = wait::until(graph_olap::waiters::snapshot(olap, id.clone()))
             .timeout(self.wait.timeout)
             .poll_interval(self.wait.interval)
             .await;

@@ -63,7 +63,7 @@ async fn dsw_waits_while_pushing_and_returns_the_final_snapshot() {
     .await;
     let client = support::client(&server);
     let mut polls = Vec::new();
-    let snapshot = wait::dsw_snapshot(client.dsw().unwrap(), "dsw-1", "snp-1")
+    let snapshot = wait::until(pai_dsw::waiters::instance_snapshot(client.dsw().unwrap(), "dsw-1", "snp-1"))
         .poll_interval(FAST)
         .wait_with(|poll| polls.push((poll.status.clone(), poll.attempt)))
         .await
@@ -89,7 +89,7 @@ async fn dsw_failure_carries_reason_code_and_message() {
     )
     .await;
     let client = support::client(&server);
-    let error = wait::dsw_snapshot(client.dsw().unwrap(), "dsw-1", "snp-1")
+    let error = wait::until(pai_dsw::waiters::instance_snapshot(client.dsw().unwrap(), "dsw-1", "snp-1"))
         .poll_interval(FAST)
         .await
         .unwrap_err();
@@ -126,7 +126,7 @@ async fn dsw_times_out_with_the_last_status() {
         .mount(&server)
         .await;
     let client = support::client(&server);
-    let error = wait::dsw_snapshot(client.dsw().unwrap(), "dsw-1", "snp-1")
+    let error = wait::until(pai_dsw::waiters::instance_snapshot(client.dsw().unwrap(), "dsw-1", "snp-1"))
         .poll_interval(FAST)
         .timeout(Duration::from_millis(60))
         .await
@@ -161,7 +161,7 @@ async fn langstudio_succeeds_fails_and_keeps_unknown_statuses() {
     .await;
     let client = support::client(&server);
     let studio = client.langstudio().unwrap();
-    let snapshot = wait::langstudio_snapshot(studio, "s-1")
+    let snapshot = wait::until(pai_langstudio::waiters::snapshot(studio, "s-1"))
         .poll_interval(FAST)
         .await
         .unwrap();
@@ -174,7 +174,7 @@ async fn langstudio_succeeds_fails_and_keeps_unknown_statuses() {
         ))
         .mount(&server)
         .await;
-    let error = wait::langstudio_snapshot(studio, "s-1")
+    let error = wait::until(pai_langstudio::waiters::snapshot(studio, "s-1"))
         .poll_interval(FAST)
         .await
         .unwrap_err();
@@ -189,7 +189,7 @@ async fn langstudio_succeeds_fails_and_keeps_unknown_statuses() {
         .mount(&server)
         .await;
     let mut statuses = Vec::new();
-    let error = wait::langstudio_snapshot(studio, "s-1")
+    let error = wait::until(pai_langstudio::waiters::snapshot(studio, "s-1"))
         .poll_interval(FAST)
         .timeout(Duration::from_millis(30))
         .wait_with(|poll| statuses.push(poll.status.clone()))
@@ -231,7 +231,7 @@ async fn graph_olap_reports_progress_until_ready() {
     sequence(&server, OLAP_PROGRESS, progress(0), 1, progress(2)).await;
 
     let client = support::client(&server);
-    let events: Vec<_> = wait::graph_olap_snapshot(client.graph_olap().unwrap(), 7)
+    let events: Vec<_> = wait::until(graph_olap::waiters::snapshot(client.graph_olap().unwrap(), 7))
         .poll_interval(FAST)
         .events()
         .try_collect()
@@ -269,7 +269,7 @@ async fn graph_olap_failed_and_cancelled_are_failures() {
             .mount(&server)
             .await;
         let client = support::client(&server);
-        let error = wait::graph_olap_snapshot(client.graph_olap().unwrap(), 7)
+        let error = wait::until(graph_olap::waiters::snapshot(client.graph_olap().unwrap(), 7))
             .poll_interval(FAST)
             .await
             .unwrap_err();
@@ -295,7 +295,7 @@ async fn a_poll_error_ends_the_wait_with_that_error() {
         .mount(&server)
         .await;
     let client = support::client(&server);
-    let error = wait::graph_olap_snapshot(client.graph_olap().unwrap(), 7)
+    let error = wait::until(graph_olap::waiters::snapshot(client.graph_olap().unwrap(), 7))
         .poll_interval(FAST)
         .await
         .unwrap_err();

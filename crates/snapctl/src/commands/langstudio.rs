@@ -363,15 +363,23 @@ async fn wait_for(
     args: &WaitArgs,
 ) -> Result<GetSnapshotResponse, Error> {
     let mut display = WaitProgress::new(format!("PAI LangStudio snapshot {snapshot_id}"));
-    let waiter = match form {
-        Form::Roa(studio) => wait::langstudio_snapshot(studio, snapshot_id),
-        Form::Gateway(gateway) => wait::langstudio_gateway_snapshot(gateway, snapshot_id),
+    let on_poll = |poll: &wait::Poll| display.update(&poll.status, poll.attempt, None);
+    let result = match form {
+        Form::Roa(studio) => {
+            wait::until(pai_langstudio::waiters::snapshot(studio, snapshot_id))
+                .timeout(args.timeout)
+                .poll_interval(args.interval)
+                .wait_with(on_poll)
+                .await
+        }
+        Form::Gateway(gateway) => {
+            wait::until(pai_langstudio::waiters::gateway_snapshot(gateway, snapshot_id))
+                .timeout(args.timeout)
+                .poll_interval(args.interval)
+                .wait_with(on_poll)
+                .await
+        }
     };
-    let result = waiter
-        .timeout(args.timeout)
-        .poll_interval(args.interval)
-        .wait_with(|poll| display.update(&poll.status, poll.attempt, None))
-        .await;
     display.finish();
     result
 }
