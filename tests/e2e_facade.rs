@@ -129,10 +129,12 @@ async fn dsw_every_operation_signed() {
 
     // A failing push ends the waiter with the service's reason.
     let failing = dsw_create(&client, &instance, "will-fail").await.unwrap();
-    let error = wait::until(pai_dsw::waiters::instance_snapshot(dsw, &instance, &failing))
-        .poll_interval(FAST)
-        .await
-        .unwrap_err();
+    let error = wait::until(pai_dsw::waiters::instance_snapshot(
+        dsw, &instance, &failing,
+    ))
+    .poll_interval(FAST)
+    .await
+    .unwrap_err();
     match error {
         Error::WaitFailed { status, code, .. } => {
             assert_eq!(status, "Failed");

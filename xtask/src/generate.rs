@@ -68,8 +68,13 @@ pub fn render(root: &Path, api: &Api) -> Result<Vec<GeneratedFile>> {
     let hooks: syn::File = syn::parse_str(&hooks::runtime_hooks(&table_rows(&spec.raw), &types)?)
         .context("the runtime hooks do not parse")?;
     file.items.extend(hooks.items);
-    let glue = crate::glue::paging::render(&spec.raw, &types)? + &crate::glue::waiters::render(&spec.raw, &types)?;
-    file.items.extend(syn::parse_str::<syn::File>(&glue).context("the paging/waiter glue does not parse")?.items);
+    let glue = crate::glue::paging::render(&spec.raw, &types)?
+        + &crate::glue::waiters::render(&spec.raw, &types)?;
+    file.items.extend(
+        syn::parse_str::<syn::File>(&glue)
+            .context("the paging/waiter glue does not parse")?
+            .items,
+    );
     let code = hooks::safe_http_client(&prettyplease::unparse(&file))?;
     check_operation_ids(&spec.raw, &code)?;
 

@@ -336,7 +336,7 @@ show the string `"null"` on success.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub snapshot_name: ::std::option::Option<::std::string::String>,
-        ///The status of the instance snapshot. Known value `Pushing` (the image is being pushed); no full list is documented.
+        ///The status of the instance snapshot. Values the official SDK documents `Committing`, `Pushing` (the image is being pushed), `Failed`, `Saved`.
         #[serde(
             rename = "Status",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -427,7 +427,7 @@ show the string `"null"` on success.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub snapshot_name: ::std::option::Option<::std::string::String>,
-        ///The status of the instance snapshot. Known value `Pushing`; no full list is documented.
+        ///The status of the instance snapshot. Values the official SDK documents `Committing`, `Pushing`, `Failed`, `Saved`.
         #[serde(
             rename = "Status",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2193,8 +2193,10 @@ contradict themselves), and what this document does about it:
     `gmtCreate` (the Chinese page misspells it `gmtCreae`). Neither list is authoritative
     about spelling or case, so both are plain strings with the known values in the
     description.
-11. **Snapshot `Status`**: only `Pushing` appears (seed 001 example); neither the seeds nor the
-    SDK list the values. Plain string, no enum.
+11. **Snapshot `Status`**: only `Pushing` appears (seed 001 example). The official SDK 2.4.0
+    lists `Committing`, `Pushing`, `Failed`, `Saved` for an instance's snapshot status
+    (GetInstance). Plain string, no enum, so that another value still decodes; the waiter's
+    sets are in `x-waiters` of GetInstanceSnapshot.
 12. **Timestamps** (`GmtCreateTime`, `GmtModifiedTime`): the examples look like RFC 3339 UTC
     (`2021-01-12T14:36:01Z`), but neither the seeds nor the SDK (which types them `str`) state a
     format. Plain strings, no `format: date-time`.

@@ -260,10 +260,14 @@ impl<W: Write> Demo<'_, W> {
         let done = self
             .call(
                 "PAI-DSW wait".into(),
-                wait::until(pai_dsw::waiters::instance_snapshot(dsw, instance.clone(), id.clone()))
-                    .timeout(self.wait.timeout)
-                    .poll_interval(self.wait.interval)
-                    .wait_with(|_| polls += 1),
+                wait::until(pai_dsw::waiters::instance_snapshot(
+                    dsw,
+                    instance.clone(),
+                    id.clone(),
+                ))
+                .timeout(self.wait.timeout)
+                .poll_interval(self.wait.interval)
+                .wait_with(|_| polls += 1),
             )
             .await?;
         self.line(
@@ -454,10 +458,13 @@ impl<W: Write> Demo<'_, W> {
 
         let begun = Instant::now();
         let waiter = if gateway {
-            wait::until(pai_langstudio::waiters::gateway_snapshot(studio, id.clone()))
-                .timeout(self.wait.timeout)
-                .poll_interval(self.wait.interval)
-                .into_future()
+            wait::until(pai_langstudio::waiters::gateway_snapshot(
+                studio,
+                id.clone(),
+            ))
+            .timeout(self.wait.timeout)
+            .poll_interval(self.wait.interval)
+            .into_future()
         } else {
             wait::until(pai_langstudio::waiters::snapshot(studio, id.clone()))
                 .timeout(self.wait.timeout)

@@ -101,10 +101,18 @@ pub fn first(style: Style) -> Cursor {
 
 /// The cursor after a page of `page_len` items fetched at `cursor`, with `received` items
 /// so far (this page included).
-pub fn next(style: Style, facts: &PageFacts, cursor: &Cursor, page_len: usize, received: u64) -> Next {
+pub fn next(
+    style: Style,
+    facts: &PageFacts,
+    cursor: &Cursor,
+    page_len: usize,
+    received: u64,
+) -> Next {
     match style {
         Style::PageNumber => next_page_number(cursor, page_len, facts.total, received),
-        Style::Token { page_fallback } => next_token(facts, cursor, page_len, received, page_fallback),
+        Style::Token { page_fallback } => {
+            next_token(facts, cursor, page_len, received, page_fallback)
+        }
         Style::Offset => next_offset(facts, cursor, page_len),
     }
 }
@@ -128,7 +136,13 @@ fn next_page_number(cursor: &Cursor, page_len: usize, total: Option<i64>, receiv
 
 /// Token first; page numbers when the service gives no token, but only while a total says
 /// there is more.
-fn next_token(facts: &PageFacts, cursor: &Cursor, page_len: usize, received: u64, fallback: bool) -> Next {
+fn next_token(
+    facts: &PageFacts,
+    cursor: &Cursor,
+    page_len: usize,
+    received: u64,
+    fallback: bool,
+) -> Next {
     if page_len == 0 || reached(facts.total, received) {
         return Next::Done;
     }
@@ -290,25 +304,71 @@ mod tests {
 
     #[test]
     fn page_numbers_stop_on_an_empty_page_or_the_total() {
-        let facts = |total| PageFacts { total, ..PageFacts::default() };
+        let facts = |total| PageFacts {
+            total,
+            ..PageFacts::default()
+        };
         let style = Style::PageNumber;
-        assert_eq!(next(style, &facts(None), &Cursor::Page(1), 0, 0), Next::Done);
-        assert_eq!(next(style, &facts(None), &Cursor::Page(1), 10, 10), Next::Fetch(Cursor::Page(2)));
-        assert_eq!(next(style, &facts(Some(30)), &Cursor::Page(3), 10, 30), Next::Done);
+        assert_eq!(
+            next(style, &facts(None), &Cursor::Page(1), 0, 0),
+            Next::Done
+        );
+        assert_eq!(
+            next(style, &facts(None), &Cursor::Page(1), 10, 10),
+            Next::Fetch(Cursor::Page(2))
+        );
+        assert_eq!(
+            next(style, &facts(Some(30)), &Cursor::Page(3), 10, 30),
+            Next::Done
+        );
         // A total that shrank below what was received still stops; a negative one is no "more".
-        assert_eq!(next(style, &facts(Some(5)), &Cursor::Page(3), 10, 30), Next::Done);
-        assert_eq!(next(style, &facts(Some(-1)), &Cursor::Page(1), 1, 1), Next::Done);
+        assert_eq!(
+            next(style, &facts(Some(5)), &Cursor::Page(3), 10, 30),
+            Next::Done
+        );
+        assert_eq!(
+            next(style, &facts(Some(-1)), &Cursor::Page(1), 1, 1),
+            Next::Done
+        );
     }
 
     #[test]
     fn tokens_fall_back_to_page_numbers_only_with_a_total() {
-        let with_total = PageFacts { total: Some(30), ..PageFacts::default() };
-        let fallback = Style::Token { page_fallback: true };
-        assert_eq!(next(fallback, &with_total, &Cursor::First, 10, 10), Next::Fetch(Cursor::Page(2)));
-        assert_eq!(next(Style::Token { page_fallback: false }, &with_total, &Cursor::First, 10, 10), Next::Done);
-        assert_eq!(next(fallback, &PageFacts::default(), &Cursor::First, 10, 10), Next::Done);
-        let empty_token = PageFacts { next_token: Some(String::new()), ..PageFacts::default() };
-        assert_eq!(next(fallback, &empty_token, &Cursor::First, 10, 10), Next::Done);
+        let with_total = PageFacts {
+            total: Some(30),
+            ..PageFacts::default()
+        };
+        let fallback = Style::Token {
+            page_fallback: true,
+        };
+        assert_eq!(
+            next(fallback, &with_total, &Cursor::First, 10, 10),
+            Next::Fetch(Cursor::Page(2))
+        );
+        assert_eq!(
+            next(
+                Style::Token {
+                    page_fallback: false
+                },
+                &with_total,
+                &Cursor::First,
+                10,
+                10
+            ),
+            Next::Done
+        );
+        assert_eq!(
+            next(fallback, &PageFacts::default(), &Cursor::First, 10, 10),
+            Next::Done
+        );
+        let empty_token = PageFacts {
+            next_token: Some(String::new()),
+            ..PageFacts::default()
+        };
+        assert_eq!(
+            next(fallback, &empty_token, &Cursor::First, 10, 10),
+            Next::Done
+        );
     }
 
     #[test]
@@ -317,8 +377,15 @@ mod tests {
             next(Style::Offset, &PageFacts::default(), &Cursor::First, 3, 3),
             Next::Fail(_)
         ));
-        let facts = PageFacts { total: None, next_token: None, offset: None };
-        assert_eq!(next(Style::Offset, &facts, &Cursor::Offset(4), 3, 3), Next::Fetch(Cursor::Offset(7)));
+        let facts = PageFacts {
+            total: None,
+            next_token: None,
+            offset: None,
+        };
+        assert_eq!(
+            next(Style::Offset, &facts, &Cursor::Offset(4), 3, 3),
+            Next::Fetch(Cursor::Offset(7))
+        );
     }
 
     #[test]

@@ -195,7 +195,12 @@ impl Progress {
             .and_then(|path| value_at(&raw, path))
             .and_then(Value::as_str)
             .map(str::to_owned);
-        Progress { done, total, phase, raw }
+        Progress {
+            done,
+            total,
+            phase,
+            raw,
+        }
     }
 
     /// `done / total` between 0 and 1, or `None` while the total is unknown.
@@ -260,8 +265,17 @@ mod tests {
 
     #[test]
     fn observations_read_paths() {
-        let fields = StatusFields { status: "data.status", code: Some("data.code"), message: None };
-        let seen = Observation::read(&json!({"data": {"status": "saved", "code": 7}}), &fields, &SETS, ());
+        let fields = StatusFields {
+            status: "data.status",
+            code: Some("data.code"),
+            message: None,
+        };
+        let seen = Observation::read(
+            &json!({"data": {"status": "saved", "code": 7}}),
+            &fields,
+            &SETS,
+            (),
+        );
         assert_eq!(seen.status.as_deref(), Some("saved"));
         assert_eq!(seen.class, Class::Success);
         assert_eq!(seen.code.as_deref(), Some("7"));

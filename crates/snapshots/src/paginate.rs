@@ -149,15 +149,28 @@ where
 }
 
 /// Checks a page and records what it says about the next one.
-fn step<'a, L: Listing<'a>>(walk: &mut Walk<'a, L>, page: &L::Page, cursor: &Cursor) -> Result<(), Error> {
+fn step<'a, L: Listing<'a>>(
+    walk: &mut Walk<'a, L>,
+    page: &L::Page,
+    cursor: &Cursor,
+) -> Result<(), Error> {
     let items = L::items_of(page);
     if !items.is_empty() && walk.previous.as_deref() == Some(items) {
-        let message = format!("the server returned the same {} items again at {cursor:?}", items.len());
+        let message = format!(
+            "the server returned the same {} items again at {cursor:?}",
+            items.len()
+        );
         return Err(pagination(L::OPERATION, message));
     }
     walk.received += items.len() as u64;
     walk.previous = Some(items.to_vec());
-    match paging::next(L::STYLE, &L::facts(page), cursor, items.len(), walk.received) {
+    match paging::next(
+        L::STYLE,
+        &L::facts(page),
+        cursor,
+        items.len(),
+        walk.received,
+    ) {
         Next::Done => {}
         // The page itself is suspect (e.g. not at the offset asked for): not yielded.
         Next::Fail(message) => return Err(pagination(L::OPERATION, message)),

@@ -196,7 +196,11 @@ where
     }
 
     /// One poll, as the event it makes (the stream ends after anything but `Waiting`).
-    async fn poll_once(&self, started: Instant, attempt: u32) -> Result<WaitEvent<T::Output>, Error> {
+    async fn poll_once(
+        &self,
+        started: Instant,
+        attempt: u32,
+    ) -> Result<WaitEvent<T::Output>, Error> {
         let seen = self.target.observe().await?;
         let elapsed = started.elapsed();
         let status = seen.status.unwrap_or_default();
@@ -219,7 +223,13 @@ where
                     tracing::warn!(resource = %self.target.describe(), status = %status, "status unknown to the spec; still waiting");
                 }
                 let progress = self.target.progress().await;
-                Ok(WaitEvent::Waiting(Poll { status, known, progress, elapsed, attempt }))
+                Ok(WaitEvent::Waiting(Poll {
+                    status,
+                    known,
+                    progress,
+                    elapsed,
+                    attempt,
+                }))
             }
         }
     }

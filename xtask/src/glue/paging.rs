@@ -16,7 +16,10 @@ pub fn render(doc: &Value, types: &BTreeMap<String, ResponseTypes>) -> Result<St
     let mut impls = Vec::new();
     let mut failure = None;
     crate::lint::each_operation(doc, |_, _, op| {
-        let (Some(value), Some(id)) = (op.get("x-paging"), op.get("operationId").and_then(Value::as_str)) else {
+        let (Some(value), Some(id)) = (
+            op.get("x-paging"),
+            op.get("operationId").and_then(Value::as_str),
+        ) else {
             return;
         };
         let rendered = paging_model::paging(value, id)
@@ -45,7 +48,10 @@ pub fn render(doc: &Value, types: &BTreeMap<String, ResponseTypes>) -> Result<St
 
 /// `Name` of a `#/components/schemas/Name` reference.
 pub fn ref_name(schema: &Value) -> Option<&str> {
-    schema.get("$ref")?.as_str()?.strip_prefix("#/components/schemas/")
+    schema
+        .get("$ref")?
+        .as_str()?
+        .strip_prefix("#/components/schemas/")
 }
 
 /// Progenitor's builder name of an `operationId`.
@@ -64,10 +70,19 @@ pub fn pascal_case(id: &str) -> String {
 
 /// The field access of a property path (`meta.total` → `meta.total`, `TotalCount` → `total_count`).
 pub fn field_path(path: &str) -> String {
-    path.split('.').map(snake_case).collect::<Vec<_>>().join(".")
+    path.split('.')
+        .map(snake_case)
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
-fn listing(doc: &Value, op: &Value, id: &str, paging: &Paging, types: &BTreeMap<String, ResponseTypes>) -> Result<String> {
+fn listing(
+    doc: &Value,
+    op: &Value,
+    id: &str,
+    paging: &Paging,
+    types: &BTreeMap<String, ResponseTypes>,
+) -> Result<String> {
     let progenitor_id = snake_case(id);
     let response = types
         .get(&progenitor_id)
@@ -80,13 +95,23 @@ fn listing(doc: &Value, op: &Value, id: &str, paging: &Paging, types: &BTreeMap<
     };
     let style = match paging.style {
         Style::PageNumber => "Style::PageNumber".to_owned(),
-        Style::Token => format!("Style::Token {{ page_fallback: {} }}", paging.param("page").is_some()),
+        Style::Token => format!(
+            "Style::Token {{ page_fallback: {} }}",
+            paging.param("page").is_some()
+        ),
         Style::Offset => "Style::Offset".to_owned(),
     };
     let mut arms = String::new();
-    for (role, variant, value) in [("page", "Page(n)", "*n"), ("token", "Token(t)", "t.clone()"), ("offset", "Offset(o)", "*o")] {
+    for (role, variant, value) in [
+        ("page", "Page(n)", "*n"),
+        ("token", "Token(t)", "t.clone()"),
+        ("offset", "Offset(o)", "*o"),
+    ] {
         if let Some(param) = paging.param(role) {
-            arms.push_str(&format!("Cursor::{variant} => self.{}({value}),\n", snake_case(param)));
+            arms.push_str(&format!(
+                "Cursor::{variant} => self.{}({value}),\n",
+                snake_case(param)
+            ));
         }
     }
     let fact = |path: &Option<String>, reader: &str| match path {

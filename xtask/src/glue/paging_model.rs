@@ -36,7 +36,10 @@ pub struct Paging {
 impl Paging {
     /// The request parameter of a role.
     pub fn param(&self, role: &str) -> Option<&str> {
-        self.params.iter().find(|(r, _)| *r == role).map(|(_, p)| p.as_str())
+        self.params
+            .iter()
+            .find(|(r, _)| *r == role)
+            .map(|(_, p)| p.as_str())
     }
 }
 
@@ -94,8 +97,15 @@ struct Keys<'a> {
 
 impl<'a> Keys<'a> {
     fn new(value: &'a Value, at: &str) -> Result<Self, Vec<String>> {
-        let object = value.as_object().ok_or_else(|| vec![format!("{at}: not an object")])?;
-        Ok(Keys { object, read: BTreeSet::new(), at: at.to_owned(), problems: Vec::new() })
+        let object = value
+            .as_object()
+            .ok_or_else(|| vec![format!("{at}: not an object")])?;
+        Ok(Keys {
+            object,
+            read: BTreeSet::new(),
+            at: at.to_owned(),
+            problems: Vec::new(),
+        })
     }
 
     fn string(&mut self, key: &'static str) -> Option<String> {
@@ -103,7 +113,8 @@ impl<'a> Keys<'a> {
         match self.object.get(key)? {
             Value::String(s) if !s.is_empty() => Some(s.clone()),
             _ => {
-                self.problems.push(format!("{}: `{key}` must be a non-empty string", self.at));
+                self.problems
+                    .push(format!("{}: `{key}` must be a non-empty string", self.at));
                 None
             }
         }
@@ -112,7 +123,8 @@ impl<'a> Keys<'a> {
     fn required(&mut self, key: &'static str) -> String {
         let value = self.string(key);
         if value.is_none() && !self.object.contains_key(key) {
-            self.problems.push(format!("{}: `{key}` is missing", self.at));
+            self.problems
+                .push(format!("{}: `{key}` is missing", self.at));
         }
         value.unwrap_or_default()
     }
@@ -122,11 +134,14 @@ impl<'a> Keys<'a> {
         let Some(value) = self.object.get(key) else {
             return Vec::new();
         };
-        let items = value.as_array().map(|a| a.iter().map(Value::as_str).collect::<Option<Vec<_>>>());
+        let items = value
+            .as_array()
+            .map(|a| a.iter().map(Value::as_str).collect::<Option<Vec<_>>>());
         match items {
             Some(Some(items)) => items.into_iter().map(str::to_owned).collect(),
             _ => {
-                self.problems.push(format!("{}: `{key}` must be a list of strings", self.at));
+                self.problems
+                    .push(format!("{}: `{key}` must be a list of strings", self.at));
                 Vec::new()
             }
         }
@@ -140,7 +155,8 @@ impl<'a> Keys<'a> {
     fn finish(mut self) -> Vec<String> {
         for key in self.object.keys() {
             if !self.read.contains(key.as_str()) {
-                self.problems.push(format!("{}: unknown key `{key}`", self.at));
+                self.problems
+                    .push(format!("{}: unknown key `{key}`", self.at));
             }
         }
         self.problems
@@ -166,40 +182,64 @@ pub fn paging(value: &Value, at: &str) -> Result<Paging, Vec<String>> {
         "offset" => Style::Offset,
         other => {
             let mut problems = keys.finish();
-            problems.push(format!("{at}: unknown style {other:?} (page-number, token, offset)"));
+            problems.push(format!(
+                "{at}: unknown style {other:?} (page-number, token, offset)"
+            ));
             return Err(problems);
         }
     };
     let (needed, optional) = roles(style);
     let mut params = Vec::new();
     for role in ["page", "page-size", "token", "offset", "limit"] {
-        let value = if needed.contains(&role) { Some(keys.required(role)) } else { keys.string(role) };
+        let value = if needed.contains(&role) {
+            Some(keys.required(role))
+        } else {
+            keys.string(role)
+        };
         if let Some(value) = value {
             if !needed.contains(&role) && !optional.contains(&role) {
-                keys.problems.push(format!("{at}: `{role}` does not belong to this style"));
+                keys.problems
+                    .push(format!("{at}: `{role}` does not belong to this style"));
             }
             params.push((role, value));
         }
     }
     let items = keys.required("items");
-    let total = if style == Style::Offset { Some(keys.required("total")) } else { keys.string("total") };
+    let total = if style == Style::Offset {
+        Some(keys.required("total"))
+    } else {
+        keys.string("total")
+    };
     let next_token = (style == Style::Token).then(|| keys.required("next-token"));
     let response_offset = (style == Style::Offset).then(|| keys.required("response-offset"));
-    for (key, allowed) in [("next-token", style == Style::Token), ("response-offset", style == Style::Offset)] {
+    for (key, allowed) in [
+        ("next-token", style == Style::Token),
+        ("response-offset", style == Style::Offset),
+    ] {
         if !allowed && keys.value(key).is_some() {
-            keys.problems.push(format!("{at}: `{key}` does not belong to this style"));
+            keys.problems
+                .push(format!("{at}: `{key}` does not belong to this style"));
         }
     }
     let problems = keys.finish();
     if !problems.is_empty() {
         return Err(problems);
     }
-    Ok(Paging { style, params, items, total, next_token, response_offset })
+    Ok(Paging {
+        style,
+        params,
+        items,
+        total,
+        next_token,
+        response_offset,
+    })
 }
 
 /// Parses an operation's `x-waiters` (a list).
 pub fn waiters(value: &Value, at: &str) -> Result<Vec<Waiter>, Vec<String>> {
-    let list = value.as_array().ok_or_else(|| vec![format!("{at}: x-waiters must be a list")])?;
+    let list = value
+        .as_array()
+        .ok_or_else(|| vec![format!("{at}: x-waiters must be a list")])?;
     let mut found = Vec::new();
     let mut problems = Vec::new();
     for (i, entry) in list.iter().enumerate() {
@@ -208,22 +248,36 @@ pub fn waiters(value: &Value, at: &str) -> Result<Vec<Waiter>, Vec<String>> {
             Err(mut more) => problems.append(&mut more),
         }
     }
-    if problems.is_empty() { Ok(found) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(found)
+    } else {
+        Err(problems)
+    }
 }
 
 fn waiter(value: &Value, at: &str) -> Result<Waiter, Vec<String>> {
     let mut keys = Keys::new(value, at)?;
     let name = keys.required("name");
-    if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') || name.starts_with(|c: char| !c.is_ascii_lowercase()) {
-        keys.problems.push(format!("{at}: name {name:?} is not snake case"));
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        || name.starts_with(|c: char| !c.is_ascii_lowercase())
+    {
+        keys.problems
+            .push(format!("{at}: name {name:?} is not snake case"));
     }
     let describe = keys.required("describe");
     let parameters = keys.list("parameters");
     let result = keys.string("result");
     let status = keys.required("status");
-    let (waiting, success, failure) = (keys.list("waiting"), keys.list("success"), keys.list("failure"));
+    let (waiting, success, failure) = (
+        keys.list("waiting"),
+        keys.list("success"),
+        keys.list("failure"),
+    );
     if success.is_empty() {
-        keys.problems.push(format!("{at}: `success` must list at least one value"));
+        keys.problems
+            .push(format!("{at}: `success` must list at least one value"));
     }
     let failure_code = keys.string("failure-code");
     let failure_message = keys.string("failure-message");
@@ -241,7 +295,19 @@ fn waiter(value: &Value, at: &str) -> Result<Waiter, Vec<String>> {
     if !problems.is_empty() {
         return Err(problems);
     }
-    Ok(Waiter { name, describe, parameters, result, status, waiting, success, failure, failure_code, failure_message, progress })
+    Ok(Waiter {
+        name,
+        describe,
+        parameters,
+        result,
+        status,
+        waiting,
+        success,
+        failure,
+        failure_code,
+        failure_message,
+        progress,
+    })
 }
 
 fn progress(value: &Value, at: &str) -> Result<ProgressSpec, Vec<String>> {
@@ -254,19 +320,31 @@ fn progress(value: &Value, at: &str) -> Result<ProgressSpec, Vec<String>> {
         None => None,
         Some(value) => {
             let mut inner = Keys::new(value, &format!("{at}: steps"))?;
-            let steps = (inner.required("items"), inner.required("status"), inner.required("done"));
+            let steps = (
+                inner.required("items"),
+                inner.required("status"),
+                inner.required("done"),
+            );
             keys.problems.append(&mut inner.finish());
             Some(steps)
         }
     };
     if done.is_empty() && steps.is_none() {
-        keys.problems.push(format!("{at}: needs `done` paths or `steps`"));
+        keys.problems
+            .push(format!("{at}: needs `done` paths or `steps`"));
     }
     let problems = keys.finish();
     if !problems.is_empty() {
         return Err(problems);
     }
-    Ok(ProgressSpec { operation, result, done, total, phase, steps })
+    Ok(ProgressSpec {
+        operation,
+        result,
+        done,
+        total,
+        phase,
+        steps,
+    })
 }
 
 #[cfg(test)]
@@ -276,15 +354,29 @@ mod tests {
 
     #[test]
     fn paging_parses_each_style_and_refuses_strays() {
-        let ok = paging(&json!({"style": "offset", "offset": "o", "limit": "l", "items": "data",
-                                "response-offset": "meta.offset", "total": "meta.total"}), "op").unwrap();
+        let ok = paging(
+            &json!({"style": "offset", "offset": "o", "limit": "l", "items": "data",
+                                "response-offset": "meta.offset", "total": "meta.total"}),
+            "op",
+        )
+        .unwrap();
         assert_eq!(ok.param("offset"), Some("o"));
-        let errors = paging(&json!({"style": "page-number", "page": "P", "page-size": "S",
-                                    "items": "x", "token": "T", "colour": 1}), "op").unwrap_err().join("\n");
+        let errors = paging(
+            &json!({"style": "page-number", "page": "P", "page-size": "S",
+                                    "items": "x", "token": "T", "colour": 1}),
+            "op",
+        )
+        .unwrap_err()
+        .join("\n");
         assert!(errors.contains("unknown key `colour`"), "{errors}");
         assert!(errors.contains("`token` does not belong"), "{errors}");
-        let errors = paging(&json!({"style": "token", "items": "x"}), "op").unwrap_err().join("\n");
-        assert!(errors.contains("`token` is missing") && errors.contains("`next-token` is missing"), "{errors}");
+        let errors = paging(&json!({"style": "token", "items": "x"}), "op")
+            .unwrap_err()
+            .join("\n");
+        assert!(
+            errors.contains("`token` is missing") && errors.contains("`next-token` is missing"),
+            "{errors}"
+        );
         assert!(paging(&json!({"style": "cursor"}), "op").is_err());
     }
 
@@ -300,7 +392,11 @@ mod tests {
         bad["success"] = json!([]);
         bad["progress"]["when"] = json!(1);
         let errors = waiters(&json!([bad]), "op").unwrap_err().join("\n");
-        for needle in ["unknown key `sucess`", "at least one value", "unknown key `when`"] {
+        for needle in [
+            "unknown key `sucess`",
+            "at least one value",
+            "unknown key `when`",
+        ] {
             assert!(errors.contains(needle), "{needle}: {errors}");
         }
     }

@@ -24,7 +24,10 @@ struct Polled<'a> {
 pub fn render(doc: &Value, types: &BTreeMap<String, ResponseTypes>) -> Result<String> {
     let mut found = Vec::new();
     crate::lint::each_operation(doc, |path, _, op| {
-        if let (Some(value), Some(id)) = (op.get("x-waiters"), op.get("operationId").and_then(Value::as_str)) {
+        if let (Some(value), Some(id)) = (
+            op.get("x-waiters"),
+            op.get("operationId").and_then(Value::as_str),
+        ) {
             found.push((Polled { id, path, op }, paging_model::waiters(value, id)));
         }
     });
@@ -55,14 +58,20 @@ pub fn render(doc: &Value, types: &BTreeMap<String, ResponseTypes>) -> Result<St
 
 /// The Rust type of a waiter's parameter.
 fn parameter_type(param: &Value, doc: &Value) -> Result<String> {
-    let schema = param.get("schema").context("a parameter without a schema")?;
+    let schema = param
+        .get("schema")
+        .context("a parameter without a schema")?;
     if let Some(name) = ref_name(schema) {
         return Ok(format!("types::{name}"));
     }
     let schema = resolve(doc, schema);
     let constrained = ["pattern", "minLength", "maxLength", "enum", "format"]
         .iter()
-        .any(|k| schema.get(*k).is_some() && !(schema.get("format").and_then(Value::as_str) == Some("int64") && *k == "format"));
+        .any(|k| {
+            schema.get(*k).is_some()
+                && !(schema.get("format").and_then(Value::as_str) == Some("int64")
+                    && *k == "format")
+        });
     match schema.get("type").and_then(Value::as_str) {
         Some("string") if !constrained => Ok("::std::string::String".into()),
         Some("integer") if !constrained => Ok("i64".into()),
@@ -76,7 +85,9 @@ fn list(values: &[String]) -> String {
 }
 
 fn option(value: &Option<String>) -> String {
-    value.as_ref().map_or("None".into(), |v| format!("Some({v:?})"))
+    value
+        .as_ref()
+        .map_or("None".into(), |v| format!("Some({v:?})"))
 }
 
 fn target(
@@ -86,11 +97,15 @@ fn target(
     types: &BTreeMap<String, ResponseTypes>,
     conversions: &mut BTreeSet<String>,
 ) -> Result<String> {
-    let response = types.get(&snake_case(polled.id)).context("no `send` for the operation")?;
+    let response = types
+        .get(&snake_case(polled.id))
+        .context("no `send` for the operation")?;
     let params = parameters(doc, polled.path, polled.op);
     let mut fields = Vec::new();
     for name in &waiter.parameters {
-        let param = params.get(name).with_context(|| format!("no parameter {name}"))?;
+        let param = params
+            .get(name)
+            .with_context(|| format!("no parameter {name}"))?;
         fields.push((snake_case(name), parameter_type(param, doc)?));
     }
     let output = match &waiter.result {
@@ -98,15 +113,24 @@ fn target(
         Some(result) => {
             let schema = success_schema(polled.op).context("no success schema")?;
             let inner = property_at(doc, schema, result, true).map_err(|e| anyhow!(e))?;
-            format!("types::{}", ref_name(inner).context("`result` is not a component schema")?)
+            format!(
+                "types::{}",
+                ref_name(inner).context("`result` is not a component schema")?
+            )
         }
     };
     let upper = waiter.name.to_ascii_uppercase();
     let ty = pascal_case(&waiter.name);
-    let setters: String = fields.iter().map(|(f, _)| format!(".{f}(self.{f}.clone())")).collect();
+    let setters: String = fields
+        .iter()
+        .map(|(f, _)| format!(".{f}(self.{f}.clone())"))
+        .collect();
     let mut describe = waiter.describe.clone();
     for placeholder in placeholders(&waiter.describe) {
-        describe = describe.replace(&format!("{{{placeholder}}}"), &format!("{{{}}}", snake_case(&placeholder)));
+        describe = describe.replace(
+            &format!("{{{placeholder}}}"),
+            &format!("{{{}}}", snake_case(&placeholder)),
+        );
     }
     let describe_args: String = placeholders(&waiter.describe)
         .iter()
@@ -116,7 +140,11 @@ fn target(
         Some(progress) => progress_code(doc, waiter, progress, types, &fields, conversions)?,
         None => (String::new(), String::new()),
     };
-    let result_access = waiter.result.as_ref().map(|r| format!(".{}", field_path(r))).unwrap_or_default();
+    let result_access = waiter
+        .result
+        .as_ref()
+        .map(|r| format!(".{}", field_path(r)))
+        .unwrap_or_default();
     Ok(format!(
         "/// The status values of the `{name}` waiter (polls `{id}`), from the spec's `x-waiters`.\n\
          pub const {upper}: StatusSets = StatusSets {{ waiting: {waiting}, success: {success}, failure: {failure} }};\n\
@@ -146,7 +174,7 @@ fn target(
         struct_fields = fields.iter().map(|(f, t)| format!("{f}: {t},")).collect::<String>(),
         args = fields.iter().map(|(f, t)| format!("{f}: impl Into<{t}>,")).collect::<String>(),
         inits = fields.iter().map(|(f, _)| format!("{f}: {f}.into(),")).collect::<String>(),
-        describe_doc = waiter.describe.replace('{', "`").replace('}', "`"),
+        describe_doc = waiter.describe.replace(['{', '}'], "`"),
         error = response.error,
         op = snake_case(polled.id),
     ))
@@ -167,13 +195,20 @@ fn progress_code(
         }
     });
     let schema = schema.context("the progress operation does not exist")?;
-    types.get(&snake_case(&progress.operation)).context("no `send` for the progress operation")?;
+    types
+        .get(&snake_case(&progress.operation))
+        .context("no `send` for the progress operation")?;
     let (inner, access) = match &progress.result {
-        Some(result) => (property_at(doc, schema, result, true).map_err(|e| anyhow!(e))?, format!(".{}", field_path(result))),
+        Some(result) => (
+            property_at(doc, schema, result, true).map_err(|e| anyhow!(e))?,
+            format!(".{}", field_path(result)),
+        ),
         None => (schema, String::new()),
     };
     let upper = format!("{}_PROGRESS", waiter.name.to_ascii_uppercase());
-    let steps = progress.steps.as_ref().map_or("None".into(), |(a, b, c)| format!("Some(({a:?}, {b:?}, {c:?}))"));
+    let steps = progress.steps.as_ref().map_or("None".into(), |(a, b, c)| {
+        format!("Some(({a:?}, {b:?}, {c:?}))")
+    });
     let mut items = format!(
         "const {upper}: snapshots_runtime::waiter::ProgressFields = snapshots_runtime::waiter::ProgressFields {{\n\
          done: {done}, total: {total}, phase: {phase}, steps: {steps} }};\n",
@@ -190,7 +225,10 @@ fn progress_code(
             waiter = waiter.name,
         ));
     }
-    let setters: String = fields.iter().map(|(f, _)| format!(".{f}(self.{f}.clone())")).collect();
+    let setters: String = fields
+        .iter()
+        .map(|(f, _)| format!(".{f}(self.{f}.clone())"))
+        .collect();
     let method = format!(
         "fn progress(&self) -> BoxFuture<'a, Option<snapshots_runtime::waiter::Progress>> {{\n\
          let request = self.client.{op}(){setters};\n\

@@ -17,7 +17,16 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Query parameter names (lower case) that make an operation returning an array page a list.
-const PAGING_PARAMETERS: &[&str] = &["pagenumber", "page", "nexttoken", "offset", "maxresults", "pagesize", "limit", "cursor"];
+const PAGING_PARAMETERS: &[&str] = &[
+    "pagenumber",
+    "page",
+    "nexttoken",
+    "offset",
+    "maxresults",
+    "pagesize",
+    "limit",
+    "cursor",
+];
 
 /// Adds every `x-paging`/`x-waiters` problem of `doc` to `problems`.
 pub fn check(doc: &Value, problems: &mut Vec<String>) {
@@ -40,7 +49,9 @@ pub fn check(doc: &Value, problems: &mut Vec<String>) {
             }
             None => {}
         }
-        let Some(value) = op.get("x-waiters") else { continue };
+        let Some(value) = op.get("x-waiters") else {
+            continue;
+        };
         match paging_model::waiters(value, &at) {
             Ok(waiters) => {
                 for waiter in waiters {
@@ -60,29 +71,54 @@ fn is_list(doc: &Value, path: &str, op: &Value, id: &str) -> bool {
     if id.starts_with("list") || id.starts_with("List") {
         return true;
     }
-    let Some(schema) = success_schema(op).map(|s| resolve(doc, s)) else { return false };
+    let Some(schema) = success_schema(op).map(|s| resolve(doc, s)) else {
+        return false;
+    };
     if schema.get("type").and_then(Value::as_str) == Some("array") {
         return true;
     }
-    let has_array = schema.get("properties").and_then(Value::as_object).is_some_and(|props| {
-        props.values().any(|p| resolve(doc, p).get("type").and_then(Value::as_str) == Some("array"))
-    });
+    let has_array = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .is_some_and(|props| {
+            props
+                .values()
+                .any(|p| resolve(doc, p).get("type").and_then(Value::as_str) == Some("array"))
+        });
     has_array
         && parameters(doc, path, op)
             .keys()
             .any(|name| PAGING_PARAMETERS.contains(&name.to_ascii_lowercase().as_str()))
 }
 
-fn check_paging(doc: &Value, path: &str, op: &Value, paging: &Paging, at: &str, problems: &mut Vec<String>) {
+fn check_paging(
+    doc: &Value,
+    path: &str,
+    op: &Value,
+    paging: &Paging,
+    at: &str,
+    problems: &mut Vec<String>,
+) {
     let params = parameters(doc, path, op);
     for (role, name) in &paging.params {
         if !params.contains_key(name.as_str()) {
-            problems.push(format!("{at}: x-paging `{role}` names {name:?}, not a parameter of the operation"));
+            problems.push(format!(
+                "{at}: x-paging `{role}` names {name:?}, not a parameter of the operation"
+            ));
         }
     }
-    let Some(schema) = success_schema(op) else { return };
-    let optional = [("total", &paging.total), ("next-token", &paging.next_token), ("response-offset", &paging.response_offset)];
-    for (role, property) in optional.into_iter().filter_map(|(r, p)| p.as_ref().map(|p| (r, p))) {
+    let Some(schema) = success_schema(op) else {
+        return;
+    };
+    let optional = [
+        ("total", &paging.total),
+        ("next-token", &paging.next_token),
+        ("response-offset", &paging.response_offset),
+    ];
+    for (role, property) in optional
+        .into_iter()
+        .filter_map(|(r, p)| p.as_ref().map(|p| (r, p)))
+    {
         if let Err(why) = property_at(doc, schema, property, false) {
             problems.push(format!("{at}: x-paging `{role}` {property:?}: {why}"));
         }
@@ -93,7 +129,10 @@ fn check_paging(doc: &Value, path: &str, op: &Value, paging: &Paging, at: &str, 
             let items = resolve(doc, items);
             let item_ref = items.pointer("/items/$ref").and_then(Value::as_str);
             if items.get("type").and_then(Value::as_str) != Some("array") || item_ref.is_none() {
-                problems.push(format!("{at}: x-paging `items` {:?} is not an array of a component schema", paging.items));
+                problems.push(format!(
+                    "{at}: x-paging `items` {:?} is not an array of a component schema",
+                    paging.items
+                ));
             }
         }
     }
@@ -110,29 +149,46 @@ fn check_waiter(
     let params = parameters(doc, path, op);
     for name in &waiter.parameters {
         if !params.contains_key(name.as_str()) {
-            problems.push(format!("{at}: {name:?} is not a parameter of the operation"));
+            problems.push(format!(
+                "{at}: {name:?} is not a parameter of the operation"
+            ));
         }
     }
     for (name, param) in &params {
         let required = param.get("required").and_then(Value::as_bool) == Some(true);
         if required && !waiter.parameters.iter().any(|p| p == name) {
-            problems.push(format!("{at}: the required parameter {name:?} is not in `parameters`"));
+            problems.push(format!(
+                "{at}: the required parameter {name:?} is not in `parameters`"
+            ));
         }
     }
     for placeholder in placeholders(&waiter.describe) {
-        if !waiter.parameters.iter().any(|p| *p == placeholder) {
-            problems.push(format!("{at}: `describe` names {{{placeholder}}}, not one of `parameters`"));
+        if !waiter.parameters.contains(&placeholder) {
+            problems.push(format!(
+                "{at}: `describe` names {{{placeholder}}}, not one of `parameters`"
+            ));
         }
     }
-    let Some(schema) = success_schema(op) else { return };
+    let Some(schema) = success_schema(op) else {
+        return;
+    };
     if let Some(result) = &waiter.result {
         if let Err(why) = property_at(doc, schema, result, true) {
             problems.push(format!("{at}: `result` {result:?}: {why}"));
         }
     }
-    for (key, property) in [("failure-code", &waiter.failure_code), ("failure-message", &waiter.failure_message)] {
-        if let Some(Err(why)) = property.as_ref().map(|p| property_at(doc, schema, p, false)) {
-            problems.push(format!("{at}: `{key}` {:?}: {why}", property.as_deref().unwrap_or_default()));
+    for (key, property) in [
+        ("failure-code", &waiter.failure_code),
+        ("failure-message", &waiter.failure_message),
+    ] {
+        if let Some(Err(why)) = property
+            .as_ref()
+            .map(|p| property_at(doc, schema, p, false))
+        {
+            problems.push(format!(
+                "{at}: `{key}` {:?}: {why}",
+                property.as_deref().unwrap_or_default()
+            ));
         }
     }
     match property_at(doc, schema, &waiter.status, false) {
@@ -144,10 +200,20 @@ fn check_waiter(
     }
 }
 
-fn check_values(doc: &Value, status: &Value, waiter: &Waiter, at: &str, problems: &mut Vec<String>) {
+fn check_values(
+    doc: &Value,
+    status: &Value,
+    waiter: &Waiter,
+    at: &str,
+    problems: &mut Vec<String>,
+) {
     let allowed = enum_values(doc, status);
     let mut seen = BTreeSet::new();
-    for (set, values) in [("waiting", &waiter.waiting), ("success", &waiter.success), ("failure", &waiter.failure)] {
+    for (set, values) in [
+        ("waiting", &waiter.waiting),
+        ("success", &waiter.success),
+        ("failure", &waiter.failure),
+    ] {
         for value in values {
             if !seen.insert(value.to_ascii_lowercase()) {
                 problems.push(format!("{at}: {value:?} is listed twice (`{set}`)"));
@@ -168,14 +234,26 @@ fn check_progress(
     problems: &mut Vec<String>,
 ) {
     let Some((path, op)) = ops.get(progress.operation.as_str()) else {
-        problems.push(format!("{at}: progress operation {:?} does not exist", progress.operation));
+        problems.push(format!(
+            "{at}: progress operation {:?} does not exist",
+            progress.operation
+        ));
         return;
     };
     let params = parameters(doc, path, op);
-    for name in waiter.parameters.iter().filter(|n| !params.contains_key(n.as_str())) {
-        problems.push(format!("{at}: {name:?} is not a parameter of {}", progress.operation));
+    for name in waiter
+        .parameters
+        .iter()
+        .filter(|n| !params.contains_key(n.as_str()))
+    {
+        problems.push(format!(
+            "{at}: {name:?} is not a parameter of {}",
+            progress.operation
+        ));
     }
-    let Some(mut schema) = success_schema(op) else { return };
+    let Some(mut schema) = success_schema(op) else {
+        return;
+    };
     if let Some(result) = &progress.result {
         match property_at(doc, schema, result, true) {
             Ok(inner) => schema = inner,
@@ -183,7 +261,12 @@ fn check_progress(
         }
     }
     let steps = progress.steps.as_ref().map(|(items, _, _)| items.clone());
-    let paths = progress.done.iter().chain(&progress.total).chain(&progress.phase).chain(&steps);
+    let paths = progress
+        .done
+        .iter()
+        .chain(&progress.total)
+        .chain(&progress.phase)
+        .chain(&steps);
     for property in paths {
         if let Err(why) = property_at(doc, schema, property, false) {
             problems.push(format!("{at}: progress {property:?}: {why}"));
@@ -202,7 +285,10 @@ pub fn placeholders(template: &str) -> Vec<String> {
 
 /// The operation's parameters (path-level ones included, `$ref`s resolved), by name.
 pub fn parameters<'a>(doc: &'a Value, path: &str, op: &'a Value) -> BTreeMap<String, &'a Value> {
-    let shared = doc.get("paths").and_then(|p| p.get(path)).and_then(|item| item.get("parameters"));
+    let shared = doc
+        .get("paths")
+        .and_then(|p| p.get(path))
+        .and_then(|item| item.get("parameters"));
     let own = op.get("parameters");
     [shared, own]
         .into_iter()
@@ -226,7 +312,9 @@ pub fn success_schema(op: &Value) -> Option<&Value> {
 /// Follows `$ref`s (a bounded number of times).
 pub fn resolve<'a>(doc: &'a Value, mut value: &'a Value) -> &'a Value {
     for _ in 0..16 {
-        let Some(target) = value.get("$ref").and_then(Value::as_str) else { break };
+        let Some(target) = value.get("$ref").and_then(Value::as_str) else {
+            break;
+        };
         match target.strip_prefix('#').and_then(|p| doc.pointer(p)) {
             Some(found) => value = found,
             None => break,
@@ -238,13 +326,22 @@ pub fn resolve<'a>(doc: &'a Value, mut value: &'a Value) -> &'a Value {
 /// The schema of a `.`-separated property path. With `required`, every property on the way
 /// must be required (the generated code reads it as a plain field); otherwise only those
 /// before the last one.
-pub fn property_at<'a>(doc: &'a Value, schema: &'a Value, path: &str, required: bool) -> Result<&'a Value, String> {
+pub fn property_at<'a>(
+    doc: &'a Value,
+    schema: &'a Value,
+    path: &str,
+    required: bool,
+) -> Result<&'a Value, String> {
     let steps: Vec<&str> = path.split('.').collect();
     let mut here = schema;
     for (i, name) in steps.iter().enumerate() {
-        let (found, is_required) = property(doc, here, name).ok_or_else(|| format!("no property {name:?}"))?;
+        let (found, is_required) =
+            property(doc, here, name).ok_or_else(|| format!("no property {name:?}"))?;
         let last = i + 1 == steps.len();
-        if !is_required && (!last || required) && resolve(doc, found).get("type").and_then(Value::as_str) != Some("array") {
+        if !is_required
+            && (!last || required)
+            && resolve(doc, found).get("type").and_then(Value::as_str) != Some("array")
+        {
             return Err(format!("{name:?} is not required"));
         }
         here = found;
@@ -282,7 +379,12 @@ fn enum_values<'a>(doc: &'a Value, schema: &'a Value) -> BTreeSet<&'a str> {
         .filter_map(Value::as_str)
         .collect();
     for key in ["oneOf", "anyOf", "allOf"] {
-        for branch in schema.get(key).and_then(Value::as_array).into_iter().flatten() {
+        for branch in schema
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             values.extend(enum_values(doc, branch));
         }
     }

@@ -170,11 +170,15 @@ pub async fn wait_for(
     args: &WaitArgs,
 ) -> Result<GetInstanceSnapshotResponse, Error> {
     let mut display = WaitProgress::new(format!("PAI-DSW snapshot {snapshot_id}"));
-    let result = wait::until(pai_dsw::waiters::instance_snapshot(client.dsw()?, instance, snapshot_id))
-        .timeout(args.timeout)
-        .poll_interval(args.interval)
-        .wait_with(|poll| display.update(&poll.status, poll.attempt, None))
-        .await;
+    let result = wait::until(pai_dsw::waiters::instance_snapshot(
+        client.dsw()?,
+        instance,
+        snapshot_id,
+    ))
+    .timeout(args.timeout)
+    .poll_interval(args.interval)
+    .wait_with(|poll| display.update(&poll.status, poll.attempt, None))
+    .await;
     display.finish();
     result
 }

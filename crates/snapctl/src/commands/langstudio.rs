@@ -373,11 +373,14 @@ async fn wait_for(
                 .await
         }
         Form::Gateway(gateway) => {
-            wait::until(pai_langstudio::waiters::gateway_snapshot(gateway, snapshot_id))
-                .timeout(args.timeout)
-                .poll_interval(args.interval)
-                .wait_with(on_poll)
-                .await
+            wait::until(pai_langstudio::waiters::gateway_snapshot(
+                gateway,
+                snapshot_id,
+            ))
+            .timeout(args.timeout)
+            .poll_interval(args.interval)
+            .wait_with(on_poll)
+            .await
         }
     };
     display.finish();

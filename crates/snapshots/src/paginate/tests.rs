@@ -52,7 +52,11 @@ impl<const S: u8> Fake<S> {
             Cursor::First => 0,
         };
         let end = (start + server.size).min(server.len.max(start));
-        let token = if stuck { Some("again".to_owned()) } else { (end < server.len).then(|| end.to_string()) };
+        let token = if stuck {
+            Some("again".to_owned())
+        } else {
+            (end < server.len).then(|| end.to_string())
+        };
         Page {
             items: (start..end).collect(),
             facts: PageFacts {
@@ -71,7 +75,9 @@ impl<'a, const S: u8> Listing<'a> for Fake<S> {
     const OPERATION: &'static str = "fake";
     const STYLE: Style = match S {
         0 => Style::PageNumber,
-        1 => Style::Token { page_fallback: false },
+        1 => Style::Token {
+            page_fallback: false,
+        },
         _ => Style::Offset,
     };
 
@@ -98,10 +104,26 @@ impl<'a, const S: u8> Listing<'a> for Fake<S> {
 }
 
 /// Runs the `.items()` stream of a fake server; the items (or the error) and the requests.
-fn run<const S: u8>(len: u64, size: u64, with_total: bool, fault: Fault) -> (Result<Vec<u64>, Error>, u64) {
-    let server = Arc::new(Server { len, size, with_total, fault, requests: AtomicU64::new(0) });
-    let request = Fake::<S> { server: server.clone(), cursor: Cursor::First };
-    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("a runtime");
+fn run<const S: u8>(
+    len: u64,
+    size: u64,
+    with_total: bool,
+    fault: Fault,
+) -> (Result<Vec<u64>, Error>, u64) {
+    let server = Arc::new(Server {
+        len,
+        size,
+        with_total,
+        fault,
+        requests: AtomicU64::new(0),
+    });
+    let request = Fake::<S> {
+        server: server.clone(),
+        cursor: Cursor::First,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
     let items = runtime.block_on(request.items().try_collect::<Vec<_>>());
     (items, server.requests.load(Ordering::SeqCst))
 }

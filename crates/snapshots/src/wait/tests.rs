@@ -30,10 +30,21 @@ impl<'a> WaitTarget<'a> for Script {
     fn observe(&self) -> BoxFuture<'a, Result<Observation<String>, Error>> {
         let status = {
             let mut script = self.0.lock().unwrap_or_else(|e| e.into_inner());
-            if script.len() > 1 { script.remove(0) } else { script[0] }
+            if script.len() > 1 {
+                script.remove(0)
+            } else {
+                script[0]
+            }
         };
         let json = serde_json::json!({"Status": status, "ReasonCode": "E42"});
-        Box::pin(async move { Ok(Observation::read(&json, &FIELDS, &Self::SETS, status.to_owned())) })
+        Box::pin(async move {
+            Ok(Observation::read(
+                &json,
+                &FIELDS,
+                &Self::SETS,
+                status.to_owned(),
+            ))
+        })
     }
 }
 
@@ -43,7 +54,10 @@ fn script(statuses: &[&'static str]) -> Waiter<'static, Script> {
 
 #[tokio::test(start_paused = true)]
 async fn an_unknown_status_keeps_waiting_then_a_success_ends_it() {
-    let events: Vec<_> = script(&["Queued", "Pushing", "Available"]).events().collect().await;
+    let events: Vec<_> = script(&["Queued", "Pushing", "Available"])
+        .events()
+        .collect()
+        .await;
     let polls: Vec<_> = events
         .iter()
         .filter_map(|e| match e {
@@ -66,7 +80,10 @@ async fn a_failure_value_fails_with_its_code() {
 
 #[tokio::test(start_paused = true)]
 async fn an_unknown_status_is_never_success_and_times_out() {
-    let error = script(&["Queued"]).timeout(Duration::from_secs(10)).await.unwrap_err();
+    let error = script(&["Queued"])
+        .timeout(Duration::from_secs(10))
+        .await
+        .unwrap_err();
     assert!(
         matches!(&error, Error::WaitTimeout { last_status: Some(s), .. } if s == "Queued"),
         "{error:?}"

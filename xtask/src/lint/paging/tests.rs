@@ -76,59 +76,104 @@ fn a_clean_spec_passes() {
 
 #[test]
 fn a_list_operation_without_x_paging_is_rejected() {
-    rejects(|d| {
-        d["paths"]["/things"]["get"].as_object_mut().unwrap().remove("x-paging");
-    }, "ListThings: a list operation without x-paging");
+    rejects(
+        |d| {
+            d["paths"]["/things"]["get"]
+                .as_object_mut()
+                .unwrap()
+                .remove("x-paging");
+        },
+        "ListThings: a list operation without x-paging",
+    );
 }
 
 #[test]
 fn an_array_page_with_paging_parameters_is_a_list() {
-    rejects(|d| {
-        let op = &mut d["paths"]["/things"]["get"];
-        op["operationId"] = json!("SearchThings");
-        op.as_object_mut().unwrap().remove("x-paging");
-    }, "SearchThings: a list operation without x-paging");
+    rejects(
+        |d| {
+            let op = &mut d["paths"]["/things"]["get"];
+            op["operationId"] = json!("SearchThings");
+            op.as_object_mut().unwrap().remove("x-paging");
+        },
+        "SearchThings: a list operation without x-paging",
+    );
 }
 
 #[test]
 fn x_paging_naming_a_missing_parameter_is_rejected() {
-    rejects(|d| d["paths"]["/things"]["get"]["x-paging"]["page"] = json!("Page"), "names \"Page\", not a parameter");
+    rejects(
+        |d| d["paths"]["/things"]["get"]["x-paging"]["page"] = json!("Page"),
+        "names \"Page\", not a parameter",
+    );
 }
 
 #[test]
 fn x_paging_naming_a_missing_property_is_rejected() {
-    rejects(|d| d["paths"]["/things"]["get"]["x-paging"]["total"] = json!("Total"), "no property \"Total\"");
-    rejects(|d| d["paths"]["/things"]["get"]["x-paging"]["items"] = json!("TotalCount"), "not an array");
+    rejects(
+        |d| d["paths"]["/things"]["get"]["x-paging"]["total"] = json!("Total"),
+        "no property \"Total\"",
+    );
+    rejects(
+        |d| d["paths"]["/things"]["get"]["x-paging"]["items"] = json!("TotalCount"),
+        "not an array",
+    );
 }
 
 #[test]
 fn unknown_keys_are_rejected() {
-    rejects(|d| d["paths"]["/things"]["get"]["x-paging"]["cursor"] = json!("x"), "unknown key `cursor`");
-    rejects(|d| d["paths"]["/things/{Id}"]["get"]["x-waiters"][0]["retry"] = json!(1), "unknown key `retry`");
+    rejects(
+        |d| d["paths"]["/things"]["get"]["x-paging"]["cursor"] = json!("x"),
+        "unknown key `cursor`",
+    );
+    rejects(
+        |d| d["paths"]["/things/{Id}"]["get"]["x-waiters"][0]["retry"] = json!(1),
+        "unknown key `retry`",
+    );
 }
 
 #[test]
 fn a_status_value_the_schema_does_not_allow_is_rejected() {
-    rejects(|d| d["paths"]["/things/{Id}"]["get"]["x-waiters"][0]["success"] = json!(["Ready"]), "\"Ready\" is not allowed");
+    rejects(
+        |d| d["paths"]["/things/{Id}"]["get"]["x-waiters"][0]["success"] = json!(["Ready"]),
+        "\"Ready\" is not allowed",
+    );
 }
 
 #[test]
 fn a_value_in_two_sets_is_rejected() {
-    rejects(|d| d["paths"]["/things/{Id}"]["get"]["x-waiters"][0]["failure"] = json!(["done"]), "listed twice");
+    rejects(
+        |d| d["paths"]["/things/{Id}"]["get"]["x-waiters"][0]["failure"] = json!(["done"]),
+        "listed twice",
+    );
 }
 
 #[test]
 fn a_missing_progress_operation_is_rejected() {
     rejects(
-        |d| d["paths"]["/things/{Id}"]["get"]["x-waiters"][0]["progress"]["operation"] = json!("Nope"),
+        |d| {
+            d["paths"]["/things/{Id}"]["get"]["x-waiters"][0]["progress"]["operation"] =
+                json!("Nope")
+        },
         "progress operation \"Nope\" does not exist",
     );
 }
 
 #[test]
 fn waiter_parameters_and_properties_must_exist() {
-    rejects(|d| d["paths"]["/things/{Id}"]["get"]["x-waiters"][0]["parameters"] = json!(["Id", "X"]), "\"X\" is not a parameter");
-    rejects(|d| d["paths"]["/things/{Id}"]["get"]["x-waiters"][0]["status"] = json!("data.State"), "no property \"State\"");
-    rejects(|d| d["paths"]["/things/{Id}"]["get"]["x-waiters"][0]["describe"] = json!("thing {Name}"), "names {Name}");
-    rejects(|d| d["paths"]["/things/{Id}"]["get"]["x-waiters"][0]["parameters"] = json!([]), "required parameter \"Id\"");
+    rejects(
+        |d| d["paths"]["/things/{Id}"]["get"]["x-waiters"][0]["parameters"] = json!(["Id", "X"]),
+        "\"X\" is not a parameter",
+    );
+    rejects(
+        |d| d["paths"]["/things/{Id}"]["get"]["x-waiters"][0]["status"] = json!("data.State"),
+        "no property \"State\"",
+    );
+    rejects(
+        |d| d["paths"]["/things/{Id}"]["get"]["x-waiters"][0]["describe"] = json!("thing {Name}"),
+        "names {Name}",
+    );
+    rejects(
+        |d| d["paths"]["/things/{Id}"]["get"]["x-waiters"][0]["parameters"] = json!([]),
+        "required parameter \"Id\"",
+    );
 }
