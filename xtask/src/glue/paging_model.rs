@@ -172,22 +172,8 @@ fn roles(style: Style) -> (&'static [&'static str], &'static [&'static str]) {
     }
 }
 
-/// Parses an operation's `x-paging` (`at` names it in problems).
-pub fn paging(value: &Value, at: &str) -> Result<Paging, Vec<String>> {
-    let at = format!("{at}: x-paging");
-    let mut keys = Keys::new(value, &at)?;
-    let style = match keys.required("style").as_str() {
-        "page-number" => Style::PageNumber,
-        "token" => Style::Token,
-        "offset" => Style::Offset,
-        other => {
-            let mut problems = keys.finish();
-            problems.push(format!(
-                "{at}: unknown style {other:?} (page-number, token, offset)"
-            ));
-            return Err(problems);
-        }
-    };
+/// The request parameters of a style's roles, reporting missing and stray ones.
+fn request_params(keys: &mut Keys<'_>, style: Style, at: &str) -> Vec<(&'static str, String)> {
     let (needed, optional) = roles(style);
     let mut params = Vec::new();
     for role in ["page", "page-size", "token", "offset", "limit"] {
@@ -204,6 +190,26 @@ pub fn paging(value: &Value, at: &str) -> Result<Paging, Vec<String>> {
             params.push((role, value));
         }
     }
+    params
+}
+
+/// Parses an operation's `x-paging` (`at` names it in problems).
+pub fn paging(value: &Value, at: &str) -> Result<Paging, Vec<String>> {
+    let at = format!("{at}: x-paging");
+    let mut keys = Keys::new(value, &at)?;
+    let style = match keys.required("style").as_str() {
+        "page-number" => Style::PageNumber,
+        "token" => Style::Token,
+        "offset" => Style::Offset,
+        other => {
+            let mut problems = keys.finish();
+            problems.push(format!(
+                "{at}: unknown style {other:?} (page-number, token, offset)"
+            ));
+            return Err(problems);
+        }
+    };
+    let params = request_params(&mut keys, style, &at);
     let items = keys.required("items");
     let total = if style == Style::Offset {
         Some(keys.required("total"))

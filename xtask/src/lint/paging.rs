@@ -138,15 +138,14 @@ fn check_paging(
     }
 }
 
-fn check_waiter(
-    doc: &Value,
-    ops: &BTreeMap<&str, (&str, &Value)>,
-    (path, op): (&str, &Value),
+/// The waiter's parameters are the operation's, every required one listed, and `describe`
+/// names only them.
+fn check_waiter_parameters(
+    params: &BTreeMap<String, &Value>,
     waiter: &Waiter,
     at: &str,
     problems: &mut Vec<String>,
 ) {
-    let params = parameters(doc, path, op);
     for name in &waiter.parameters {
         if !params.contains_key(name.as_str()) {
             problems.push(format!(
@@ -154,7 +153,7 @@ fn check_waiter(
             ));
         }
     }
-    for (name, param) in &params {
+    for (name, param) in params {
         let required = param.get("required").and_then(Value::as_bool) == Some(true);
         if required && !waiter.parameters.iter().any(|p| p == name) {
             problems.push(format!(
@@ -169,6 +168,17 @@ fn check_waiter(
             ));
         }
     }
+}
+
+fn check_waiter(
+    doc: &Value,
+    ops: &BTreeMap<&str, (&str, &Value)>,
+    (path, op): (&str, &Value),
+    waiter: &Waiter,
+    at: &str,
+    problems: &mut Vec<String>,
+) {
+    check_waiter_parameters(&parameters(doc, path, op), waiter, at, problems);
     let Some(schema) = success_schema(op) else {
         return;
     };
