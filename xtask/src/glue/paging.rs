@@ -150,4 +150,36 @@ mod tests {
         assert_eq!(field_path("meta.total"), "meta.total");
         assert_eq!(field_path("TotalCount"), "total_count");
     }
+
+    #[test]
+    fn a_list_operation_becomes_a_listing_impl() {
+        let doc = serde_json::json!({
+            "paths": {"/things": {"get": {
+                "operationId": "ListThings",
+                "x-paging": {"style": "token", "token": "NextToken", "page-size": "MaxResults",
+                             "items": "Things", "next-token": "NextToken", "total": "TotalCount"},
+                "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Page"}}}}}
+            }}},
+            "components": {"schemas": {"Page": {"type": "object", "properties": {
+                "Things": {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}}}}}}
+        });
+        let types = BTreeMap::from([(
+            "list_things".to_owned(),
+            ResponseTypes {
+                success: "types::Page".into(),
+                error: "types::Problem".into(),
+            },
+        )]);
+        let code = render(&doc, &types).unwrap();
+        syn::parse_str::<syn::File>(&code).expect("the paging module parses");
+        for needle in [
+            "impl<'a> Listing<'a> for builder::ListThings<'a>",
+            "type Item = types::Thing;",
+            "Style::Token { page_fallback: false }",
+            "Cursor::Token(t) => self.next_token(t.clone()),",
+            "AsToken::as_token(&page.next_token)",
+        ] {
+            assert!(code.contains(needle), "{needle:?} not in:\n{code}");
+        }
+    }
 }

@@ -356,7 +356,42 @@ fn progress(value: &Value, at: &str) -> Result<ProgressSpec, Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
+
+    const PAGING_KEYS: &[&str] = &[
+        "style",
+        "page",
+        "page-size",
+        "token",
+        "offset",
+        "limit",
+        "items",
+        "total",
+        "next-token",
+        "response-offset",
+    ];
+
+    proptest! {
+        /// Any key the extension does not define is refused, in `x-paging` and in a waiter.
+        #[test]
+        fn every_unknown_key_is_refused(key in "[a-z][a-z-]{0,14}") {
+            prop_assume!(!PAGING_KEYS.contains(&key.as_str()));
+            let mut value = json!({"style": "offset", "offset": "o", "limit": "l", "items": "data",
+                                   "response-offset": "meta.offset", "total": "meta.total"});
+            value[&key] = json!("x");
+            let errors = paging(&value, "op").unwrap_err().join("\n");
+            prop_assert!(errors.contains(&format!("unknown key `{key}`")), "{}", errors);
+            let waiter_keys = ["name", "describe", "parameters", "result", "status", "waiting",
+                               "success", "failure", "failure-code", "failure-message", "progress"];
+            prop_assume!(!waiter_keys.contains(&key.as_str()));
+            let mut entry = json!({"name": "w", "describe": "d", "parameters": [], "status": "s",
+                                   "success": ["ok"]});
+            entry[&key] = json!("x");
+            let errors = waiters(&json!([entry]), "op").unwrap_err().join("\n");
+            prop_assert!(errors.contains(&format!("unknown key `{key}`")), "{}", errors);
+        }
+    }
 
     #[test]
     fn paging_parses_each_style_and_refuses_strays() {

@@ -237,3 +237,72 @@ fn progress_code(
     );
     Ok((method, items))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A spec with one waiter whose result is `data`, and the types progenitor would choose.
+    fn spec() -> (Value, BTreeMap<String, ResponseTypes>) {
+        let doc = json!({
+            "paths": {"/things/{Id}": {"get": {
+                "operationId": "GetThing",
+                "parameters": [{"name": "Id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "x-waiters": [{"name": "thing", "describe": "thing {Id}", "parameters": ["Id"],
+                               "result": "data", "status": "data.Status",
+                               "waiting": ["Busy"], "success": ["Done"], "failure": ["Broken"]}],
+                "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Envelope"}}}}}
+            }}},
+            "components": {"schemas": {
+                "Envelope": {"type": "object", "required": ["data"], "properties": {"data": {"$ref": "#/components/schemas/Thing"}}},
+                "Thing": {"type": "object", "properties": {"Status": {"type": "string"}}}
+            }}
+        });
+        let types = BTreeMap::from([(
+            "get_thing".to_owned(),
+            ResponseTypes {
+                success: "types::Envelope".into(),
+                error: "types::Problem".into(),
+            },
+        )]);
+        (doc, types)
+    }
+
+    #[test]
+    fn a_waiter_becomes_sets_a_target_and_a_constructor() {
+        let (doc, types) = spec();
+        let code = render(&doc, &types).unwrap();
+        syn::parse_str::<syn::File>(&code).expect("the waiters module parses");
+        for needle in [
+            "pub const THING: StatusSets = StatusSets { waiting: &[\"Busy\"], success: &[\"Done\"], failure: &[\"Broken\"] }",
+            "pub fn thing<'a>(client: &'a Client, id: impl Into<::std::string::String>,)",
+            "type Output = types::Thing;",
+            "self.client.get_thing().id(self.id.clone())",
+            "response.data))",
+        ] {
+            assert!(code.contains(needle), "{needle:?} not in:\n{code}");
+        }
+    }
+
+    #[test]
+    fn a_constrained_parameter_is_refused() {
+        let (mut doc, types) = spec();
+        doc["paths"]["/things/{Id}"]["get"]["parameters"][0]["schema"]["pattern"] = json!("^t-");
+        let error = render(&doc, &types).unwrap_err();
+        assert!(
+            format!("{error:#}").contains("not supported by waiters"),
+            "{error:#}"
+        );
+    }
+
+    #[test]
+    fn no_waiter_renders_nothing() {
+        let (mut doc, types) = spec();
+        doc["paths"]["/things/{Id}"]["get"]
+            .as_object_mut()
+            .unwrap()
+            .remove("x-waiters");
+        assert_eq!(render(&doc, &types).unwrap(), "");
+    }
+}
