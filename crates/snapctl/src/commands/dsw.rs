@@ -162,7 +162,8 @@ pub async fn run<W: Write>(
     Ok(())
 }
 
-/// Waits for a snapshot to leave `Pushing`, with a spinner on stderr.
+/// Waits for a snapshot with the spec's `instance_snapshot` waiter (ready at `Saved`), with a
+/// spinner on stderr.
 pub async fn wait_for(
     client: &Client,
     instance: &str,
