@@ -178,7 +178,7 @@ pub async fn wait_for(
     ))
     .timeout(args.timeout)
     .poll_interval(args.interval)
-    .wait_with(|poll| display.update(&poll.status, poll.attempt, None))
+    .wait_with(|poll| display.show(poll))
     .await;
     display.finish();
     result

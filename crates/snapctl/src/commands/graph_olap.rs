@@ -334,7 +334,7 @@ pub async fn wait_for(client: &Client, id: ResourceId, args: &WaitArgs) -> Resul
     let result = wait::until(graph_olap::waiters::snapshot(client.graph_olap()?, id))
         .timeout(args.timeout)
         .poll_interval(args.interval)
-        .wait_with(|poll| display.update(&poll.status, poll.attempt, poll.progress.as_ref()))
+        .wait_with(|poll| display.show(poll))
         .await;
     display.finish();
     result

@@ -363,7 +363,7 @@ async fn wait_for(
     args: &WaitArgs,
 ) -> Result<GetSnapshotResponse, Error> {
     let mut display = WaitProgress::new(format!("PAI LangStudio snapshot {snapshot_id}"));
-    let on_poll = |poll: &wait::Poll| display.update(&poll.status, poll.attempt, None);
+    let on_poll = |poll: &wait::Poll| display.show(poll);
     let result = match form {
         Form::Roa(studio) => {
             wait::until(pai_langstudio::waiters::snapshot(studio, snapshot_id))
