@@ -98,7 +98,7 @@ async fn dsw_every_operation_signed() {
     assert_eq!(got.status.as_deref(), Some("Pushing"));
 
     let mut polls = 0;
-    let done = wait::dsw_snapshot(dsw, &instance, &id)
+    let done = wait::until(pai_dsw::waiters::instance_snapshot(dsw, &instance, &id))
         .poll_interval(FAST)
         .wait_with(|_| polls += 1)
         .await
@@ -129,10 +129,12 @@ async fn dsw_every_operation_signed() {
 
     // A failing push ends the waiter with the service's reason.
     let failing = dsw_create(&client, &instance, "will-fail").await.unwrap();
-    let error = wait::dsw_snapshot(dsw, &instance, &failing)
-        .poll_interval(FAST)
-        .await
-        .unwrap_err();
+    let error = wait::until(pai_dsw::waiters::instance_snapshot(
+        dsw, &instance, &failing,
+    ))
+    .poll_interval(FAST)
+    .await
+    .unwrap_err();
     match error {
         Error::WaitFailed { status, code, .. } => {
             assert_eq!(status, "Failed");
@@ -165,7 +167,7 @@ async fn langstudio_both_profiles_every_operation() {
         let created = studio.create_snapshot().body(body).send().await.unwrap();
         let id = created.into_inner().snapshot_id.expect("an id");
 
-        let ready = wait::langstudio_snapshot(studio, &id)
+        let ready = wait::until(pai_langstudio::waiters::snapshot(studio, &id))
             .poll_interval(FAST)
             .await
             .unwrap();
@@ -241,7 +243,7 @@ async fn graph_olap_every_operation() {
     let id = created.into_inner().data.id;
 
     // Wait with progress events, then the final snapshot.
-    let events: Vec<_> = wait::graph_olap_snapshot(olap, id.clone())
+    let events: Vec<_> = wait::until(graph_olap::waiters::snapshot(olap, id.clone()))
         .poll_interval(FAST)
         .events()
         .try_collect()
@@ -337,7 +339,7 @@ async fn graph_olap_every_operation() {
         .into_inner()
         .data
         .id;
-    let error = wait::graph_olap_snapshot(olap, failing.clone())
+    let error = wait::until(graph_olap::waiters::snapshot(olap, failing.clone()))
         .poll_interval(FAST)
         .await
         .unwrap_err();

@@ -69,6 +69,13 @@ pub fn render(root: &Path, api: &Api) -> Result<Vec<GeneratedFile>> {
     let hooks: syn::File = syn::parse_str(&hooks::runtime_hooks(&table_rows(&spec.raw), &types)?)
         .context("the runtime hooks do not parse")?;
     file.items.extend(hooks.items);
+    let glue = crate::glue::paging::render(&spec.raw, &types)?
+        + &crate::glue::waiters::render(&spec.raw, &types)?;
+    file.items.extend(
+        syn::parse_str::<syn::File>(&glue)
+            .context("the paging/waiter glue does not parse")?
+            .items,
+    );
     let code = hooks::safe_http_client(&prettyplease::unparse(&file))?;
     check_operation_ids(&spec.raw, &code)?;
 
@@ -371,7 +378,7 @@ fn substitute_server_variables(url: &str, variables: Option<&Value>) -> String {
 }
 
 /// `CreateInstanceSnapshot` -> `create_instance_snapshot`, as progenitor names methods.
-fn snake_case(id: &str) -> String {
+pub(crate) fn snake_case(id: &str) -> String {
     let mut out = String::new();
     let chars: Vec<char> = id.chars().collect();
     for (i, &c) in chars.iter().enumerate() {

@@ -11,6 +11,7 @@ mod apis;
 mod ci;
 mod conformance;
 mod generate;
+mod glue;
 mod hooks;
 mod lint;
 mod profiles;

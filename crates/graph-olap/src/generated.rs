@@ -10038,3 +10038,152 @@ impl progenitor_client::ClientHooks<snapshots_runtime::Runtime> for Client {
             .await
     }
 }
+/// Paging of every list builder, from the spec's `x-paging` (see `snapshots_runtime::paging`).
+mod paging {
+    use super::{builder, types, Error};
+    use snapshots_runtime::paging::{BoxFuture, Cursor, Listing, PageFacts, Style};
+    impl<'a> Listing<'a> for builder::ListInstances<'a> {
+        type Page = types::InstanceListEnvelope;
+        type Item = types::Instance;
+        type Error = Error<types::ErrorBody>;
+        const OPERATION: &'static str = "list_instances";
+        const STYLE: Style = Style::Offset;
+        fn at(self, cursor: &Cursor) -> Self {
+            match cursor {
+                Cursor::Offset(o) => self.offset(*o),
+                _ => self,
+            }
+        }
+        fn fetch(self) -> BoxFuture<'a, Result<Self::Page, Self::Error>> {
+            Box::pin(async move { Ok(self.send().await?.into_inner()) })
+        }
+        fn items_of(page: &Self::Page) -> &[Self::Item] {
+            &page.data
+        }
+        fn into_items(page: Self::Page) -> Vec<Self::Item> {
+            page.data
+        }
+        fn facts(page: &Self::Page) -> PageFacts {
+            PageFacts {
+                total: snapshots_runtime::paging::AsCount::as_count(&page.meta.total),
+                next_token: None,
+                offset: snapshots_runtime::paging::AsCount::as_count(&page.meta.offset),
+            }
+        }
+    }
+    impl<'a> Listing<'a> for builder::ListSnapshots<'a> {
+        type Page = types::SnapshotListEnvelope;
+        type Item = types::Snapshot;
+        type Error = Error<types::ErrorBody>;
+        const OPERATION: &'static str = "list_snapshots";
+        const STYLE: Style = Style::Offset;
+        fn at(self, cursor: &Cursor) -> Self {
+            match cursor {
+                Cursor::Offset(o) => self.offset(*o),
+                _ => self,
+            }
+        }
+        fn fetch(self) -> BoxFuture<'a, Result<Self::Page, Self::Error>> {
+            Box::pin(async move { Ok(self.send().await?.into_inner()) })
+        }
+        fn items_of(page: &Self::Page) -> &[Self::Item] {
+            &page.data
+        }
+        fn into_items(page: Self::Page) -> Vec<Self::Item> {
+            page.data
+        }
+        fn facts(page: &Self::Page) -> PageFacts {
+            PageFacts {
+                total: snapshots_runtime::paging::AsCount::as_count(&page.meta.total),
+                next_token: None,
+                offset: snapshots_runtime::paging::AsCount::as_count(&page.meta.offset),
+            }
+        }
+    }
+}
+/// Waiters, from the spec's `x-waiters`: per waiter, its status sets, a target type and its
+/// constructor. Wait with `snapshots::wait::Waiter::new(target)` (or `snapshots::wait::until`).
+/// A status in none of the sets keeps the waiter waiting and is reported as unknown.
+pub mod waiters {
+    use super::{types, Client, Error};
+    use snapshots_runtime::waiter::{
+        BoxFuture, Observation, StatusFields, StatusSets, WaitTarget,
+    };
+    /// The status values of the `snapshot` waiter (polls `get_snapshot`), from the spec's `x-waiters`.
+    pub const SNAPSHOT: StatusSets = StatusSets {
+        waiting: &["pending", "creating"],
+        success: &["ready"],
+        failure: &["failed", "cancelled"],
+    };
+    const SNAPSHOT_FIELDS: StatusFields = StatusFields {
+        status: "data.status",
+        code: None,
+        message: Some("data.error_message"),
+    };
+    /// What the `snapshot` waiter polls: `get_snapshot` with its identifying parameters.
+    #[derive(Debug, Clone)]
+    pub struct Snapshot<'a> {
+        client: &'a Client,
+        snapshot_id: types::ResourceId,
+    }
+    /// The `snapshot` waiter's target (Graph OLAP snapshot `snapshot_id`); wait for it with `snapshots::wait::until`.
+    pub fn snapshot<'a>(
+        client: &'a Client,
+        snapshot_id: impl Into<types::ResourceId>,
+    ) -> Snapshot<'a> {
+        Snapshot {
+            client,
+            snapshot_id: snapshot_id.into(),
+        }
+    }
+    impl<'a> WaitTarget<'a> for Snapshot<'a> {
+        type Output = types::Snapshot;
+        type Error = Error<types::ErrorBody>;
+        const SETS: StatusSets = SNAPSHOT;
+        fn describe(&self) -> String {
+            format!("Graph OLAP snapshot {snapshot_id}", snapshot_id = self.snapshot_id)
+        }
+        fn observe(
+            &self,
+        ) -> BoxFuture<'a, Result<Observation<Self::Output>, Self::Error>> {
+            let request = self
+                .client
+                .get_snapshot()
+                .snapshot_id(self.snapshot_id.clone());
+            Box::pin(async move {
+                let response = request.send().await?.into_inner();
+                let json = serde_json::to_value(&response).unwrap_or_default();
+                Ok(Observation::read(&json, &SNAPSHOT_FIELDS, &SNAPSHOT, response.data))
+            })
+        }
+        fn progress(
+            &self,
+        ) -> BoxFuture<'a, Option<snapshots_runtime::waiter::Progress>> {
+            let request = self
+                .client
+                .get_snapshot_progress()
+                .snapshot_id(self.snapshot_id.clone());
+            Box::pin(async move {
+                snapshots_runtime::waiter::progress_of(
+                    request.send().await.map(|r| r.into_inner().data),
+                    &SNAPSHOT_PROGRESS,
+                )
+            })
+        }
+    }
+    const SNAPSHOT_PROGRESS: snapshots_runtime::waiter::ProgressFields = snapshots_runtime::waiter::ProgressFields {
+        done: &["jobs_completed", "completed_steps"],
+        total: &["jobs_total", "total_steps"],
+        phase: Some("phase"),
+        steps: Some(("steps", "status", "completed")),
+    };
+    /// Reads a `SnapshotProgress` the way the `snapshot` waiter does (the paths of its `x-waiters` progress).
+    impl From<types::SnapshotProgress> for snapshots_runtime::waiter::Progress {
+        fn from(raw: types::SnapshotProgress) -> Self {
+            snapshots_runtime::waiter::Progress::read(
+                serde_json::to_value(&raw).unwrap_or_default(),
+                &SNAPSHOT_PROGRESS,
+            )
+        }
+    }
+}

@@ -336,7 +336,7 @@ show the string `"null"` on success.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub snapshot_name: ::std::option::Option<::std::string::String>,
-        ///The status of the instance snapshot. Known value `Pushing` (the image is being pushed); no full list is documented.
+        ///The status of the instance snapshot. Values the official SDK documents `Committing`, `Pushing` (the image is being pushed), `Failed`, `Saved`.
         #[serde(
             rename = "Status",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -427,7 +427,7 @@ show the string `"null"` on success.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub snapshot_name: ::std::option::Option<::std::string::String>,
-        ///The status of the instance snapshot. Known value `Pushing`; no full list is documented.
+        ///The status of the instance snapshot. Values the official SDK documents `Committing`, `Pushing`, `Failed`, `Saved`.
         #[serde(
             rename = "Status",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2193,8 +2193,10 @@ contradict themselves), and what this document does about it:
     `gmtCreate` (the Chinese page misspells it `gmtCreae`). Neither list is authoritative
     about spelling or case, so both are plain strings with the known values in the
     description.
-11. **Snapshot `Status`**: only `Pushing` appears (seed 001 example); neither the seeds nor the
-    SDK list the values. Plain string, no enum.
+11. **Snapshot `Status`**: only `Pushing` appears (seed 001 example). The official SDK 2.4.0
+    lists `Committing`, `Pushing`, `Failed`, `Saved` for an instance's snapshot status
+    (GetInstance). Plain string, no enum, so that another value still decodes; the waiter's
+    sets are in `x-waiters` of GetInstanceSnapshot.
 12. **Timestamps** (`GmtCreateTime`, `GmtModifiedTime`): the examples look like RFC 3339 UTC
     (`2021-01-12T14:36:01Z`), but neither the seeds nor the SDK (which types them `str`) state a
     format. Plain strings, no `format: date-time`.
@@ -3044,5 +3046,110 @@ impl progenitor_client::ClientHooks<snapshots_runtime::Runtime> for Client {
                 version,
             )
             .await
+    }
+}
+/// Paging of every list builder, from the spec's `x-paging` (see `snapshots_runtime::paging`).
+mod paging {
+    use super::{builder, types, Error};
+    use snapshots_runtime::paging::{BoxFuture, Cursor, Listing, PageFacts, Style};
+    impl<'a> Listing<'a> for builder::ListInstanceSnapshot<'a> {
+        type Page = types::ListInstanceSnapshotResponse;
+        type Item = types::InstanceSnapshot;
+        type Error = Error<types::AlibabaError>;
+        const OPERATION: &'static str = "list_instance_snapshot";
+        const STYLE: Style = Style::PageNumber;
+        fn at(self, cursor: &Cursor) -> Self {
+            match cursor {
+                Cursor::Page(n) => self.page_number(*n),
+                _ => self,
+            }
+        }
+        fn fetch(self) -> BoxFuture<'a, Result<Self::Page, Self::Error>> {
+            Box::pin(async move { Ok(self.send().await?.into_inner()) })
+        }
+        fn items_of(page: &Self::Page) -> &[Self::Item] {
+            &page.snapshots
+        }
+        fn into_items(page: Self::Page) -> Vec<Self::Item> {
+            page.snapshots
+        }
+        fn facts(page: &Self::Page) -> PageFacts {
+            PageFacts {
+                total: snapshots_runtime::paging::AsCount::as_count(&page.total_count),
+                next_token: None,
+                offset: None,
+            }
+        }
+    }
+}
+/// Waiters, from the spec's `x-waiters`: per waiter, its status sets, a target type and its
+/// constructor. Wait with `snapshots::wait::Waiter::new(target)` (or `snapshots::wait::until`).
+/// A status in none of the sets keeps the waiter waiting and is reported as unknown.
+pub mod waiters {
+    use super::{types, Client, Error};
+    use snapshots_runtime::waiter::{
+        BoxFuture, Observation, StatusFields, StatusSets, WaitTarget,
+    };
+    /// The status values of the `instance_snapshot` waiter (polls `GetInstanceSnapshot`), from the spec's `x-waiters`.
+    pub const INSTANCE_SNAPSHOT: StatusSets = StatusSets {
+        waiting: &["Committing", "Pushing"],
+        success: &["Saved", "Available"],
+        failure: &["Failed"],
+    };
+    const INSTANCE_SNAPSHOT_FIELDS: StatusFields = StatusFields {
+        status: "Status",
+        code: Some("ReasonCode"),
+        message: Some("ReasonMessage"),
+    };
+    /// What the `instance_snapshot` waiter polls: `GetInstanceSnapshot` with its identifying parameters.
+    #[derive(Debug, Clone)]
+    pub struct InstanceSnapshot<'a> {
+        client: &'a Client,
+        instance_id: ::std::string::String,
+        snapshot_id: ::std::string::String,
+    }
+    /// The `instance_snapshot` waiter's target (PAI-DSW snapshot `SnapshotId` of instance `InstanceId`); wait for it with `snapshots::wait::until`.
+    pub fn instance_snapshot<'a>(
+        client: &'a Client,
+        instance_id: impl Into<::std::string::String>,
+        snapshot_id: impl Into<::std::string::String>,
+    ) -> InstanceSnapshot<'a> {
+        InstanceSnapshot {
+            client,
+            instance_id: instance_id.into(),
+            snapshot_id: snapshot_id.into(),
+        }
+    }
+    impl<'a> WaitTarget<'a> for InstanceSnapshot<'a> {
+        type Output = types::GetInstanceSnapshotResponse;
+        type Error = Error<types::AlibabaError>;
+        const SETS: StatusSets = INSTANCE_SNAPSHOT;
+        fn describe(&self) -> String {
+            format!(
+                "PAI-DSW snapshot {snapshot_id} of instance {instance_id}", snapshot_id =
+                self.snapshot_id, instance_id = self.instance_id
+            )
+        }
+        fn observe(
+            &self,
+        ) -> BoxFuture<'a, Result<Observation<Self::Output>, Self::Error>> {
+            let request = self
+                .client
+                .get_instance_snapshot()
+                .instance_id(self.instance_id.clone())
+                .snapshot_id(self.snapshot_id.clone());
+            Box::pin(async move {
+                let response = request.send().await?.into_inner();
+                let json = serde_json::to_value(&response).unwrap_or_default();
+                Ok(
+                    Observation::read(
+                        &json,
+                        &INSTANCE_SNAPSHOT_FIELDS,
+                        &INSTANCE_SNAPSHOT,
+                        response,
+                    ),
+                )
+            })
+        }
     }
 }

@@ -3582,3 +3582,101 @@ impl progenitor_client::ClientHooks<snapshots_runtime::Runtime> for Client {
             .await
     }
 }
+/// Paging of every list builder, from the spec's `x-paging` (see `snapshots_runtime::paging`).
+mod paging {
+    use super::{builder, types, Error};
+    use snapshots_runtime::paging::{BoxFuture, Cursor, Listing, PageFacts, Style};
+    impl<'a> Listing<'a> for builder::ListSnapshots<'a> {
+        type Page = types::ListSnapshotsResponse;
+        type Item = types::Snapshot;
+        type Error = Error<types::AlibabaError>;
+        const OPERATION: &'static str = "list_snapshots";
+        const STYLE: Style = Style::Token {
+            page_fallback: true,
+        };
+        fn at(self, cursor: &Cursor) -> Self {
+            match cursor {
+                Cursor::Page(n) => self.page_number(*n),
+                Cursor::Token(t) => self.next_token(t.clone()),
+                _ => self,
+            }
+        }
+        fn fetch(self) -> BoxFuture<'a, Result<Self::Page, Self::Error>> {
+            Box::pin(async move { Ok(self.send().await?.into_inner()) })
+        }
+        fn items_of(page: &Self::Page) -> &[Self::Item] {
+            &page.snapshots
+        }
+        fn into_items(page: Self::Page) -> Vec<Self::Item> {
+            page.snapshots
+        }
+        fn facts(page: &Self::Page) -> PageFacts {
+            PageFacts {
+                total: snapshots_runtime::paging::AsCount::as_count(&page.total_count),
+                next_token: snapshots_runtime::paging::AsToken::as_token(
+                    &page.next_token,
+                ),
+                offset: None,
+            }
+        }
+    }
+}
+/// Waiters, from the spec's `x-waiters`: per waiter, its status sets, a target type and its
+/// constructor. Wait with `snapshots::wait::Waiter::new(target)` (or `snapshots::wait::until`).
+/// A status in none of the sets keeps the waiter waiting and is reported as unknown.
+pub mod waiters {
+    use super::{types, Client, Error};
+    use snapshots_runtime::waiter::{
+        BoxFuture, Observation, StatusFields, StatusSets, WaitTarget,
+    };
+    /// The status values of the `snapshot` waiter (polls `GetSnapshot`), from the spec's `x-waiters`.
+    pub const SNAPSHOT: StatusSets = StatusSets {
+        waiting: &["Creating"],
+        success: &["Success", "Succeeded", "Available", "Ready", "Completed"],
+        failure: &["Failed", "Fail", "Error"],
+    };
+    const SNAPSHOT_FIELDS: StatusFields = StatusFields {
+        status: "SnapshotStatus",
+        code: None,
+        message: Some("ErrorMessage"),
+    };
+    /// What the `snapshot` waiter polls: `GetSnapshot` with its identifying parameters.
+    #[derive(Debug, Clone)]
+    pub struct Snapshot<'a> {
+        client: &'a Client,
+        snapshot_id: ::std::string::String,
+    }
+    /// The `snapshot` waiter's target (PAI LangStudio snapshot `SnapshotId`); wait for it with `snapshots::wait::until`.
+    pub fn snapshot<'a>(
+        client: &'a Client,
+        snapshot_id: impl Into<::std::string::String>,
+    ) -> Snapshot<'a> {
+        Snapshot {
+            client,
+            snapshot_id: snapshot_id.into(),
+        }
+    }
+    impl<'a> WaitTarget<'a> for Snapshot<'a> {
+        type Output = types::GetSnapshotResponse;
+        type Error = Error<types::AlibabaError>;
+        const SETS: StatusSets = SNAPSHOT;
+        fn describe(&self) -> String {
+            format!(
+                "PAI LangStudio snapshot {snapshot_id}", snapshot_id = self.snapshot_id
+            )
+        }
+        fn observe(
+            &self,
+        ) -> BoxFuture<'a, Result<Observation<Self::Output>, Self::Error>> {
+            let request = self
+                .client
+                .get_snapshot()
+                .snapshot_id(self.snapshot_id.clone());
+            Box::pin(async move {
+                let response = request.send().await?.into_inner();
+                let json = serde_json::to_value(&response).unwrap_or_default();
+                Ok(Observation::read(&json, &SNAPSHOT_FIELDS, &SNAPSHOT, response))
+            })
+        }
+    }
+}

@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use snapshots::wait::Progress;
+use snapshots::wait::{Poll, Progress};
 
 const SPINNER: &str = "{spinner} {prefix}: {msg} ({elapsed})";
 const BAR: &str = "{spinner} {prefix}: [{bar:30}] {pos}/{len} {msg} ({elapsed})";
@@ -51,13 +51,36 @@ impl WaitProgress {
         }
     }
 
+    /// One poll of a waiter: its status (marked when the spec does not know it) and progress.
+    pub fn show(&mut self, poll: &Poll) {
+        self.update_with(
+            &poll.status,
+            poll.known,
+            poll.attempt,
+            poll.progress.as_ref(),
+        );
+    }
+
     /// One poll: the status and, for Graph OLAP, the export progress.
     pub fn update(&mut self, status: &str, attempt: u32, progress: Option<&Progress>) {
+        self.update_with(status, true, attempt, progress);
+    }
+
+    fn update_with(
+        &mut self,
+        status: &str,
+        known: bool,
+        attempt: u32,
+        progress: Option<&Progress>,
+    ) {
         let mut message = if status.is_empty() {
             "no status yet".to_owned()
         } else {
             crate::output::clean(status)
         };
+        if !known && !status.is_empty() {
+            message.push_str(" (unknown to the spec, still waiting)");
+        }
         if let Some(progress) = progress {
             if let Some(phase) = progress.phase.as_deref().filter(|p| !p.is_empty()) {
                 message.push_str(&format!(", {}", crate::output::clean(phase)));
@@ -135,6 +158,11 @@ mod tests {
         assert_eq!(display.position(), None);
         display.update("", 4, None);
         assert_eq!(display.message(), "no status yet, poll 4");
+        display.update_with("Queued", false, 5, None);
+        assert_eq!(
+            display.message(),
+            "Queued (unknown to the spec, still waiting), poll 5"
+        );
     }
 
     #[test]

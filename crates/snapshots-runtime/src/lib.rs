@@ -16,6 +16,8 @@
 //! - [`RedirectPolicy`] and [`http_client_builder`]: no redirect followed unless asked, and
 //!   then only within the origin;
 //! - [`Transport`]: REST paths, or the action-path rewrite of a gateway profile;
+//! - [`paging`] and [`waiter`]: the traits the generated `x-paging` and `x-waiters` glue
+//!   implements, the paging rule of each style and the status classification;
 //! - the `body` module: every response body read with a size limit
 //!   ([`DEFAULT_MAX_RESPONSE_BODY`]).
 
@@ -23,11 +25,13 @@ pub mod auth;
 mod body;
 mod failure;
 pub mod operation;
+pub mod paging;
 pub mod rate_limit;
 mod redirect;
 pub mod retry;
 mod runtime;
 mod transport;
+pub mod waiter;
 
 pub use auth::Credentials;
 pub use body::DEFAULT_MAX_RESPONSE_BODY;

@@ -47,9 +47,10 @@
 //! - [`client`]: [`Client`], [`ClientBuilder`] and the defaults;
 //! - [`error`]: [`Error`], [`ServiceError`] and the conversions;
 //! - [`validate`]: paging ranges and names, checked before sending;
-//! - [`paginate`]: `.pages()` and `.items()` streams on every list builder, over the three
-//!   pagination styles;
-//! - [`wait`]: waiters until a snapshot is final, with a timeout, a poll interval and
+//! - [`paginate`]: `.pages()` and `.items()` streams on every list builder whose spec
+//!   operation has `x-paging`, over the three paging styles;
+//! - [`wait`]: waiters (`wait::until` over a generated `<crate>::waiters::*` target, from the
+//!   spec's `x-waiters`) until a resource is final, with a timeout, a poll interval and
 //!   progress events.
 
 pub mod client;

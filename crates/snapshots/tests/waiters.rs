@@ -63,16 +63,52 @@ async fn dsw_waits_while_pushing_and_returns_the_final_snapshot() {
     .await;
     let client = support::client(&server);
     let mut polls = Vec::new();
-    let snapshot = wait::dsw_snapshot(client.dsw().unwrap(), "dsw-1", "snp-1")
-        .poll_interval(FAST)
-        .wait_with(|poll| polls.push((poll.status.clone(), poll.attempt)))
-        .await
-        .unwrap();
+    let snapshot = wait::until(pai_dsw::waiters::instance_snapshot(
+        client.dsw().unwrap(),
+        "dsw-1",
+        "snp-1",
+    ))
+    .poll_interval(FAST)
+    .wait_with(|poll| polls.push((poll.status.clone(), poll.attempt)))
+    .await
+    .unwrap();
     assert_eq!(snapshot.status.as_deref(), Some("Available"));
     assert_eq!(snapshot.image_url.as_deref(), Some("registry/x:1"));
     assert_eq!(
         polls,
         [("Pushing".to_owned(), 1), ("Pushing".to_owned(), 2)]
+    );
+    assert_eq!(hits(&server, DSW_GET).await, 3);
+}
+
+/// A status the spec does not list (`Queued`) is not success: the generated DSW waiter
+/// keeps polling, reports it as unknown, and ends on `Available`.
+#[tokio::test]
+async fn dsw_keeps_waiting_on_an_unknown_status_then_succeeds() {
+    let server = MockServer::start().await;
+    sequence(
+        &server,
+        DSW_GET,
+        json!({"SnapshotId": "snp-1", "Status": "Queued"}),
+        2,
+        json!({"SnapshotId": "snp-1", "Status": "Available"}),
+    )
+    .await;
+    let client = support::client(&server);
+    let mut polls = Vec::new();
+    let snapshot = wait::until(pai_dsw::waiters::instance_snapshot(
+        client.dsw().unwrap(),
+        "dsw-1",
+        "snp-1",
+    ))
+    .poll_interval(FAST)
+    .wait_with(|poll| polls.push((poll.status.clone(), poll.known)))
+    .await
+    .unwrap();
+    assert_eq!(snapshot.status.as_deref(), Some("Available"));
+    assert_eq!(
+        polls,
+        [("Queued".to_owned(), false), ("Queued".to_owned(), false)]
     );
     assert_eq!(hits(&server, DSW_GET).await, 3);
 }
@@ -89,10 +125,14 @@ async fn dsw_failure_carries_reason_code_and_message() {
     )
     .await;
     let client = support::client(&server);
-    let error = wait::dsw_snapshot(client.dsw().unwrap(), "dsw-1", "snp-1")
-        .poll_interval(FAST)
-        .await
-        .unwrap_err();
+    let error = wait::until(pai_dsw::waiters::instance_snapshot(
+        client.dsw().unwrap(),
+        "dsw-1",
+        "snp-1",
+    ))
+    .poll_interval(FAST)
+    .await
+    .unwrap_err();
     match &error {
         Error::WaitFailed {
             resource,
@@ -126,11 +166,15 @@ async fn dsw_times_out_with_the_last_status() {
         .mount(&server)
         .await;
     let client = support::client(&server);
-    let error = wait::dsw_snapshot(client.dsw().unwrap(), "dsw-1", "snp-1")
-        .poll_interval(FAST)
-        .timeout(Duration::from_millis(60))
-        .await
-        .unwrap_err();
+    let error = wait::until(pai_dsw::waiters::instance_snapshot(
+        client.dsw().unwrap(),
+        "dsw-1",
+        "snp-1",
+    ))
+    .poll_interval(FAST)
+    .timeout(Duration::from_millis(60))
+    .await
+    .unwrap_err();
     match error {
         Error::WaitTimeout {
             last_status,
@@ -161,7 +205,7 @@ async fn langstudio_succeeds_fails_and_keeps_unknown_statuses() {
     .await;
     let client = support::client(&server);
     let studio = client.langstudio().unwrap();
-    let snapshot = wait::langstudio_snapshot(studio, "s-1")
+    let snapshot = wait::until(pai_langstudio::waiters::snapshot(studio, "s-1"))
         .poll_interval(FAST)
         .await
         .unwrap();
@@ -174,7 +218,7 @@ async fn langstudio_succeeds_fails_and_keeps_unknown_statuses() {
         ))
         .mount(&server)
         .await;
-    let error = wait::langstudio_snapshot(studio, "s-1")
+    let error = wait::until(pai_langstudio::waiters::snapshot(studio, "s-1"))
         .poll_interval(FAST)
         .await
         .unwrap_err();
@@ -189,7 +233,7 @@ async fn langstudio_succeeds_fails_and_keeps_unknown_statuses() {
         .mount(&server)
         .await;
     let mut statuses = Vec::new();
-    let error = wait::langstudio_snapshot(studio, "s-1")
+    let error = wait::until(pai_langstudio::waiters::snapshot(studio, "s-1"))
         .poll_interval(FAST)
         .timeout(Duration::from_millis(30))
         .wait_with(|poll| statuses.push(poll.status.clone()))
@@ -231,12 +275,15 @@ async fn graph_olap_reports_progress_until_ready() {
     sequence(&server, OLAP_PROGRESS, progress(0), 1, progress(2)).await;
 
     let client = support::client(&server);
-    let events: Vec<_> = wait::graph_olap_snapshot(client.graph_olap().unwrap(), 7)
-        .poll_interval(FAST)
-        .events()
-        .try_collect()
-        .await
-        .unwrap();
+    let events: Vec<_> = wait::until(graph_olap::waiters::snapshot(
+        client.graph_olap().unwrap(),
+        7,
+    ))
+    .poll_interval(FAST)
+    .events()
+    .try_collect()
+    .await
+    .unwrap();
     assert_eq!(events.len(), 3, "{events:?}");
     let polls: Vec<_> = events[..2]
         .iter()
@@ -269,10 +316,13 @@ async fn graph_olap_failed_and_cancelled_are_failures() {
             .mount(&server)
             .await;
         let client = support::client(&server);
-        let error = wait::graph_olap_snapshot(client.graph_olap().unwrap(), 7)
-            .poll_interval(FAST)
-            .await
-            .unwrap_err();
+        let error = wait::until(graph_olap::waiters::snapshot(
+            client.graph_olap().unwrap(),
+            7,
+        ))
+        .poll_interval(FAST)
+        .await
+        .unwrap_err();
         assert!(
             matches!(&error, Error::WaitFailed { status: s, message, .. } if s == status && message.as_deref() == Some("export crashed")),
             "{error:?}"
@@ -295,10 +345,13 @@ async fn a_poll_error_ends_the_wait_with_that_error() {
         .mount(&server)
         .await;
     let client = support::client(&server);
-    let error = wait::graph_olap_snapshot(client.graph_olap().unwrap(), 7)
-        .poll_interval(FAST)
-        .await
-        .unwrap_err();
+    let error = wait::until(graph_olap::waiters::snapshot(
+        client.graph_olap().unwrap(),
+        7,
+    ))
+    .poll_interval(FAST)
+    .await
+    .unwrap_err();
     assert_eq!(error.status(), Some(404));
     assert_eq!(error.code(), Some("RESOURCE_NOT_FOUND"));
     assert_eq!(error.request_id(), Some("req-404"));

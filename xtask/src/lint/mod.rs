@@ -7,8 +7,10 @@
 //!   success, which would merge error bodies into the success type);
 //! - every `example`, `examples.*.value` and `examples.*.externalValue` fits its schema, and
 //!   every file under `specs/examples/<crate>/` is referenced by its spec;
-//! - every `$ref` resolves and every component schema is used.
+//! - every `$ref` resolves and every component schema is used;
+//! - `x-paging` and `x-waiters` are well formed and name what exists ([`paging`]).
 
+pub mod paging;
 pub mod schema;
 
 use crate::spec::Spec;
@@ -37,6 +39,7 @@ pub fn lint(spec: &Spec, examples_dir: &Path) -> Vec<String> {
     let referenced = examples(spec, &mut problems);
     orphan_example_files(examples_dir, spec.dir(), &referenced, &mut problems);
     references(doc, &mut problems);
+    paging::check(doc, &mut problems);
     problems
 }
 

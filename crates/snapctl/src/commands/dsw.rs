@@ -162,7 +162,8 @@ pub async fn run<W: Write>(
     Ok(())
 }
 
-/// Waits for a snapshot to leave `Pushing`, with a spinner on stderr.
+/// Waits for a snapshot with the spec's `instance_snapshot` waiter (ready at `Saved`), with a
+/// spinner on stderr.
 pub async fn wait_for(
     client: &Client,
     instance: &str,
@@ -170,11 +171,15 @@ pub async fn wait_for(
     args: &WaitArgs,
 ) -> Result<GetInstanceSnapshotResponse, Error> {
     let mut display = WaitProgress::new(format!("PAI-DSW snapshot {snapshot_id}"));
-    let result = wait::dsw_snapshot(client.dsw()?, instance, snapshot_id)
-        .timeout(args.timeout)
-        .poll_interval(args.interval)
-        .wait_with(|poll| display.update(&poll.status, poll.attempt, None))
-        .await;
+    let result = wait::until(pai_dsw::waiters::instance_snapshot(
+        client.dsw()?,
+        instance,
+        snapshot_id,
+    ))
+    .timeout(args.timeout)
+    .poll_interval(args.interval)
+    .wait_with(|poll| display.show(poll))
+    .await;
     display.finish();
     result
 }

@@ -331,10 +331,10 @@ pub async fn run<W: Write>(
 /// Waits for a snapshot to be ready, with a progress bar of its export on stderr.
 pub async fn wait_for(client: &Client, id: ResourceId, args: &WaitArgs) -> Result<Snapshot, Error> {
     let mut display = WaitProgress::new(format!("Graph OLAP snapshot {id}"));
-    let result = wait::graph_olap_snapshot(client.graph_olap()?, id)
+    let result = wait::until(graph_olap::waiters::snapshot(client.graph_olap()?, id))
         .timeout(args.timeout)
         .poll_interval(args.interval)
-        .wait_with(|poll| display.update(&poll.status, poll.attempt, poll.progress.as_ref()))
+        .wait_with(|poll| display.show(poll))
         .await;
     display.finish();
     result

@@ -300,7 +300,7 @@ async fn wait_for(
     args: &WaitArgs,
 ) -> Result<GetSnapshotResponse, Error> {
     let mut display = WaitProgress::new(format!("PAI LangStudio snapshot {snapshot_id}"));
-    let result = wait::langstudio_snapshot(studio, snapshot_id)
+    let result = wait::until(pai_langstudio::waiters::snapshot(studio, snapshot_id))
         .timeout(args.timeout)
         .poll_interval(args.interval)
         .wait_with(|poll| display.update(&poll.status, poll.attempt, None))

@@ -129,7 +129,7 @@ impl<W: Write> Demo<'_, W> {
     ) -> Result<(), Failure> {
         let begun = Instant::now();
         let mut polls = 0;
-        let waiter = wait::dsw_snapshot(dsw, instance.to_owned(), id.to_owned())
+        let waiter = wait::until(pai_dsw::waiters::instance_snapshot(dsw, instance.to_owned(), id.to_owned()))
             .timeout(self.wait.timeout)
             .poll_interval(self.wait.interval);
         let done = self

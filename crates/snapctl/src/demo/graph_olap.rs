@@ -115,7 +115,7 @@ impl<W: Write> Demo<'_, W> {
     ) -> Result<(), Failure> {
         let begun = Instant::now();
         let mut seen: Vec<String> = Vec::new();
-        let waiter = wait::graph_olap_snapshot(olap, id.clone())
+        let waiter = wait::until(graph_olap::waiters::snapshot(olap, id.clone()))
             .timeout(self.wait.timeout)
             .poll_interval(self.wait.interval);
         let ready = self
@@ -210,7 +210,7 @@ impl<W: Write> Demo<'_, W> {
             "create",
             format!("snapshot {id} {failing:?} (the emulator fails names starting with \"fail\")"),
         )?;
-        let failure = wait::graph_olap_snapshot(olap, id.clone())
+        let failure = wait::until(graph_olap::waiters::snapshot(olap, id.clone()))
             .timeout(self.wait.timeout)
             .poll_interval(self.wait.interval)
             .await;

@@ -170,7 +170,7 @@ impl<W: Write> Demo<'_, W> {
             .await?;
         self.line("update", format!("{id}: description {description:?}"))?;
         let begun = Instant::now();
-        let waiter = wait::langstudio_snapshot(studio, id)
+        let waiter = wait::until(pai_langstudio::waiters::snapshot(studio, id))
             .timeout(self.wait.timeout)
             .poll_interval(self.wait.interval);
         let done = self

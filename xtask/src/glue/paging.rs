@@ -1,0 +1,185 @@
+//! Generates, from each list operation's `x-paging`, an impl of
+//! `snapshots_runtime::paging::Listing` for its progenitor builder: how a cursor goes on the
+//! request (the parameters `x-paging` names), where the items are, and the page's total,
+//! next token and offset. The facade's `.pages()`/`.items()` work on any such builder.
+
+use super::paging_model::{self, Paging, Style};
+use crate::generate::snake_case;
+use crate::hooks::ResponseTypes;
+use crate::lint::paging::{property_at, success_schema};
+use anyhow::{anyhow, bail, Context, Result};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The Rust source of the listing impls of `doc` (empty when it has no list operation).
+pub fn render(doc: &Value, types: &BTreeMap<String, ResponseTypes>) -> Result<String> {
+    let mut impls = Vec::new();
+    let mut failure = None;
+    crate::lint::each_operation(doc, |_, _, op| {
+        let (Some(value), Some(id)) = (
+            op.get("x-paging"),
+            op.get("operationId").and_then(Value::as_str),
+        ) else {
+            return;
+        };
+        let rendered = paging_model::paging(value, id)
+            .map_err(|problems| anyhow!(problems.join("; ")))
+            .and_then(|paging| listing(doc, op, id, &paging, types));
+        match rendered {
+            Ok(code) => impls.push(code),
+            Err(error) => failure = Some(error.context(format!("x-paging of {id}"))),
+        }
+    });
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    if impls.is_empty() {
+        return Ok(String::new());
+    }
+    Ok(format!(
+        "/// Paging of every list builder, from the spec's `x-paging` (see `snapshots_runtime::paging`).\n\
+         mod paging {{\n\
+         use super::{{builder, types, Error}};\n\
+         use snapshots_runtime::paging::{{BoxFuture, Cursor, Listing, PageFacts, Style}};\n\
+         {}\n}}\n",
+        impls.concat()
+    ))
+}
+
+/// `Name` of a `#/components/schemas/Name` reference.
+pub fn ref_name(schema: &Value) -> Option<&str> {
+    schema
+        .get("$ref")?
+        .as_str()?
+        .strip_prefix("#/components/schemas/")
+}
+
+/// Progenitor's builder name of an `operationId`.
+pub fn pascal_case(id: &str) -> String {
+    snake_case(id)
+        .split('_')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The field access of a property path (`meta.total` → `meta.total`, `TotalCount` → `total_count`).
+pub fn field_path(path: &str) -> String {
+    path.split('.')
+        .map(snake_case)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+fn listing(
+    doc: &Value,
+    op: &Value,
+    id: &str,
+    paging: &Paging,
+    types: &BTreeMap<String, ResponseTypes>,
+) -> Result<String> {
+    let progenitor_id = snake_case(id);
+    let response = types
+        .get(&progenitor_id)
+        .with_context(|| format!("progenitor generated no `send` for {id}"))?;
+    let schema = success_schema(op).context("no success schema")?;
+    let items = property_at(doc, schema, &paging.items, false).map_err(|e| anyhow!(e))?;
+    let items = crate::lint::paging::resolve(doc, items);
+    let Some(item) = items.get("items").and_then(ref_name) else {
+        bail!("`items` is not an array of a component schema");
+    };
+    let style = match paging.style {
+        Style::PageNumber => "Style::PageNumber".to_owned(),
+        Style::Token => format!(
+            "Style::Token {{ page_fallback: {} }}",
+            paging.param("page").is_some()
+        ),
+        Style::Offset => "Style::Offset".to_owned(),
+    };
+    let mut arms = String::new();
+    for (role, variant, value) in [
+        ("page", "Page(n)", "*n"),
+        ("token", "Token(t)", "t.clone()"),
+        ("offset", "Offset(o)", "*o"),
+    ] {
+        if let Some(param) = paging.param(role) {
+            arms.push_str(&format!(
+                "Cursor::{variant} => self.{}({value}),\n",
+                snake_case(param)
+            ));
+        }
+    }
+    let fact = |path: &Option<String>, reader: &str| match path {
+        Some(path) => format!("{reader}(&page.{})", field_path(path)),
+        None => "None".to_owned(),
+    };
+    Ok(format!(
+        "impl<'a> Listing<'a> for builder::{builder}<'a> {{\n\
+         type Page = {page};\ntype Item = types::{item};\ntype Error = Error<{error}>;\n\
+         const OPERATION: &'static str = \"{progenitor_id}\";\nconst STYLE: Style = {style};\n\
+         fn at(self, cursor: &Cursor) -> Self {{ match cursor {{ {arms} _ => self, }} }}\n\
+         fn fetch(self) -> BoxFuture<'a, Result<Self::Page, Self::Error>> {{\n\
+         Box::pin(async move {{ Ok(self.send().await?.into_inner()) }}) }}\n\
+         fn items_of(page: &Self::Page) -> &[Self::Item] {{ &page.{items} }}\n\
+         fn into_items(page: Self::Page) -> Vec<Self::Item> {{ page.{items} }}\n\
+         fn facts(page: &Self::Page) -> PageFacts {{ PageFacts {{ total: {total}, next_token: {token}, offset: {offset} }} }}\n}}\n",
+        builder = pascal_case(id),
+        page = response.success,
+        error = response.error,
+        items = field_path(&paging.items),
+        total = fact(&paging.total, "snapshots_runtime::paging::AsCount::as_count"),
+        token = fact(&paging.next_token, "snapshots_runtime::paging::AsToken::as_token"),
+        offset = fact(&paging.response_offset, "snapshots_runtime::paging::AsCount::as_count"),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_progenitor() {
+        assert_eq!(pascal_case("list_snapshots"), "ListSnapshots");
+        assert_eq!(pascal_case("ListInstanceSnapshot"), "ListInstanceSnapshot");
+        assert_eq!(pascal_case("GatewayListSnapshots"), "GatewayListSnapshots");
+        assert_eq!(field_path("meta.total"), "meta.total");
+        assert_eq!(field_path("TotalCount"), "total_count");
+    }
+
+    #[test]
+    fn a_list_operation_becomes_a_listing_impl() {
+        let doc = serde_json::json!({
+            "paths": {"/things": {"get": {
+                "operationId": "ListThings",
+                "x-paging": {"style": "token", "token": "NextToken", "page-size": "MaxResults",
+                             "items": "Things", "next-token": "NextToken", "total": "TotalCount"},
+                "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Page"}}}}}
+            }}},
+            "components": {"schemas": {"Page": {"type": "object", "properties": {
+                "Things": {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}}}}}}
+        });
+        let types = BTreeMap::from([(
+            "list_things".to_owned(),
+            ResponseTypes {
+                success: "types::Page".into(),
+                error: "types::Problem".into(),
+            },
+        )]);
+        let code = render(&doc, &types).unwrap();
+        syn::parse_str::<syn::File>(&code).expect("the paging module parses");
+        for needle in [
+            "impl<'a> Listing<'a> for builder::ListThings<'a>",
+            "type Item = types::Thing;",
+            "Style::Token { page_fallback: false }",
+            "Cursor::Token(t) => self.next_token(t.clone()),",
+            "AsToken::as_token(&page.next_token)",
+        ] {
+            assert!(code.contains(needle), "{needle:?} not in:\n{code}");
+        }
+    }
+}
