@@ -356,6 +356,57 @@ mod tests {
         }
     }
 
+    /// A retried call sends the rewritten request on every attempt, authenticated afresh:
+    /// the rewrite happens once, before the attempts.
+    #[tokio::test]
+    async fn every_attempt_sends_the_rewritten_request() {
+        use crate::{auth::Secret, Credentials, RateLimiter, RetryConfig, Runtime};
+        use wiremock::matchers::{header, method, path, query_param};
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/b/GetThing"))
+            .and(query_param("Id", "t 1"))
+            .and(header("authorization", "Bearer sk-1"))
+            .respond_with(ResponseTemplate::new(500))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/b/GetThing"))
+            .and(query_param("Id", "t 1"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+        let runtime = Runtime::builder()
+            .credentials(Credentials::Bearer(Secret::new("sk-1")))
+            .retry(
+                RetryConfig::default()
+                    .with_max_attempts(3)
+                    .with_base_delay(std::time::Duration::from_millis(1))
+                    .with_jitter(false),
+            )
+            .rate_limit(RateLimiter::unlimited())
+            .transport(Transport::ActionPath)
+            .build();
+        let url = format!("{}/b/api/v1/things/t%201", server.uri());
+        let request = request(Method::GET, &url, None);
+        let op = GET.with_action("GetThing");
+        let response = runtime
+            .execute(&reqwest::Client::new(), request, op, "v")
+            .await
+            .expect("answered");
+        assert_eq!(response.status(), 200);
+        let received = server.received_requests().await.expect("recorded");
+        assert_eq!(received.len(), 2);
+        for sent in received {
+            assert_eq!(sent.url.path(), "/b/GetThing");
+            assert_eq!(sent.url.query(), Some("Id=t+1"));
+            assert_eq!(sent.headers["authorization"], "Bearer sk-1");
+        }
+    }
+
     /// The URL of `GET {base}/things/{id}?Q=q` as progenitor builds it.
     fn built(base: &str, id: &str, q: &str) -> Request {
         let url = format!(
