@@ -68,6 +68,9 @@ pub fn render(root: &Path, api: &Api) -> Result<Vec<GeneratedFile>> {
     let hooks: syn::File = syn::parse_str(&hooks::runtime_hooks(&table_rows(&spec.raw), &types)?)
         .context("the runtime hooks do not parse")?;
     file.items.extend(hooks.items);
+    let profiles = crate::glue::profiles::read(&spec.raw).with_context(|| api.spec.to_owned())?;
+    file.items
+        .extend(crate::glue::profiles::crate_items(&profiles)?.items);
     let code = hooks::safe_http_client(&prettyplease::unparse(&file))?;
     check_operation_ids(&spec.raw, &code)?;
 

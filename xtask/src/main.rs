@@ -11,6 +11,7 @@ mod apis;
 mod ci;
 mod conformance;
 mod generate;
+mod glue;
 mod hooks;
 mod lint;
 mod python;
@@ -73,6 +74,9 @@ fn generate_all(root: &Path) -> Result<()> {
             eprintln!("{}: wrote {path}", api.crate_name);
         }
     }
+    for path in generate::write(root, &glue::facade::render(root)?)? {
+        eprintln!("snapshots: wrote {path}");
+    }
     Ok(())
 }
 
@@ -82,6 +86,7 @@ fn check(root: &Path) -> Result<()> {
     for api in apis::APIS {
         report.push_str(&generate::stale(root, &generate::render(root, api)?));
     }
+    report.push_str(&generate::stale(root, &glue::facade::render(root)?));
     if !report.is_empty() {
         bail!("generated code is stale; run `cargo xtask generate`:\n{report}");
     }

@@ -15,6 +15,8 @@
 //!   redirect, body too large, undecodable body);
 //! - [`RedirectPolicy`] and [`http_client_builder`]: no redirect followed unless asked, and
 //!   then only within the origin;
+//! - [`Profile`]: how a client reaches an API (base URL, [`AuthScheme`], [`Transport`]), one
+//!   per entry of the spec's `x-profiles`;
 //! - the `body` module: every response body read with a size limit
 //!   ([`DEFAULT_MAX_RESPONSE_BODY`]).
 
@@ -22,16 +24,20 @@ pub mod auth;
 mod body;
 mod failure;
 pub mod operation;
+pub mod profile;
 pub mod rate_limit;
 mod redirect;
 pub mod retry;
 mod runtime;
+pub mod transport;
 
 pub use auth::Credentials;
 pub use body::DEFAULT_MAX_RESPONSE_BODY;
 pub use failure::{bounded, chain, snippet, Failure, RedirectRefusal, MAX_QUOTED_CHARS};
 pub use operation::{BodyCheck, Operation};
+pub use profile::{AuthScheme, Profile};
 pub use rate_limit::RateLimiter;
 pub use redirect::{http_client_builder, RedirectPolicy};
 pub use retry::RetryConfig;
 pub use runtime::{Runtime, RuntimeBuilder};
+pub use transport::Transport;
