@@ -1,13 +1,15 @@
-//! [`Client`]: one handle on the four snapshot APIs, built by [`ClientBuilder`].
+//! [`Client`]: one handle on every snapshot API, built by [`ClientBuilder`].
 //!
-//! The builder sets up credentials per API when it builds. For DSW and LangStudio ROA, unless
+//! The client holds one slot per profile of every generated API (`client/slots.rs`); the
+//! accessors and base URL setters are generated (`src/generated/`). The builder sets up
+//! credentials per auth scheme when it builds. For DSW and LangStudio ROA, unless
 //! an access key, a provider or a bearer token is given, that is the Alibaba Cloud default
 //! chain ([`snapshots_runtime::auth::chain`]: environment, OIDC/RRSA, CLI profile, INI file,
 //! ECS RAM role, credentials URI), asked lazily, cached and refreshed as the official
 //! libraries do: a call that finds no credentials fails with [`Error::Credentials`] listing
 //! every source tried, and nothing is sent. An API whose fixed credentials are malformed does
-//! not stop the others: its accessor returns [`Error::Credentials`] every time it is called. The four generated clients share one
-//! `reqwest::Client` (connect and read timeouts), one [`RateLimiter`] and one
+//! not stop the others: its accessor returns [`Error::Credentials`] every time it is called. The
+//! generated clients share one `reqwest::Client` (connect and read timeouts), one [`RateLimiter`] and one
 //! [`RetryConfig`]; each has its own retry budget, so a failing service does not use up the
 //! retries of the others.
 
@@ -236,13 +238,14 @@ pub struct AlibabaIdentity {
 
 /// Builds a [`Client`]. Every setting has a default; see each method.
 ///
-/// Credentials, per API:
+/// Credentials, per auth scheme of the APIs' profiles (`auth` in each spec's `x-profiles`;
+/// the crate docs' accessor table says which API uses which):
 ///
-/// | API | credentials, first found wins |
+/// | auth scheme | credentials, first found wins |
 /// | --- | --- |
-/// | DSW, LangStudio ROA | [`access_key`](Self::access_key), then [`credentials_provider`](Self::credentials_provider), then [`alibaba_bearer_token`](Self::alibaba_bearer_token), then the default chain ([`snapshots_runtime::auth::chain`]): environment, OIDC/RRSA, `~/.aliyun/config.json` (every mode but `CloudSSO`/`OAuth`), `~/.alibabacloud/credentials.ini`, the ECS RAM role, `ALIBABA_CLOUD_CREDENTIALS_URI` |
-/// | LangStudio gateway | [`dashscope_api_key`](Self::dashscope_api_key), then `DASHSCOPE_API_KEY` |
-/// | Graph OLAP | [`graph_olap_token`](Self::graph_olap_token), then [`graph_olap_username`](Self::graph_olap_username) |
+/// | `alibaba-acs3` (DSW, LangStudio ROA) | [`access_key`](Self::access_key), then [`credentials_provider`](Self::credentials_provider), then [`alibaba_bearer_token`](Self::alibaba_bearer_token), then the default chain ([`snapshots_runtime::auth::chain`]): environment, OIDC/RRSA, `~/.aliyun/config.json` (every mode but `CloudSSO`/`OAuth`), `~/.alibabacloud/credentials.ini`, the ECS RAM role, `ALIBABA_CLOUD_CREDENTIALS_URI` |
+/// | `dashscope-bearer` (LangStudio gateway) | [`dashscope_api_key`](Self::dashscope_api_key), then `DASHSCOPE_API_KEY` |
+/// | `graph-olap-identity` (Graph OLAP) | [`graph_olap_token`](Self::graph_olap_token), then [`graph_olap_username`](Self::graph_olap_username) |
 ///
 /// `Debug` redacts every secret.
 #[derive(Clone, Default)]
