@@ -416,9 +416,8 @@ fn signed_headers(auth: &Acs3Authorization, headers: &HeaderMap) -> Result<Heade
     }
     let mut signed = HeaderMap::new();
     for name in &auth.signed_headers {
-        let name = header::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-            incomplete(format!("SignedHeaders names an invalid header {name:?}."))
-        })?;
+        let name = header::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| incomplete(format!("SignedHeaders names an invalid header {name:?}.")))?;
         if name.as_str() == "authorization" {
             return Err(incomplete("SignedHeaders must not name authorization."));
         }
