@@ -367,11 +367,17 @@ impl ClientBuilder {
     /// ... An accessor that no API has fails [`build`](Self::build) with [`Error::Config`].
     ///
     /// ```
+    /// use snapshots::graph_olap::ClientInfo;
+    ///
     /// let client = snapshots::Client::builder()
     ///     .base_url("graph_olap", "http://localhost:8080")
     ///     .graph_olap_username("alice")
     ///     .build()?;
     /// assert_eq!(client.graph_olap()?.baseurl(), "http://localhost:8080");
+    ///
+    /// // An accessor that no API has is refused, not ignored.
+    /// let typo = snapshots::Client::builder().base_url("graph_olpa", "http://localhost:8080");
+    /// assert!(matches!(typo.build(), Err(snapshots::Error::Config(_))));
     /// # Ok::<(), snapshots::Error>(())
     /// ```
     pub fn base_url(mut self, accessor: &str, url: impl Into<String>) -> Self {
