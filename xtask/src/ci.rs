@@ -8,7 +8,10 @@
 //!    (nextest does not run doctests). The official Alibaba Cloud credentials library is
 //!    installed first (a venv under `target/official-sdk/`) and named to the tests by
 //!    `SNAPSHOT_EMULATOR_PYTHON`, so that the emulator is checked against it.
-//! 5. `cargo xtask conformance` (in-process): the emulator against its specs, by schemathesis.
+//! 5. `cargo xtask fixture-api` (in-process): a fourth API added to a copy of the workspace
+//!    as a user would (a spec, one `APIS` entry, `cargo xtask generate`), tested through the
+//!    facade
+//! 6. `cargo xtask conformance` (in-process): the emulator against its specs, by schemathesis.
 
 use anyhow::{bail, Result};
 use std::path::Path;
@@ -43,6 +46,8 @@ pub fn run(root: &Path) -> Result<()> {
         step(root, "tests", &["test", "--workspace", "--no-fail-fast"])?;
     }
     step(root, "doctests", &["test", "--workspace", "--doc"])?;
+    eprintln!("==> fixture-api: a fourth API, added as a user would (cargo xtask fixture-api)");
+    crate::fixture::run(root)?;
     crate::conformance::run(root)?;
     eprintln!("==> ci: all steps passed");
     Ok(())

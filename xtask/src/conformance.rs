@@ -4,15 +4,15 @@
 //! 1. Finds schemathesis (`st`): on `PATH`, else in `target/conformance/venv`, else installs
 //!    the pinned version there (`python3 -m venv` + `pip install`, from PyPI).
 //! 2. Builds and starts the emulator binary on a free loopback port.
-//! 3. Runs `st run` once per API (DSW; LangStudio, its ROA profile; Graph OLAP),
-//!    each with the base URL of its prefix and the headers of its auth scheme, with the checks
+//! 3. Runs `st run` once per profile of every API of [`crate::apis::APIS`] (the specs'
+//!    `x-profiles`), each with the base URL of its prefix and the headers of its auth scheme
+//!    (see [`runs`]), with the checks
 //!    [`CHECKS`]: no server error, every status documented, every response valid against the
 //!    spec (content type, headers, schema).
 //! 4. Stops the emulator; fails if any run failed.
 //!
-//! `--url` replaces every server, and the runs use only loopback. LangStudio's `gateway`
-//! profile (the `action-path` transport) is not a shape schemathesis can read from a spec; the
-//! emulator serves it with the same handlers, and the end-to-end tests drive it.
+//! The operation-level `servers` of the LangStudio gateway operations (the real gateway) are
+//! never contacted: `--url` replaces every server, and the runs use only loopback.
 
 use anyhow::{bail, Context, Result};
 use std::io::{BufRead, BufReader};
@@ -35,46 +35,61 @@ pub const MAX_EXAMPLES: u32 = 40;
 pub const SEED: u64 = 20_261_123;
 
 /// One schemathesis run: which spec, which operations, which prefix, which headers.
+#[derive(Debug)]
 struct Run {
-    name: &'static str,
+    name: String,
     spec: &'static str,
-    prefix: &'static str,
-    filter: &'static [&'static str],
+    prefix: String,
+    filter: Vec<String>,
     headers: Vec<String>,
+}
+
+/// One run per `rest` profile of every API of [`crate::apis::APIS`]: the emulator serves a
+/// profile under `/<accessor with hyphens>` (`/dsw`, `/langstudio`), with the headers of the
+/// profile's auth scheme. An `action-path` profile (LangStudio's gateway) is not run:
+/// schemathesis sends the paths the spec describes, which such a profile rewrites; the
+/// end-to-end tests cover it.
+fn runs(root: &Path, credentials: &DemoCredentials) -> Result<Vec<Run>> {
+    let mut runs = Vec::new();
+    for api in crate::apis::APIS {
+        let spec = crate::spec::Spec::load(&root.join(api.spec))?;
+        for profile in crate::glue::profiles::read(&spec.raw).context(api.spec)? {
+            if profile.transport != "Rest" {
+                continue;
+            }
+            runs.push(Run {
+                name: profile.title.clone(),
+                spec: api.spec,
+                prefix: format!("/{}", profile.accessor.replace('_', "-")),
+                filter: Vec::new(),
+                headers: headers(profile.auth, credentials),
+            });
+        }
+    }
+    Ok(runs)
+}
+
+/// The headers of an auth scheme (the runtime's names, see `glue::profiles`), with the
+/// emulator's credentials.
+fn headers(auth: &str, credentials: &DemoCredentials) -> Vec<String> {
+    match auth {
+        "AlibabaAcs3" => vec![
+            format!("x-acs-bearer-token: {}", credentials.alibaba_bearer_token),
+            "x-acs-signature-type: BEARERTOKEN".to_owned(),
+        ],
+        "DashscopeBearer" => vec![format!(
+            "Authorization: Bearer {}",
+            credentials.dashscope_api_key
+        )],
+        _ => vec![format!("X-Username: {}", credentials.graph_olap_user)],
+    }
 }
 
 /// Runs the conformance check.
 pub fn run(root: &Path) -> Result<()> {
     let st = schemathesis(root)?;
     let emulator = Emulator::start(root)?;
-    let credentials = &emulator.credentials;
-    let bearer = vec![
-        format!("x-acs-bearer-token: {}", credentials.alibaba_bearer_token),
-        "x-acs-signature-type: BEARERTOKEN".to_owned(),
-    ];
-    let runs = [
-        Run {
-            name: "PAI-DSW",
-            spec: "specs/pai-dsw-2022-01-01.yaml",
-            prefix: "/dsw",
-            filter: &[],
-            headers: bearer.clone(),
-        },
-        Run {
-            name: "PAI LangStudio (ROA)",
-            spec: "specs/pai-langstudio-2024-07-10.yaml",
-            prefix: "/langstudio",
-            filter: &[],
-            headers: bearer,
-        },
-        Run {
-            name: "Graph OLAP",
-            spec: "specs/graph-olap-control-plane.yaml",
-            prefix: "/graph-olap",
-            filter: &[],
-            headers: vec![format!("X-Username: {}", credentials.graph_olap_user)],
-        },
-    ];
+    let runs = runs(root, &emulator.credentials)?;
     let mut failed = Vec::new();
     for run in &runs {
         let url = format!("http://{}{}", emulator.addr, run.prefix);
@@ -87,7 +102,7 @@ pub fn run(root: &Path) -> Result<()> {
             .args(["--seed", &SEED.to_string()])
             .args(["--workers", "1", "--no-color", "--request-timeout", "10"])
             .args(["--generation-database", "none"])
-            .args(run.filter);
+            .args(&run.filter);
         for header in &run.headers {
             command.args(["--header", header]);
         }
@@ -95,14 +110,14 @@ pub fn run(root: &Path) -> Result<()> {
             .status()
             .with_context(|| format!("running {}", st.display()))?;
         if !status.success() {
-            failed.push(run.name);
+            failed.push(run.name.as_str());
         }
     }
     drop(emulator);
     if !failed.is_empty() {
         bail!("conformance failed for: {}", failed.join(", "));
     }
-    eprintln!("==> conformance: the emulator conforms to all three specs");
+    eprintln!("==> conformance: the emulator conforms to every spec");
     Ok(())
 }
 
@@ -227,5 +242,23 @@ mod tests {
         assert_eq!(c.dashscope_api_key, "sk-1");
         assert_eq!(c.graph_olap_user, "demo");
         assert!(read_credentials("DASHSCOPE_API_KEY=x\n\n".as_bytes()).is_err());
+    }
+
+    /// The runs come from the table and the profiles: one per `rest` profile, at the
+    /// emulator's prefixes, with each scheme's headers; the action-path gateway is not run.
+    #[test]
+    fn runs_follow_the_profiles() {
+        let credentials = DemoCredentials {
+            alibaba_bearer_token: "tok".into(),
+            dashscope_api_key: "sk".into(),
+            graph_olap_user: "demo".into(),
+        };
+        let runs = runs(&crate::spec::workspace_root(), &credentials).unwrap();
+        let prefixes: Vec<&str> = runs.iter().map(|r| r.prefix.as_str()).collect();
+        assert_eq!(prefixes, ["/langstudio", "/dsw", "/graph-olap"]);
+        let olap = runs.iter().find(|r| r.prefix == "/graph-olap").unwrap();
+        assert_eq!(olap.headers, ["X-Username: demo"]);
+        let dsw = runs.iter().find(|r| r.prefix == "/dsw").unwrap();
+        assert_eq!(dsw.headers[0], "x-acs-bearer-token: tok");
     }
 }

@@ -76,6 +76,9 @@ pub fn render(root: &Path, api: &Api) -> Result<Vec<GeneratedFile>> {
             .context("the paging/waiter glue does not parse")?
             .items,
     );
+    let profiles = crate::glue::profiles::read(&spec.raw).with_context(|| api.spec.to_owned())?;
+    file.items
+        .extend(crate::glue::profiles::crate_items(&profiles)?.items);
     let code = hooks::safe_http_client(&prettyplease::unparse(&file))?;
     check_operation_ids(&spec.raw, &code)?;
 

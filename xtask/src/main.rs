@@ -3,13 +3,16 @@
 //! - `cargo xtask generate` lints every spec and (re)writes the generated crates;
 //! - `cargo xtask generate --check` fails with a diff when a generated file is stale;
 //! - `cargo xtask lint` only lints the specs;
+//! - `cargo xtask fixture-api` adds a fourth API to a copy of the workspace as a user would
+//!   (a spec, one table entry, `generate`) and runs a test of it through the facade;
 //! - `cargo xtask conformance` checks the emulator against the specs with schemathesis;
-//! - `cargo xtask ci` runs fmt, the generation check, clippy, the tests and the conformance
-//!   check.
+//! - `cargo xtask ci` runs fmt, the generation check, clippy, the tests, the fixture API and
+//!   the conformance check.
 
 mod apis;
 mod ci;
 mod conformance;
+mod fixture;
 mod generate;
 mod glue;
 mod hooks;
@@ -44,7 +47,11 @@ enum Cmd {
     Lint,
     /// Check the emulator against the specs with schemathesis (installed on first use).
     Conformance,
-    /// Run every CI check: fmt, generate --check, clippy, tests, conformance.
+    /// Add a fourth API (xtask/fixtures/widgets.yaml) to a copy of the workspace the way a
+    /// user would, generate, and run a test of it through the facade.
+    FixtureApi,
+    /// Run every CI check: fmt, generate --check, clippy, tests, the fixture API,
+    /// conformance.
     Ci,
 }
 
@@ -56,6 +63,7 @@ fn main() {
         Cmd::Generate { check: true } => check(&root),
         Cmd::Lint => lint_all(&root),
         Cmd::Conformance => conformance::run(&root),
+        Cmd::FixtureApi => fixture::run(&root),
         Cmd::Ci => ci::run(&root),
     };
     if let Err(e) = result {
@@ -75,6 +83,9 @@ fn generate_all(root: &Path) -> Result<()> {
             eprintln!("{}: wrote {path}", api.crate_name);
         }
     }
+    for path in generate::write(root, &glue::facade::render(root)?)? {
+        eprintln!("snapshots: wrote {path}");
+    }
     Ok(())
 }
 
@@ -84,6 +95,7 @@ fn check(root: &Path) -> Result<()> {
     for api in apis::APIS {
         report.push_str(&generate::stale(root, &generate::render(root, api)?));
     }
+    report.push_str(&generate::stale(root, &glue::facade::render(root)?));
     if !report.is_empty() {
         bail!("generated code is stale; run `cargo xtask generate`:\n{report}");
     }

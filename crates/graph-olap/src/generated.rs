@@ -10187,3 +10187,23 @@ pub mod waiters {
         }
     }
 }
+/// How a client reaches this API: the spec's `x-profiles`, the first the default.
+pub const PROFILES: &[snapshots_runtime::Profile] = &[
+    snapshots_runtime::Profile {
+        name: "default",
+        accessor: "graph_olap",
+        title: "Graph OLAP",
+        base_url: None,
+        auth: snapshots_runtime::AuthScheme::GraphOlapIdentity,
+        transport: snapshots_runtime::Transport::Rest,
+    },
+];
+/// A client of this API at `base_url` (no trailing slash) that sends its requests
+/// with `http` through `runtime`, for one of [`PROFILES`].
+pub fn connect(
+    base_url: &str,
+    http: reqwest::Client,
+    runtime: snapshots_runtime::Runtime,
+) -> Client {
+    Client::new_with_client(base_url, http, runtime)
+}

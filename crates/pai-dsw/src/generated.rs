@@ -3153,3 +3153,23 @@ pub mod waiters {
         }
     }
 }
+/// How a client reaches this API: the spec's `x-profiles`, the first the default.
+pub const PROFILES: &[snapshots_runtime::Profile] = &[
+    snapshots_runtime::Profile {
+        name: "default",
+        accessor: "dsw",
+        title: "PAI-DSW",
+        base_url: Some("https://pai-dsw.{region}.aliyuncs.com"),
+        auth: snapshots_runtime::AuthScheme::AlibabaAcs3,
+        transport: snapshots_runtime::Transport::Rest,
+    },
+];
+/// A client of this API at `base_url` (no trailing slash) that sends its requests
+/// with `http` through `runtime`, for one of [`PROFILES`].
+pub fn connect(
+    base_url: &str,
+    http: reqwest::Client,
+    runtime: snapshots_runtime::Runtime,
+) -> Client {
+    Client::new_with_client(base_url, http, runtime)
+}

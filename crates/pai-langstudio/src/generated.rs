@@ -3680,3 +3680,31 @@ pub mod waiters {
         }
     }
 }
+/// How a client reaches this API: the spec's `x-profiles`, the first the default.
+pub const PROFILES: &[snapshots_runtime::Profile] = &[
+    snapshots_runtime::Profile {
+        name: "roa",
+        accessor: "langstudio",
+        title: "PAI LangStudio (ROA)",
+        base_url: Some("https://pailangstudio.{region}.aliyuncs.com"),
+        auth: snapshots_runtime::AuthScheme::AlibabaAcs3,
+        transport: snapshots_runtime::Transport::Rest,
+    },
+    snapshots_runtime::Profile {
+        name: "gateway",
+        accessor: "langstudio_gateway",
+        title: "PAI LangStudio (gateway)",
+        base_url: Some("https://api.alibabacloud.com/api/PAILangStudio/2024-07-10"),
+        auth: snapshots_runtime::AuthScheme::DashscopeBearer,
+        transport: snapshots_runtime::Transport::ActionPath,
+    },
+];
+/// A client of this API at `base_url` (no trailing slash) that sends its requests
+/// with `http` through `runtime`, for one of [`PROFILES`].
+pub fn connect(
+    base_url: &str,
+    http: reqwest::Client,
+    runtime: snapshots_runtime::Runtime,
+) -> Client {
+    Client::new_with_client(base_url, http, runtime)
+}

@@ -552,73 +552,14 @@ impl From<Order> for pai_langstudio::types::Order {
 #[derive(Debug, Subcommand)]
 pub enum GraphOlapCommand {
     /// List snapshots (every page), with the API's filters.
-    List {
-        /// Only snapshots in this status.
-        #[arg(long, value_enum)]
-        status: Option<GraphOlapStatus>,
-        /// Only snapshots of this owner.
-        #[arg(long)]
-        owner: Option<String>,
-        /// Only snapshots whose name or description contains this text.
-        #[arg(long)]
-        search: Option<String>,
-        /// Only snapshots of this mapping.
-        #[arg(long, value_name = "MAPPING_ID")]
-        mapping_id: Option<String>,
-        /// Only snapshots of this mapping version (at least 1).
-        #[arg(long, value_name = "VERSION")]
-        mapping_version: Option<u64>,
-        /// Only snapshots created after this time (RFC 3339).
-        #[arg(long, value_name = "TIME", value_parser = parse_time)]
-        created_after: Option<chrono::DateTime<chrono::Utc>>,
-        /// Only snapshots created before this time (RFC 3339).
-        #[arg(long, value_name = "TIME", value_parser = parse_time)]
-        created_before: Option<chrono::DateTime<chrono::Utc>>,
-        /// Sort field.
-        #[arg(long, value_enum)]
-        sort_by: Option<GraphOlapSortBy>,
-        /// Sort order.
-        #[arg(long, value_enum)]
-        sort_order: Option<SortOrder>,
-        /// Snapshots per request (1 to 100).
-        #[arg(long, value_name = "N")]
-        page_size: Option<u64>,
-        /// Records to skip before the first one listed (at least 0).
-        #[arg(long, value_name = "N")]
-        offset: Option<i64>,
-    },
+    List(GraphOlapList),
     /// Show one snapshot.
     Get {
         /// The snapshot.
         snapshot_id: String,
     },
     /// Export a mapping's data into a new snapshot.
-    Create {
-        /// Snapshot name: 1 to 255 characters.
-        #[arg(long)]
-        name: String,
-        /// The mapping to export.
-        #[arg(long, value_name = "MAPPING_ID")]
-        mapping_id: String,
-        /// The mapping version (default: the current one; at least 1).
-        #[arg(long, value_name = "VERSION")]
-        mapping_version: Option<u64>,
-        /// Description (at most 4000 characters).
-        #[arg(long)]
-        description: Option<String>,
-        /// Time to live, an ISO 8601 duration (P7D, PT12H, P1DT12H).
-        #[arg(long, value_name = "ISO_DURATION")]
-        ttl: Option<String>,
-        /// Inactivity timeout, an ISO 8601 duration.
-        #[arg(long, value_name = "ISO_DURATION")]
-        inactivity_timeout: Option<String>,
-        /// Wait until the snapshot is ready (see `wait`).
-        #[arg(long)]
-        wait: bool,
-        /// Wait options (with --wait).
-        #[command(flatten)]
-        wait_args: WaitArgs,
-    },
+    Create(GraphOlapCreate),
     /// Rename a snapshot or change its description.
     #[command(group(ArgGroup::new("changes").required(true).multiple(true).args(["name", "description"])))]
     Update {
@@ -666,6 +607,73 @@ pub enum GraphOlapCommand {
         #[arg(long, value_name = "ISO_DURATION")]
         inactivity_timeout: Option<String>,
     },
+}
+
+/// The filters and paging of `snapctl graph-olap list`.
+#[derive(Debug, Clone, Args)]
+pub struct GraphOlapList {
+    /// Only snapshots in this status.
+    #[arg(long, value_enum)]
+    pub status: Option<GraphOlapStatus>,
+    /// Only snapshots of this owner.
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// Only snapshots whose name or description contains this text.
+    #[arg(long)]
+    pub search: Option<String>,
+    /// Only snapshots of this mapping.
+    #[arg(long, value_name = "MAPPING_ID")]
+    pub mapping_id: Option<String>,
+    /// Only snapshots of this mapping version (at least 1).
+    #[arg(long, value_name = "VERSION")]
+    pub mapping_version: Option<u64>,
+    /// Only snapshots created after this time (RFC 3339).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub created_after: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only snapshots created before this time (RFC 3339).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub created_before: Option<chrono::DateTime<chrono::Utc>>,
+    /// Sort field.
+    #[arg(long, value_enum)]
+    pub sort_by: Option<GraphOlapSortBy>,
+    /// Sort order.
+    #[arg(long, value_enum)]
+    pub sort_order: Option<SortOrder>,
+    /// Snapshots per request (1 to 100).
+    #[arg(long, value_name = "N")]
+    pub page_size: Option<u64>,
+    /// Records to skip before the first one listed (at least 0).
+    #[arg(long, value_name = "N")]
+    pub offset: Option<i64>,
+}
+
+/// The new snapshot of `snapctl graph-olap create`.
+#[derive(Debug, Clone, Args)]
+pub struct GraphOlapCreate {
+    /// Snapshot name: 1 to 255 characters.
+    #[arg(long)]
+    pub name: String,
+    /// The mapping to export.
+    #[arg(long, value_name = "MAPPING_ID")]
+    pub mapping_id: String,
+    /// The mapping version (default: the current one; at least 1).
+    #[arg(long, value_name = "VERSION")]
+    pub mapping_version: Option<u64>,
+    /// Description (at most 4000 characters).
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Time to live, an ISO 8601 duration (P7D, PT12H, P1DT12H).
+    #[arg(long, value_name = "ISO_DURATION")]
+    pub ttl: Option<String>,
+    /// Inactivity timeout, an ISO 8601 duration.
+    #[arg(long, value_name = "ISO_DURATION")]
+    pub inactivity_timeout: Option<String>,
+    /// Wait until the snapshot is ready (see `wait`).
+    #[arg(long)]
+    pub wait: bool,
+    /// Wait options (with --wait).
+    #[command(flatten)]
+    pub wait_args: WaitArgs,
 }
 
 /// Graph OLAP snapshot status.

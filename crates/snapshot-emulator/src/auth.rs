@@ -339,89 +339,18 @@ impl Verifier {
         body: &[u8],
         now: DateTime<Utc>,
     ) -> Result<Principal, ApiError> {
-        for name in REQUIRED_HEADERS {
-            if !headers.contains_key(name) {
-                return Err(ApiError::bad_request(
-                    "MissingParameter",
-                    format!("{name} is mandatory for this action."),
-                ));
-            }
-        }
-        let must_sign = REQUIRED_HEADERS.iter().copied().chain(
-            headers
-                .keys()
-                .map(|n| n.as_str())
-                .filter(|n| n.starts_with("x-acs-")),
-        );
-        for name in must_sign {
-            if !auth.signed_headers.iter().any(|s| s == name) {
-                return Err(incomplete(format!(
-                    "The request signature does not conform to Aliyun standards: header {name} must be signed."
-                )));
-            }
-        }
-        let mut signed = HeaderMap::new();
-        for name in &auth.signed_headers {
-            let name = header::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-                incomplete(format!("SignedHeaders names an invalid header {name:?}."))
-            })?;
-            if name.as_str() == "authorization" {
-                return Err(incomplete("SignedHeaders must not name authorization."));
-            }
-            let mut values = headers.get_all(&name).iter().peekable();
-            if values.peek().is_none() {
-                return Err(incomplete(format!(
-                    "The signed header {} is not in the request.",
-                    name.as_str()
-                )));
-            }
-            for value in values {
-                signed.append(name.clone(), value.clone());
-            }
-        }
-
+        let signed = signed_headers(auth, headers)?;
         check_timestamp(
             header_str(headers, acs3::X_ACS_DATE).unwrap_or_default(),
             now,
         )?;
-
         let secret = self.key_secret(
             &auth.credential,
             header_str(headers, acs3::X_ACS_SECURITY_TOKEN),
             now,
         )?;
-
-        let payload_hash = acs3::hex_sha256(body);
-        let claimed = header_str(headers, acs3::X_ACS_CONTENT_SHA256).unwrap_or_default();
-        if !claimed.eq_ignore_ascii_case(&payload_hash) {
-            return Err(ApiError::bad_request(
-                "SignatureDoesNotMatch",
-                "Specified signature is not matched with our calculation: x-acs-content-sha256 is not the SHA-256 of the request body.",
-            ));
-        }
-
-        let url = reqwest::Url::parse(&format!(
-            "http://emulator.invalid{}",
-            uri.path_and_query().map_or("/", |p| p.as_str())
-        ))
-        .map_err(|_| incomplete("The request path cannot be canonicalised."))?;
-        let canonical = acs3::canonical_request(method, &url, &signed, &payload_hash)
-            .map_err(|_| incomplete("A signed header is not UTF-8 text."))?;
-        let string_to_sign = acs3::string_to_sign(&canonical);
-        let expected = acs3::signature(&Secret::new(secret), &string_to_sign);
-        if !constant_time_eq(
-            expected.as_bytes(),
-            auth.signature.to_ascii_lowercase().as_bytes(),
-        ) {
-            return Err(ApiError::bad_request(
-                "SignatureDoesNotMatch",
-                format!(
-                    "Specified signature is not matched with our calculation. server string to sign is:{}",
-                    string_to_sign.replace('\n', "\\n")
-                ),
-            ));
-        }
-
+        let payload_hash = payload_hash(headers, body)?;
+        check_signature(auth, method, uri, &signed, &payload_hash, secret)?;
         let nonce = header_str(headers, acs3::X_ACS_SIGNATURE_NONCE).unwrap_or_default();
         if !self.remember_nonce(nonce, now) {
             return Err(ApiError::bad_request(
@@ -459,6 +388,98 @@ impl Verifier {
             ))
         }
     }
+}
+
+/// The headers the request signed, after checking that the mandatory ones are there and that
+/// every mandatory and `x-acs-*` header is signed.
+fn signed_headers(auth: &Acs3Authorization, headers: &HeaderMap) -> Result<HeaderMap, ApiError> {
+    for name in REQUIRED_HEADERS {
+        if !headers.contains_key(name) {
+            return Err(ApiError::bad_request(
+                "MissingParameter",
+                format!("{name} is mandatory for this action."),
+            ));
+        }
+    }
+    let must_sign = REQUIRED_HEADERS.iter().copied().chain(
+        headers
+            .keys()
+            .map(|n| n.as_str())
+            .filter(|n| n.starts_with("x-acs-")),
+    );
+    for name in must_sign {
+        if !auth.signed_headers.iter().any(|s| s == name) {
+            return Err(incomplete(format!(
+                "The request signature does not conform to Aliyun standards: header {name} must be signed."
+            )));
+        }
+    }
+    let mut signed = HeaderMap::new();
+    for name in &auth.signed_headers {
+        let name = header::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| incomplete(format!("SignedHeaders names an invalid header {name:?}.")))?;
+        if name.as_str() == "authorization" {
+            return Err(incomplete("SignedHeaders must not name authorization."));
+        }
+        let mut values = headers.get_all(&name).iter().peekable();
+        if values.peek().is_none() {
+            return Err(incomplete(format!(
+                "The signed header {} is not in the request.",
+                name.as_str()
+            )));
+        }
+        for value in values {
+            signed.append(name.clone(), value.clone());
+        }
+    }
+    Ok(signed)
+}
+
+/// The SHA-256 of the body, which `x-acs-content-sha256` must claim.
+fn payload_hash(headers: &HeaderMap, body: &[u8]) -> Result<String, ApiError> {
+    let payload_hash = acs3::hex_sha256(body);
+    let claimed = header_str(headers, acs3::X_ACS_CONTENT_SHA256).unwrap_or_default();
+    if !claimed.eq_ignore_ascii_case(&payload_hash) {
+        return Err(ApiError::bad_request(
+            "SignatureDoesNotMatch",
+            "Specified signature is not matched with our calculation: x-acs-content-sha256 is not the SHA-256 of the request body.",
+        ));
+    }
+    Ok(payload_hash)
+}
+
+/// Recomputes the signature with the runtime's canonicalisation and compares it, in constant
+/// time, with the one the request carries.
+fn check_signature(
+    auth: &Acs3Authorization,
+    method: &Method,
+    uri: &Uri,
+    signed: &HeaderMap,
+    payload_hash: &str,
+    secret: String,
+) -> Result<(), ApiError> {
+    let url = reqwest::Url::parse(&format!(
+        "http://emulator.invalid{}",
+        uri.path_and_query().map_or("/", |p| p.as_str())
+    ))
+    .map_err(|_| incomplete("The request path cannot be canonicalised."))?;
+    let canonical = acs3::canonical_request(method, &url, signed, payload_hash)
+        .map_err(|_| incomplete("A signed header is not UTF-8 text."))?;
+    let string_to_sign = acs3::string_to_sign(&canonical);
+    let expected = acs3::signature(&Secret::new(secret), &string_to_sign);
+    if !constant_time_eq(
+        expected.as_bytes(),
+        auth.signature.to_ascii_lowercase().as_bytes(),
+    ) {
+        return Err(ApiError::bad_request(
+            "SignatureDoesNotMatch",
+            format!(
+                "Specified signature is not matched with our calculation. server string to sign is:{}",
+                string_to_sign.replace('\n', "\\n")
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn mismatched_token() -> ApiError {

@@ -18,6 +18,8 @@
 //! - [`Transport`]: REST paths, or the action-path rewrite of a gateway profile;
 //! - [`paging`] and [`waiter`]: the traits the generated `x-paging` and `x-waiters` glue
 //!   implements, the paging rule of each style and the status classification;
+//! - [`Profile`]: how a client reaches an API (base URL, [`AuthScheme`], [`Transport`]), one
+//!   per entry of the spec's `x-profiles`;
 //! - the `body` module: every response body read with a size limit
 //!   ([`DEFAULT_MAX_RESPONSE_BODY`]).
 
@@ -26,17 +28,19 @@ mod body;
 mod failure;
 pub mod operation;
 pub mod paging;
+pub mod profile;
 pub mod rate_limit;
 mod redirect;
 pub mod retry;
 mod runtime;
-mod transport;
+pub mod transport;
 pub mod waiter;
 
 pub use auth::Credentials;
 pub use body::DEFAULT_MAX_RESPONSE_BODY;
 pub use failure::{bounded, chain, snippet, Failure, RedirectRefusal, MAX_QUOTED_CHARS};
 pub use operation::{BodyCheck, Operation};
+pub use profile::{AuthScheme, Profile};
 pub use rate_limit::RateLimiter;
 pub use redirect::{http_client_builder, RedirectPolicy};
 pub use retry::RetryConfig;

@@ -1,28 +1,33 @@
-//! [`Client`]: one handle on the four snapshot APIs, built by [`ClientBuilder`].
+//! [`Client`]: one handle on every snapshot API, built by [`ClientBuilder`].
 //!
-//! The builder sets up credentials per API when it builds. For DSW and LangStudio ROA, unless
+//! The client holds one slot per profile of every generated API (`client/slots.rs`); the
+//! accessors and base URL setters are generated (`src/generated/`). The builder sets up
+//! credentials per auth scheme when it builds. For DSW and LangStudio ROA, unless
 //! an access key, a provider or a bearer token is given, that is the Alibaba Cloud default
 //! chain ([`snapshots_runtime::auth::chain`]: environment, OIDC/RRSA, CLI profile, INI file,
 //! ECS RAM role, credentials URI), asked lazily, cached and refreshed as the official
 //! libraries do: a call that finds no credentials fails with [`Error::Credentials`] listing
 //! every source tried, and nothing is sent. An API whose fixed credentials are malformed does
-//! not stop the others: its accessor returns [`Error::Credentials`] every time it is called. The four generated clients share one
-//! `reqwest::Client` (connect and read timeouts), one [`RateLimiter`] and one
+//! not stop the others: its accessor returns [`Error::Credentials`] every time it is called. The
+//! generated clients share one `reqwest::Client` (connect and read timeouts), one [`RateLimiter`] and one
 //! [`RetryConfig`]; each has its own retry budget, so a failing service does not use up the
 //! retries of the others.
 
+mod slots;
+
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use progenitor_client::ClientInfo;
 use snapshots_runtime::auth::chain::{DefaultChain, Endpoints};
 use snapshots_runtime::auth::credentials::{resolve_dashscope, Environment, ENV_DASHSCOPE_API_KEY};
 use snapshots_runtime::auth::provider::ProvideCredentials;
 use snapshots_runtime::auth::{AccessKey, CredentialsCache, CredentialsError, Secret};
-use snapshots_runtime::{
-    Credentials, RateLimiter, RedirectPolicy, RetryConfig, Runtime, Transport,
-};
+use snapshots_runtime::{AuthScheme, Credentials, RateLimiter, RedirectPolicy, RetryConfig};
+
+pub(crate) use slots::ApiEntry;
+use slots::{SchemeCredentials, Shared, Slot, Unavailable};
 
 use crate::error::Error;
 
@@ -33,9 +38,6 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// The default read timeout of the shared HTTP client (each read, waiting for the response
 /// headers included).
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// The base URL of LangStudio's `gateway` profile (seed 000).
-pub const LANGSTUDIO_GATEWAY_URL: &str =
-    "https://api.alibabacloud.com/api/PAILangStudio/2024-07-10";
 /// The identity header of Graph OLAP.
 pub const GRAPH_OLAP_USERNAME_HEADER: &str = "X-Username";
 
@@ -75,37 +77,8 @@ struct Inner {
     read_timeout: Duration,
     limiter: RateLimiter,
     retry: RetryConfig,
-    dsw: Slot<pai_dsw::Client>,
-    langstudio: Slot<pai_langstudio::Client>,
-    langstudio_gateway: Slot<pai_langstudio::Client>,
-    graph_olap: Slot<graph_olap::Client>,
-}
-
-/// One API: its generated client, or why there is none.
-struct Slot<C> {
-    base_url: Option<String>,
-    client: Result<C, Unavailable>,
-}
-
-#[derive(Debug, Clone)]
-enum Unavailable {
-    Credentials(CredentialsError),
-    Config(String),
-}
-
-impl Unavailable {
-    fn to_error(&self) -> Error {
-        match self {
-            Unavailable::Credentials(e) => Error::Credentials(e.clone()),
-            Unavailable::Config(message) => Error::Config(message.clone()),
-        }
-    }
-}
-
-impl<C> Slot<C> {
-    fn get(&self) -> Result<&C, Error> {
-        self.client.as_ref().map_err(Unavailable::to_error)
-    }
+    /// One per (API, profile) of the generated `APIS` table, in its order.
+    slots: Vec<Slot>,
 }
 
 impl Client {
@@ -149,49 +122,20 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// The PAI-DSW client (`https://pai-dsw.{region}.aliyuncs.com` unless overridden),
-    /// signing with the access key, or sending the Alibaba bearer token.
-    pub fn dsw(&self) -> Result<&pai_dsw::Client, Error> {
-        self.inner.dsw.get()
+    /// The client of the profile whose accessor is `accessor`, as the generated type `C`;
+    /// what every generated accessor (`dsw()`, `graph_olap()`, ...) calls.
+    pub(crate) fn api<C: std::any::Any>(&self, accessor: &str) -> Result<&C, Error> {
+        self.inner
+            .slots
+            .iter()
+            .find(|slot| slot.profile.accessor == accessor)
+            .ok_or_else(|| Error::Config(format!("no API has the accessor {accessor:?}")))?
+            .get::<C>()
     }
 
-    /// The PAI LangStudio client of the `roa` profile (what the official SDK speaks;
-    /// `https://pailangstudio.{region}.aliyuncs.com` unless overridden), signing with the
-    /// access key, or sending the Alibaba bearer token.
-    pub fn langstudio(&self) -> Result<&pai_langstudio::Client, Error> {
-        self.inner.langstudio.get()
-    }
-
-    /// The PAI LangStudio client of the `gateway` profile (seed 000's form;
-    /// [`LANGSTUDIO_GATEWAY_URL`] unless overridden): the same operations as
-    /// [`langstudio`](Self::langstudio), sent with [`Transport::ActionPath`] to
-    /// `{gateway}/{Action}` (the path parameter `SnapshotId` in the query of GET and DELETE,
-    /// in the JSON body of PUT) and the DashScope API key as `Authorization: Bearer`.
-    ///
-    /// ```no_run
-    /// # async fn demo(client: &snapshots::Client) -> Result<(), snapshots::Error> {
-    /// // GET {gateway}/GetSnapshot?SnapshotId=snap-1&WorkspaceId=478
-    /// let snapshot = client
-    ///     .langstudio_gateway()?
-    ///     .get_snapshot()
-    ///     .snapshot_id("snap-1")
-    ///     .workspace_id("478")
-    ///     .send()
-    ///     .await?;
-    /// # let _ = snapshot; Ok(()) }
-    /// ```
-    pub fn langstudio_gateway(&self) -> Result<&pai_langstudio::Client, Error> {
-        self.inner.langstudio_gateway.get()
-    }
-
-    /// The Graph OLAP control plane client, sending the bearer token or `X-Username`.
-    /// [`Error::Config`] when no base URL was set: the control plane has no public endpoint.
-    pub fn graph_olap(&self) -> Result<&graph_olap::Client, Error> {
-        self.inner.graph_olap.get()
-    }
-
-    /// Which Alibaba Cloud credentials DSW and LangStudio ROA sign with now: the provider
-    /// that supplied them, the access key id and the expiry, never a secret. Fetches them
+    /// Which Alibaba Cloud credentials the APIs of the `alibaba-acs3` scheme (DSW, LangStudio
+    /// ROA) sign with now: the provider that supplied them, the access key id and the expiry,
+    /// never a secret. Fetches them
     /// (through the cache) when they come from a provider, so it fails as a call would.
     ///
     /// ```no_run
@@ -201,7 +145,17 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn alibaba_identity(&self) -> Result<AlibabaIdentity, Error> {
-        let credentials = self.dsw()?.inner().credentials();
+        let slot = self
+            .inner
+            .slots
+            .iter()
+            .find(|slot| slot.profile.auth == AuthScheme::AlibabaAcs3)
+            .ok_or_else(|| Error::Config("no API uses Alibaba Cloud credentials".to_owned()))?;
+        let credentials = &slot
+            .client
+            .as_ref()
+            .map_err(Unavailable::to_error)?
+            .credentials;
         let identity = match credentials {
             Credentials::AccessKey(key) => AlibabaIdentity {
                 provider: if key.security_token.is_some() {
@@ -252,32 +206,16 @@ impl Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &*self.inner;
-        f.debug_struct("Client")
-            .field("region", &inner.region)
-            .field("dsw", &SlotDebug(&inner.dsw))
-            .field("langstudio", &SlotDebug(&inner.langstudio))
-            .field("langstudio_gateway", &SlotDebug(&inner.langstudio_gateway))
-            .field("graph_olap", &SlotDebug(&inner.graph_olap))
-            .field("rate_limit", &inner.limiter)
+        let mut s = f.debug_struct("Client");
+        s.field("region", &inner.region);
+        for slot in &inner.slots {
+            s.field(slot.profile.accessor, slot);
+        }
+        s.field("rate_limit", &inner.limiter)
             .field("retry", &inner.retry)
             .field("connect_timeout", &inner.connect_timeout)
             .field("read_timeout", &inner.read_timeout)
             .finish()
-    }
-}
-
-/// The base URL and the credentials of a slot (their `Debug` redacts every secret).
-struct SlotDebug<'a, C>(&'a Slot<C>);
-
-impl<C: ClientInfo<Runtime>> fmt::Debug for SlotDebug<'_, C> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut s = f.debug_struct("Api");
-        s.field("base_url", &self.0.base_url.as_deref().map(redact_url));
-        match &self.0.client {
-            Ok(client) => s.field("credentials", client.inner().credentials()),
-            Err(why) => s.field("unavailable", why),
-        };
-        s.finish()
     }
 }
 
@@ -300,13 +238,14 @@ pub struct AlibabaIdentity {
 
 /// Builds a [`Client`]. Every setting has a default; see each method.
 ///
-/// Credentials, per API:
+/// Credentials, per auth scheme of the APIs' profiles (`auth` in each spec's `x-profiles`;
+/// the crate docs' accessor table says which API uses which):
 ///
-/// | API | credentials, first found wins |
+/// | auth scheme | credentials, first found wins |
 /// | --- | --- |
-/// | DSW, LangStudio ROA | [`access_key`](Self::access_key), then [`credentials_provider`](Self::credentials_provider), then [`alibaba_bearer_token`](Self::alibaba_bearer_token), then the default chain ([`snapshots_runtime::auth::chain`]): environment, OIDC/RRSA, `~/.aliyun/config.json` (every mode but `CloudSSO`/`OAuth`), `~/.alibabacloud/credentials.ini`, the ECS RAM role, `ALIBABA_CLOUD_CREDENTIALS_URI` |
-/// | LangStudio gateway | [`dashscope_api_key`](Self::dashscope_api_key), then `DASHSCOPE_API_KEY` |
-/// | Graph OLAP | [`graph_olap_token`](Self::graph_olap_token), then [`graph_olap_username`](Self::graph_olap_username) |
+/// | `alibaba-acs3` (DSW, LangStudio ROA) | [`access_key`](Self::access_key), then [`credentials_provider`](Self::credentials_provider), then [`alibaba_bearer_token`](Self::alibaba_bearer_token), then the default chain ([`snapshots_runtime::auth::chain`]): environment, OIDC/RRSA, `~/.aliyun/config.json` (every mode but `CloudSSO`/`OAuth`), `~/.alibabacloud/credentials.ini`, the ECS RAM role, `ALIBABA_CLOUD_CREDENTIALS_URI` |
+/// | `dashscope-bearer` (LangStudio gateway) | [`dashscope_api_key`](Self::dashscope_api_key), then `DASHSCOPE_API_KEY` |
+/// | `graph-olap-identity` (Graph OLAP) | [`graph_olap_token`](Self::graph_olap_token), then [`graph_olap_username`](Self::graph_olap_username) |
 ///
 /// `Debug` redacts every secret.
 #[derive(Clone, Default)]
@@ -319,10 +258,8 @@ pub struct ClientBuilder {
     graph_olap_token: Option<Secret>,
     graph_olap_username: Option<String>,
     region: Option<String>,
-    dsw_url: Option<String>,
-    langstudio_url: Option<String>,
-    langstudio_gateway_url: Option<String>,
-    graph_olap_url: Option<String>,
+    /// Base URLs set by accessor (`dsw`, `graph_olap`, ...).
+    base_urls: BTreeMap<String, String>,
     retry: Option<RetryConfig>,
     rate_limit: Option<RateLimiter>,
     connect_timeout: Option<Duration>,
@@ -424,29 +361,27 @@ impl ClientBuilder {
         self
     }
 
-    /// The DSW base URL (default `https://pai-dsw.{region}.aliyuncs.com`).
-    pub fn dsw_url(mut self, url: impl Into<String>) -> Self {
-        self.dsw_url = Some(url.into());
-        self
-    }
-
-    /// The LangStudio ROA base URL (default `https://pailangstudio.{region}.aliyuncs.com`).
-    pub fn langstudio_url(mut self, url: impl Into<String>) -> Self {
-        self.langstudio_url = Some(url.into());
-        self
-    }
-
-    /// The LangStudio gateway base URL, the action is appended to it (default
-    /// [`LANGSTUDIO_GATEWAY_URL`]).
-    pub fn langstudio_gateway_url(mut self, url: impl Into<String>) -> Self {
-        self.langstudio_gateway_url = Some(url.into());
-        self
-    }
-
-    /// The Graph OLAP control plane base URL, without `/api` (no default: required to use
-    /// [`Client::graph_olap`]).
-    pub fn graph_olap_url(mut self, url: impl Into<String>) -> Self {
-        self.graph_olap_url = Some(url.into());
+    /// The base URL of the API profile whose accessor is `accessor` (`"dsw"`,
+    /// `"graph_olap"`, ...), instead of its default. Each profile also has a setter of its
+    /// own, generated: [`dsw_url`](Self::dsw_url), [`graph_olap_url`](Self::graph_olap_url),
+    /// ... An accessor that no API has fails [`build`](Self::build) with [`Error::Config`].
+    ///
+    /// ```
+    /// use snapshots::graph_olap::ClientInfo;
+    ///
+    /// let client = snapshots::Client::builder()
+    ///     .base_url("graph_olap", "http://localhost:8080")
+    ///     .graph_olap_username("alice")
+    ///     .build()?;
+    /// assert_eq!(client.graph_olap()?.baseurl(), "http://localhost:8080");
+    ///
+    /// // An accessor that no API has is refused, not ignored.
+    /// let typo = snapshots::Client::builder().base_url("graph_olpa", "http://localhost:8080");
+    /// assert!(matches!(typo.build(), Err(snapshots::Error::Config(_))));
+    /// # Ok::<(), snapshots::Error>(())
+    /// ```
+    pub fn base_url(mut self, accessor: &str, url: impl Into<String>) -> Self {
+        self.base_urls.insert(accessor.to_owned(), url.into());
         self
     }
 
@@ -517,26 +452,7 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let region = self.region.unwrap_or_else(|| DEFAULT_REGION.to_owned());
         check_region(&region)?;
-        let dsw_url = base_url(
-            "DSW",
-            self.dsw_url
-                .unwrap_or_else(|| format!("https://pai-dsw.{region}.aliyuncs.com")),
-        )?;
-        let langstudio_url = base_url(
-            "LangStudio",
-            self.langstudio_url
-                .unwrap_or_else(|| format!("https://pailangstudio.{region}.aliyuncs.com")),
-        )?;
-        let gateway_url = base_url(
-            "LangStudio gateway",
-            self.langstudio_gateway_url
-                .unwrap_or_else(|| LANGSTUDIO_GATEWAY_URL.to_owned()),
-        )?;
-        let graph_olap_url = self
-            .graph_olap_url
-            .map(|url| base_url("Graph OLAP", url))
-            .transpose()?;
-
+        let urls = slots::base_urls(crate::generated::APIS, &self.base_urls, &region)?;
         let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         let read_timeout = self.read_timeout.unwrap_or(DEFAULT_READ_TIMEOUT);
         // The runtime decides redirects itself: the HTTP client follows none.
@@ -545,95 +461,36 @@ impl ClientBuilder {
             .read_timeout(read_timeout)
             .build()
             .map_err(|e| Error::Config(format!("the HTTP client cannot be built: {e}")))?;
-        let limiter = self.rate_limit.unwrap_or_default();
-        let retry = self.retry.unwrap_or_default();
+        let shared = Shared {
+            http,
+            retry: self.retry.unwrap_or_default(),
+            limiter: self.rate_limit.unwrap_or_default(),
+            max_body: self
+                .max_response_body
+                .unwrap_or(snapshots_runtime::DEFAULT_MAX_RESPONSE_BODY),
+            redirects: self.redirects.unwrap_or_default(),
+        };
         let env = self.environment.unwrap_or_else(Environment::from_process);
-
-        let max_body = self
-            .max_response_body
-            .unwrap_or(snapshots_runtime::DEFAULT_MAX_RESPONSE_BODY);
-        let redirects = self.redirects.unwrap_or_default();
-        let runtime = |credentials: Credentials, transport: Transport| {
-            Runtime::builder()
-                .credentials(credentials)
-                .transport(transport)
-                .retry(retry.clone())
-                .rate_limit(limiter.clone())
-                .max_response_body(max_body)
-                .redirects(redirects)
-                .build()
+        let credentials = SchemeCredentials {
+            alibaba: alibaba_credentials(
+                self.access_key,
+                self.credentials_provider,
+                self.alibaba_bearer_token,
+                env.clone(),
+                self.credential_endpoints.unwrap_or_default(),
+            ),
+            dashscope: dashscope_credentials(self.dashscope_api_key, &env),
+            identity: graph_olap_credentials(self.graph_olap_token, self.graph_olap_username),
         };
-
-        let endpoints = self.credential_endpoints.unwrap_or_default();
-        let alibaba = alibaba_credentials(
-            self.access_key,
-            self.credentials_provider,
-            self.alibaba_bearer_token,
-            env.clone(),
-            endpoints,
-        );
-        let dashscope = dashscope_credentials(self.dashscope_api_key, &env);
-        let olap = graph_olap_credentials(self.graph_olap_token, self.graph_olap_username);
-
-        let dsw = Slot {
-            client: alibaba.clone().map(|creds| {
-                pai_dsw::Client::new_with_client(
-                    &dsw_url,
-                    http.clone(),
-                    runtime(creds, Transport::Rest),
-                )
-            }),
-            base_url: Some(dsw_url),
-        };
-        let langstudio = Slot {
-            client: alibaba.map(|creds| {
-                pai_langstudio::Client::new_with_client(
-                    &langstudio_url,
-                    http.clone(),
-                    runtime(creds, Transport::Rest),
-                )
-            }),
-            base_url: Some(langstudio_url),
-        };
-        let langstudio_gateway = Slot {
-            client: dashscope.map(|creds| {
-                pai_langstudio::Client::new_with_client(
-                    &gateway_url,
-                    http.clone(),
-                    runtime(creds, Transport::ActionPath),
-                )
-            }),
-            base_url: Some(gateway_url),
-        };
-        let graph_olap = Slot {
-            client: match &graph_olap_url {
-                None => Err(Unavailable::Config(
-                    "no Graph OLAP base URL: the control plane has no public endpoint; set \
-                     ClientBuilder::graph_olap_url"
-                        .to_owned(),
-                )),
-                Some(url) => olap.map(|creds| {
-                    graph_olap::Client::new_with_client(
-                        url,
-                        http.clone(),
-                        runtime(creds, Transport::Rest),
-                    )
-                }),
-            },
-            base_url: graph_olap_url,
-        };
-
+        let slots = slots::build(crate::generated::APIS, urls, &credentials, &shared);
         Ok(Client {
             inner: Arc::new(Inner {
                 region,
                 connect_timeout,
                 read_timeout,
-                limiter,
-                retry,
-                dsw,
-                langstudio,
-                langstudio_gateway,
-                graph_olap,
+                limiter: shared.limiter,
+                retry: shared.retry,
+                slots,
             }),
         })
     }
@@ -641,7 +498,11 @@ impl ClientBuilder {
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let url = |u: &Option<String>| u.as_deref().map(redact_url);
+        let base_urls: BTreeMap<&str, String> = self
+            .base_urls
+            .iter()
+            .map(|(accessor, url)| (accessor.as_str(), redact_url(url)))
+            .collect();
         f.debug_struct("ClientBuilder")
             .field("access_key", &self.access_key)
             .field("alibaba_bearer_token", &self.alibaba_bearer_token)
@@ -649,10 +510,7 @@ impl fmt::Debug for ClientBuilder {
             .field("graph_olap_token", &self.graph_olap_token)
             .field("graph_olap_username", &self.graph_olap_username)
             .field("region", &self.region)
-            .field("dsw_url", &url(&self.dsw_url))
-            .field("langstudio_url", &url(&self.langstudio_url))
-            .field("langstudio_gateway_url", &url(&self.langstudio_gateway_url))
-            .field("graph_olap_url", &url(&self.graph_olap_url))
+            .field("base_urls", &base_urls)
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
             .field("connect_timeout", &self.connect_timeout)

@@ -1,6 +1,15 @@
-//! Glue the xtask generates into the generated crates from the specs' `x-` extensions, one
+//! Code the xtask generates from the specs' `x-` extensions, beside progenitor's output, one
 //! module per extension family.
+//!
+//! - [`paging_model`], [`paging`], [`waiters`]: `x-paging` and `x-waiters`, read strictly; the
+//!   `Listing` impls of the list builders and each crate's `waiters` module;
+//! - [`profiles`]: `x-profiles`, read and checked; each generated crate's `PROFILES` table
+//!   and `connect` function;
+//! - [`facade`]: the facade's generated module (accessors, re-exports, the table of every
+//!   API's profiles) and its dependencies on the generated crates.
 
+pub mod facade;
 pub mod paging;
 pub mod paging_model;
+pub mod profiles;
 pub mod waiters;

@@ -16,7 +16,7 @@ use snapshots::paginate::Paginate;
 use snapshots::{validate, wait, Client, Error};
 
 use super::{identifier, invalid, send};
-use crate::cli::{GraphOlapCommand, WaitArgs};
+use crate::cli::{GraphOlapCommand, GraphOlapCreate, GraphOlapList, WaitArgs};
 use crate::output::{or_dash, Column, Printer};
 use crate::progress::WaitProgress;
 use crate::Failure;
@@ -155,130 +155,27 @@ pub async fn run<W: Write>(
     command: GraphOlapCommand,
     printer: &mut Printer<W>,
 ) -> Result<(), Failure> {
+    let olap = || client.graph_olap();
     match command {
-        GraphOlapCommand::List {
-            status,
-            owner,
-            search,
-            mapping_id,
-            mapping_version: version,
-            created_after,
-            created_before,
-            sort_by,
-            sort_order,
-            page_size,
-            offset,
-        } => {
-            let limit = page_size.map(validate::graph_olap_limit).transpose()?;
-            let offset = offset.map(validate::graph_olap_offset).transpose()?;
-            let mapping_id = mapping_id
-                .map(|m| resource_id("mapping_id", &m))
-                .transpose()?;
-            let version = mapping_version(version)?;
-            let olap = client.graph_olap()?;
-            let mut request = olap.list_snapshots();
-            if let Some(v) = status {
-                request = request.status(graph_olap::types::SnapshotStatus::from(v));
-            }
-            if let Some(v) = owner {
-                request = request.owner(v);
-            }
-            if let Some(v) = search {
-                request = request.search(v);
-            }
-            if let Some(v) = mapping_id {
-                request = request.mapping_id(v);
-            }
-            if let Some(v) = version {
-                request = request.mapping_version(v);
-            }
-            if let Some(v) = created_after {
-                request = request.created_after(v);
-            }
-            if let Some(v) = created_before {
-                request = request.created_before(v);
-            }
-            if let Some(v) = sort_by {
-                request = request.sort_by(graph_olap::types::SnapshotSortBy::from(v));
-            }
-            if let Some(v) = sort_order {
-                request = request.sort_order(graph_olap::types::SortOrder::from(v));
-            }
-            if let Some(v) = limit {
-                request = request.limit(v);
-            }
-            if let Some(v) = offset {
-                request = request.offset(v);
-            }
-            printer.list(COLUMNS, request.items()).await?;
+        GraphOlapCommand::List(filters) => {
+            printer
+                .list(COLUMNS, list_request(client, filters)?.items())
+                .await?;
         }
         GraphOlapCommand::Get { snapshot_id } => {
             let id = resource_id("snapshot_id", &snapshot_id)?;
-            let olap = client.graph_olap()?;
-            let snapshot = send(olap.get_snapshot().snapshot_id(id).send()).await?;
+            let snapshot = send(olap()?.get_snapshot().snapshot_id(id).send()).await?;
             printer.resource(&snapshot.data)?;
         }
-        GraphOlapCommand::Create {
-            name,
-            mapping_id,
-            mapping_version: version,
-            description: text,
-            ttl,
-            inactivity_timeout,
-            wait,
-            wait_args,
-        } => {
-            let name = validate::graph_olap_snapshot_name(&name)?;
-            let mapping_id = resource_id("mapping_id", &mapping_id)?;
-            let version = mapping_version(version)?;
-            let text = description(text)?;
-            let ttl = iso_duration("ttl", ttl)?;
-            let inactivity_timeout = iso_duration("inactivity_timeout", inactivity_timeout)?;
-            let olap = client.graph_olap()?;
-            let created = send(
-                olap.create_snapshot()
-                    .body_map(|body| {
-                        body.name(name)
-                            .mapping_id(mapping_id)
-                            .mapping_version(version)
-                            .description(text)
-                            .ttl(ttl)
-                            .inactivity_timeout(inactivity_timeout)
-                    })
-                    .send(),
-            )
-            .await?;
-            if wait {
-                let done = wait_for(client, created.data.id.clone(), &wait_args).await?;
-                printer.resource(&done)?;
-            } else {
-                printer.resource(&created.data)?;
-            }
-        }
+        GraphOlapCommand::Create(new) => create(client, new, printer).await?,
         GraphOlapCommand::Update {
             snapshot_id,
             name,
-            description: text,
-        } => {
-            let id = resource_id("snapshot_id", &snapshot_id)?;
-            let name = name
-                .map(|n| validate::graph_olap_snapshot_name(&n))
-                .transpose()?;
-            let text = description(text)?;
-            let olap = client.graph_olap()?;
-            let updated = send(
-                olap.update_snapshot()
-                    .snapshot_id(id)
-                    .body_map(|body| body.name(name).description(text))
-                    .send(),
-            )
-            .await?;
-            printer.resource(&updated.data)?;
-        }
+            description,
+        } => update(client, &snapshot_id, name, description, printer).await?,
         GraphOlapCommand::Delete { snapshot_id } => {
             let id = resource_id("snapshot_id", &snapshot_id)?;
-            let olap = client.graph_olap()?;
-            send(olap.delete_snapshot().snapshot_id(id.clone()).send()).await?;
+            send(olap()?.delete_snapshot().snapshot_id(id.clone()).send()).await?;
             printer.outcome(
                 &format!("Deleted Graph OLAP snapshot {id}"),
                 &DeleteSnapshotResult { deleted: true },
@@ -289,42 +186,165 @@ pub async fn run<W: Write>(
             wait_args,
         } => {
             let id = resource_id("snapshot_id", &snapshot_id)?;
-            let done = wait_for(client, id, &wait_args).await?;
-            printer.resource(&done)?;
+            printer.resource(&wait_for(client, id, &wait_args).await?)?;
         }
         GraphOlapCommand::Progress { snapshot_id } => {
             let id = resource_id("snapshot_id", &snapshot_id)?;
-            let olap = client.graph_olap()?;
-            let progress = send(olap.get_snapshot_progress().snapshot_id(id).send())
-                .await?
-                .data;
-            print_progress(printer, &progress).await?;
+            let progress = send(olap()?.get_snapshot_progress().snapshot_id(id).send()).await?;
+            print_progress(printer, &progress.data).await?;
         }
         GraphOlapCommand::Retry { snapshot_id } => {
             let id = resource_id("snapshot_id", &snapshot_id)?;
-            let olap = client.graph_olap()?;
-            let retried = send(olap.retry_snapshot().snapshot_id(id).send()).await?;
+            let retried = send(olap()?.retry_snapshot().snapshot_id(id).send()).await?;
             printer.resource(&retried.data)?;
         }
         GraphOlapCommand::Lifecycle {
             snapshot_id,
             ttl,
             inactivity_timeout,
-        } => {
-            let id = resource_id("snapshot_id", &snapshot_id)?;
-            let ttl = iso_duration("ttl", ttl)?;
-            let inactivity_timeout = iso_duration("inactivity_timeout", inactivity_timeout)?;
-            let olap = client.graph_olap()?;
-            let lifecycle = send(
-                olap.update_snapshot_lifecycle()
-                    .snapshot_id(id)
-                    .body_map(|body| body.ttl(ttl).inactivity_timeout(inactivity_timeout))
-                    .send(),
-            )
-            .await?;
-            printer.resource(&lifecycle.data)?;
-        }
+        } => lifecycle(client, &snapshot_id, ttl, inactivity_timeout, printer).await?,
     }
+    Ok(())
+}
+
+/// The request of `list`, its filters checked (before the client is asked for).
+fn list_request(
+    client: &Client,
+    filters: GraphOlapList,
+) -> Result<graph_olap::builder::ListSnapshots<'_>, Error> {
+    let limit = filters
+        .page_size
+        .map(validate::graph_olap_limit)
+        .transpose()?;
+    let offset = filters
+        .offset
+        .map(validate::graph_olap_offset)
+        .transpose()?;
+    let mapping_id = filters
+        .mapping_id
+        .map(|m| resource_id("mapping_id", &m))
+        .transpose()?;
+    let version = mapping_version(filters.mapping_version)?;
+    let mut request = client.graph_olap()?.list_snapshots();
+    if let Some(v) = filters.status {
+        request = request.status(graph_olap::types::SnapshotStatus::from(v));
+    }
+    if let Some(v) = filters.owner {
+        request = request.owner(v);
+    }
+    if let Some(v) = filters.search {
+        request = request.search(v);
+    }
+    if let Some(v) = mapping_id {
+        request = request.mapping_id(v);
+    }
+    if let Some(v) = version {
+        request = request.mapping_version(v);
+    }
+    if let Some(v) = filters.created_after {
+        request = request.created_after(v);
+    }
+    if let Some(v) = filters.created_before {
+        request = request.created_before(v);
+    }
+    if let Some(v) = filters.sort_by {
+        request = request.sort_by(graph_olap::types::SnapshotSortBy::from(v));
+    }
+    if let Some(v) = filters.sort_order {
+        request = request.sort_order(graph_olap::types::SortOrder::from(v));
+    }
+    if let Some(v) = limit {
+        request = request.limit(v);
+    }
+    if let Some(v) = offset {
+        request = request.offset(v);
+    }
+    Ok(request)
+}
+
+/// `create`: every value checked before anything is sent, then optionally a wait.
+async fn create<W: Write>(
+    client: &Client,
+    new: GraphOlapCreate,
+    printer: &mut Printer<W>,
+) -> Result<(), Failure> {
+    let name = validate::graph_olap_snapshot_name(&new.name)?;
+    let mapping_id = resource_id("mapping_id", &new.mapping_id)?;
+    let version = mapping_version(new.mapping_version)?;
+    let text = description(new.description)?;
+    let ttl = iso_duration("ttl", new.ttl)?;
+    let inactivity_timeout = iso_duration("inactivity_timeout", new.inactivity_timeout)?;
+    let created = send(
+        client
+            .graph_olap()?
+            .create_snapshot()
+            .body_map(|body| {
+                body.name(name)
+                    .mapping_id(mapping_id)
+                    .mapping_version(version)
+                    .description(text)
+                    .ttl(ttl)
+                    .inactivity_timeout(inactivity_timeout)
+            })
+            .send(),
+    )
+    .await?;
+    if new.wait {
+        let done = wait_for(client, created.data.id.clone(), &new.wait_args).await?;
+        printer.resource(&done)?;
+    } else {
+        printer.resource(&created.data)?;
+    }
+    Ok(())
+}
+
+/// `update`: a new name, a new description, or both.
+async fn update<W: Write>(
+    client: &Client,
+    snapshot_id: &str,
+    name: Option<String>,
+    text: Option<String>,
+    printer: &mut Printer<W>,
+) -> Result<(), Failure> {
+    let id = resource_id("snapshot_id", snapshot_id)?;
+    let name = name
+        .map(|n| validate::graph_olap_snapshot_name(&n))
+        .transpose()?;
+    let text = description(text)?;
+    let updated = send(
+        client
+            .graph_olap()?
+            .update_snapshot()
+            .snapshot_id(id)
+            .body_map(|body| body.name(name).description(text))
+            .send(),
+    )
+    .await?;
+    printer.resource(&updated.data)?;
+    Ok(())
+}
+
+/// `lifecycle`: a new time to live, a new inactivity timeout, or both.
+async fn lifecycle<W: Write>(
+    client: &Client,
+    snapshot_id: &str,
+    ttl: Option<String>,
+    inactivity_timeout: Option<String>,
+    printer: &mut Printer<W>,
+) -> Result<(), Failure> {
+    let id = resource_id("snapshot_id", snapshot_id)?;
+    let ttl = iso_duration("ttl", ttl)?;
+    let inactivity_timeout = iso_duration("inactivity_timeout", inactivity_timeout)?;
+    let lifecycle = send(
+        client
+            .graph_olap()?
+            .update_snapshot_lifecycle()
+            .snapshot_id(id)
+            .body_map(|body| body.ttl(ttl).inactivity_timeout(inactivity_timeout))
+            .send(),
+    )
+    .await?;
+    printer.resource(&lifecycle.data)?;
     Ok(())
 }
 
