@@ -68,6 +68,13 @@ pub fn render(root: &Path, api: &Api) -> Result<Vec<GeneratedFile>> {
     let hooks: syn::File = syn::parse_str(&hooks::runtime_hooks(&table_rows(&spec.raw), &types)?)
         .context("the runtime hooks do not parse")?;
     file.items.extend(hooks.items);
+    let glue = crate::glue::errors::render(&spec.raw, &types)?
+        + &crate::glue::rules::render(&spec.raw, &file)?;
+    file.items.extend(
+        syn::parse_str::<syn::File>(&glue)
+            .context("the error glue does not parse")?
+            .items,
+    );
     let code = hooks::safe_http_client(&prettyplease::unparse(&file))?;
     check_operation_ids(&spec.raw, &code)?;
 
@@ -369,7 +376,7 @@ fn substitute_server_variables(url: &str, variables: Option<&Value>) -> String {
 }
 
 /// `CreateInstanceSnapshot` -> `create_instance_snapshot`, as progenitor names methods.
-fn snake_case(id: &str) -> String {
+pub(crate) fn snake_case(id: &str) -> String {
     let mut out = String::new();
     let chars: Vec<char> = id.chars().collect();
     for (i, &c) in chars.iter().enumerate() {

@@ -20,11 +20,13 @@
 
 pub mod auth;
 mod body;
+pub mod error_shape;
 mod failure;
 pub mod operation;
 pub mod rate_limit;
 mod redirect;
 pub mod retry;
+pub mod rules;
 mod runtime;
 
 pub use auth::Credentials;

@@ -45,7 +45,9 @@
 //! every request. `?` converts the generated clients' errors into [`Error`].
 //!
 //! - [`client`]: [`Client`], [`ClientBuilder`] and the defaults;
-//! - [`error`]: [`Error`], [`ServiceError`] and the conversions;
+//! - [`error`]: [`Error`], its classification (`is_throttled`, `is_auth_failure`,
+//!   `is_not_found`, `is_retryable`) and the conversions;
+//! - [`service`]: [`ServiceError`], an error answer read through its API's `x-error`;
 //! - [`validate`]: paging ranges and names, checked before sending;
 //! - [`paginate`]: `.pages()` and `.items()` streams on every list builder, over the three
 //!   pagination styles;
@@ -55,11 +57,12 @@
 pub mod client;
 pub mod error;
 pub mod paginate;
+pub mod service;
 pub mod validate;
 pub mod wait;
 
 pub use client::{AlibabaIdentity, Client, ClientBuilder, LANGSTUDIO_GATEWAY_URL};
-pub use error::{Api, Error, ServiceDetails, ServiceError};
+pub use error::{Error, ServiceError};
 pub use snapshots_runtime::{
     Credentials, Failure, RateLimiter, RedirectPolicy, RedirectRefusal, RetryConfig,
 };

@@ -10,6 +10,7 @@
 //! - every `$ref` resolves and every component schema is used.
 
 pub mod schema;
+pub mod tests_registered;
 
 use crate::spec::Spec;
 use schema::Validator;
@@ -37,6 +38,7 @@ pub fn lint(spec: &Spec, examples_dir: &Path) -> Vec<String> {
     let referenced = examples(spec, &mut problems);
     orphan_example_files(examples_dir, spec.dir(), &referenced, &mut problems);
     references(doc, &mut problems);
+    problems.extend(crate::glue::errors::lint(doc));
     problems
 }
 
@@ -283,6 +285,9 @@ mod tests {
         json!({
             "openapi": "3.0.3",
             "info": {"title": "t", "version": "1"},
+            "x-error": {"api": "T", "schema": "Error", "code": ["Code"], "message": ["Code"],
+                        "request-id": ["Code"], "request-id-header": "x-request-id",
+                        "auth-codes": [], "throttling-codes": [], "not-found-codes": []},
             "paths": {"/things/{id}": {"get": {
                 "operationId": "GetThing",
                 "parameters": [{"name": "id", "in": "path", "required": true,
