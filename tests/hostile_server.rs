@@ -20,7 +20,7 @@ use std::time::Duration;
 use hostile::{Hostile, Request};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use snapshots::auth::{AccessKey, Environment, Secret};
-use snapshots::error::ServiceBody;
+use snapshots::error::ErrorBody;
 use snapshots::{
     Client, ClientBuilder, Error, RateLimiter, RedirectPolicy, RedirectRefusal, RetryConfig,
 };
@@ -82,7 +82,7 @@ fn base_builder() -> ClientBuilder {
 }
 
 /// The SDK error of a generated call, its body read as a careful caller does.
-async fn settle<T, E: ServiceBody>(
+async fn settle<T, E: ErrorBody>(
     result: Result<pai_dsw::ResponseValue<T>, pai_dsw::Error<E>>,
 ) -> Result<T, Error> {
     match result {

@@ -79,6 +79,13 @@ pub fn render(root: &Path, api: &Api) -> Result<Vec<GeneratedFile>> {
     let profiles = crate::glue::profiles::read(&spec.raw).with_context(|| api.spec.to_owned())?;
     file.items
         .extend(crate::glue::profiles::crate_items(&profiles)?.items);
+    let glue = crate::glue::errors::render(&spec.raw, &types)?
+        + &crate::glue::rules::render(&spec.raw, &file)?;
+    file.items.extend(
+        syn::parse_str::<syn::File>(&glue)
+            .context("the error glue does not parse")?
+            .items,
+    );
     let code = hooks::safe_http_client(&prettyplease::unparse(&file))?;
     check_operation_ids(&spec.raw, &code)?;
 

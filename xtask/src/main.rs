@@ -73,6 +73,7 @@ fn main() {
 }
 
 fn generate_all(root: &Path) -> Result<()> {
+    tests_registered(root)?;
     for api in apis::APIS {
         let files = generate::render(root, api)?;
         let written = generate::write(root, &files)?;
@@ -91,6 +92,7 @@ fn generate_all(root: &Path) -> Result<()> {
 
 /// `generate --check`: renders in memory and compares with what is checked in.
 fn check(root: &Path) -> Result<()> {
+    tests_registered(root)?;
     let mut report = String::new();
     for api in apis::APIS {
         report.push_str(&generate::stale(root, &generate::render(root, api)?));
@@ -104,6 +106,7 @@ fn check(root: &Path) -> Result<()> {
 }
 
 fn lint_all(root: &Path) -> Result<()> {
+    tests_registered(root)?;
     let mut failed = 0;
     for api in apis::APIS {
         let spec = spec::Spec::load(&root.join(api.spec))?;
@@ -119,6 +122,16 @@ fn lint_all(root: &Path) -> Result<()> {
     }
     if failed > 0 {
         bail!("{failed} problem(s) in the specs");
+    }
+    Ok(())
+}
+
+/// Fails when a `tests/*.rs` file is not registered in `tests/Cargo.toml` (see
+/// [`lint::tests_registered`]).
+fn tests_registered(root: &Path) -> Result<()> {
+    let problems = lint::tests_registered::unregistered(root)?;
+    if !problems.is_empty() {
+        bail!("{}", problems.join("\n"));
     }
     Ok(())
 }

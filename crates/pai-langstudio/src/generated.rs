@@ -3708,3 +3708,104 @@ pub fn connect(
 ) -> Client {
     Client::new_with_client(base_url, http, runtime)
 }
+/// Where [`types::AlibabaError`] keeps its code, message, request id and details, and what its
+/// service codes mean (from the spec's `x-error`).
+pub const ERROR_SHAPE: snapshots_runtime::error_shape::ErrorShape = snapshots_runtime::error_shape::ErrorShape {
+    api: "PAI LangStudio",
+    schema: "AlibabaError",
+    code: &[&["Code"]],
+    message: &[&["Message"]],
+    request_id: &[&["RequestId"]],
+    request_id_header: "x-acs-request-id",
+    details: &[],
+    facts: &[("host-id", &[&["HostId"]]), ("recommend", &[&["Recommend"]])],
+    auth_codes: &[
+        "IncompleteSignature",
+        "InvalidAccessKeyId",
+        "InvalidApiKey",
+        "InvalidBearerToken",
+        "InvalidSecurityToken",
+        "InvalidSignatureMethod",
+        "InvalidTimeStamp",
+        "MissingSecurityToken",
+        "SignatureDoesNotMatch",
+        "SignatureNonceUsed",
+        "Forbidden",
+    ],
+    throttling_codes: &["Throttling"],
+    not_found_codes: &[],
+};
+impl snapshots_runtime::error_shape::ErrorBody for types::AlibabaError {
+    const SHAPE: &'static snapshots_runtime::error_shape::ErrorShape = &ERROR_SHAPE;
+    const RULES: &'static [snapshots_runtime::rules::Rule] = RULES;
+}
+/// The validation rules of every constrained parameter and request body member, from
+/// the spec's constraints (`minimum`, `maximum`, `pattern`, `minLength`, `maxLength`,
+/// `x-minimum`, `x-rule`).
+pub const RULES: &[snapshots_runtime::rules::Rule] = &[
+    snapshots_runtime::rules::Rule {
+        operation: "list_snapshots",
+        location: snapshots_runtime::rules::Location::Query,
+        field: "MaxResults",
+        member: "max_results",
+        rust_type: "i64",
+        minimum: Some(1),
+        maximum: None,
+        pattern: None,
+        min_length: None,
+        max_length: None,
+        text: "at least 1 (no upper bound is documented)",
+    },
+    snapshots_runtime::rules::Rule {
+        operation: "list_snapshots",
+        location: snapshots_runtime::rules::Location::Query,
+        field: "PageNumber",
+        member: "page_number",
+        rust_type: "i64",
+        minimum: Some(1),
+        maximum: None,
+        pattern: None,
+        min_length: None,
+        max_length: None,
+        text: "at least 1 (pages start from 1; no upper bound is documented)",
+    },
+    snapshots_runtime::rules::Rule {
+        operation: "list_snapshots",
+        location: snapshots_runtime::rules::Location::Query,
+        field: "PageSize",
+        member: "page_size",
+        rust_type: "i64",
+        minimum: Some(1),
+        maximum: None,
+        pattern: None,
+        min_length: None,
+        max_length: None,
+        text: "at least 1 (no upper bound is documented)",
+    },
+    snapshots_runtime::rules::Rule {
+        operation: "create_snapshot",
+        location: snapshots_runtime::rules::Location::Body,
+        field: "SnapshotName",
+        member: "snapshot_name",
+        rust_type: "SnapshotName",
+        minimum: None,
+        maximum: None,
+        pattern: Some("^[A-Za-z][A-Za-z0-9_]*$"),
+        min_length: Some(1),
+        max_length: Some(256),
+        text: "1 to 256 characters, matching `^[A-Za-z][A-Za-z0-9_]*$` (starting with a letter, only letters, digits and underscores (seed 000))",
+    },
+    snapshots_runtime::rules::Rule {
+        operation: "update_snapshot",
+        location: snapshots_runtime::rules::Location::Body,
+        field: "SnapshotName",
+        member: "snapshot_name",
+        rust_type: "SnapshotName",
+        minimum: None,
+        maximum: None,
+        pattern: Some("^[A-Za-z][A-Za-z0-9_]*$"),
+        min_length: Some(1),
+        max_length: Some(256),
+        text: "1 to 256 characters, matching `^[A-Za-z][A-Za-z0-9_]*$` (starting with a letter, only letters, digits and underscores (seed 000))",
+    },
+];

@@ -258,7 +258,7 @@ pub fn error_text(failure: &Failure) -> String {
     };
     match error {
         snapshots::Error::Service(service) => {
-            line("api:", &service.api.to_string());
+            line("api:", service.api);
             line("http status:", &service.status.to_string());
             line("code:", service.code.as_deref().unwrap_or("-"));
             line("message:", service.message.as_deref().unwrap_or("-"));

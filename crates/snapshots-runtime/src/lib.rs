@@ -25,6 +25,7 @@
 
 pub mod auth;
 mod body;
+pub mod error_shape;
 mod failure;
 pub mod operation;
 pub mod paging;
@@ -32,6 +33,7 @@ pub mod profile;
 pub mod rate_limit;
 mod redirect;
 pub mod retry;
+pub mod rules;
 mod runtime;
 pub mod transport;
 pub mod waiter;

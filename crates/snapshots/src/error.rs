@@ -4,8 +4,11 @@
 //! Every generated operation returns `progenitor_client::Error<E>` (re-exported as
 //! `pai_dsw::Error`, `pai_langstudio::Error`, `graph_olap::Error`), where `E` is the API's
 //! error body: [`pai_dsw::types::AlibabaError`], [`pai_langstudio::types::AlibabaError`] or
-//! [`graph_olap::types::ErrorBody`]. `?` turns any of them into [`Error`] (the [`From`]
-//! conversion); [`Error::from_response`] does the same and also reads the body of a response
+//! [`graph_olap::types::ErrorBody`]. Each generated crate implements
+//! [`ErrorBody`](snapshots_runtime::error_shape::ErrorBody) for its error body, from its
+//! spec's `x-error` (where the code, message and request id are, what the codes mean), so
+//! that one generic conversion reads them all: `?` turns any of them into [`Error`] (the
+//! [`From`] conversion); [`Error::from_response`] does the same and also reads the body of a response
 //! whose status the spec does not document, so that its service code is kept.
 //!
 //! | generated error | [`Error`] |
@@ -31,22 +34,21 @@
 
 use std::fmt;
 
-use reqwest::header::HeaderMap;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use snapshots_runtime::auth::CredentialsError;
-use snapshots_runtime::{bounded, chain, Failure, RedirectRefusal};
+use snapshots_runtime::rules::Rule;
+use snapshots_runtime::{chain, Failure, RedirectRefusal};
+
+pub use crate::service::ServiceError;
+/// The trait every generated error body implements (from its spec's `x-error`), and the
+/// shape it describes; [`Error::from_response`] and the [`From`] conversion take any of them.
+pub use snapshots_runtime::error_shape::{ErrorBody, ErrorShape};
 
 /// A boxed error source (a `reqwest::Error` for transport failures and timeouts).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// The most characters of a response body [`Error::Decode`] quotes.
 pub const MAX_SNIPPET_CHARS: usize = snapshots_runtime::MAX_QUOTED_CHARS;
-
-/// The header Alibaba Cloud puts the request id in (when the body has no `RequestId`).
-pub const ALIBABA_REQUEST_ID_HEADER: &str = "x-acs-request-id";
-
-/// The header Graph OLAP puts the request id in (when the body has no `meta.request_id`).
-pub const GRAPH_OLAP_REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// Everything that can go wrong with a call through the SDK.
 ///
@@ -86,8 +88,8 @@ pub const GRAPH_OLAP_REQUEST_ID_HEADER: &str = "x-request-id";
 ///     .await;
 /// match result.map_err(Error::from) {
 ///     Ok(snapshot) => println!("{:?}", snapshot.status),
-///     Err(Error::Service(e)) if e.status == 404 => println!("gone: {}", e.request_id.as_deref().unwrap_or("-")),
-///     Err(e @ Error::Timeout { .. }) => println!("try again later: {e}"),
+///     Err(e) if e.is_not_found() => println!("gone: {}", e.request_id().unwrap_or("-")),
+///     Err(e) if e.is_retryable() => println!("try again later: {e}"),
 ///     Err(e) => return Err(e),
 /// }
 /// # Ok(()) }
@@ -96,7 +98,7 @@ pub const GRAPH_OLAP_REQUEST_ID_HEADER: &str = "x-request-id";
 #[non_exhaustive]
 pub enum Error {
     /// The service answered with an error status: its HTTP status, service code, message and
-    /// request id, and the API-specific facts ([`ServiceDetails`]).
+    /// request id, read through the API's generated error shape ([`ServiceError`]).
     #[error("{0}")]
     Service(Box<ServiceError>),
 
@@ -296,59 +298,132 @@ impl Error {
     /// };
     /// # let _ = page; Ok(()) }
     /// ```
-    pub async fn from_response<E: ServiceBody>(error: progenitor_client::Error<E>) -> Self {
-        match error {
-            progenitor_client::Error::UnexpectedResponse(response) => {
-                let status = response.status().as_u16();
-                let headers = response.headers().clone();
-                let body = match response.bytes().await {
-                    Ok(body) => body,
-                    Err(e) => return transport(e),
-                };
-                let request_id = header(&headers, E::REQUEST_ID_HEADER);
-                if status >= 400 {
-                    match serde_json::from_slice::<E>(&body) {
-                        Ok(parsed) => service(parsed.into_service_error(status, &headers)),
-                        Err(e) => Error::Decode {
-                            status: Some(status),
-                            request_id,
-                            snippet: snippet(&body),
-                            source: Some(e),
-                        },
-                    }
-                } else {
-                    Error::Decode {
-                        status: Some(status),
-                        request_id,
-                        snippet: snippet(&body),
-                        source: None,
-                    }
-                }
-            }
-            other => Self::from(other),
+    pub async fn from_response<E: ErrorBody>(error: progenitor_client::Error<E>) -> Self {
+        let progenitor_client::Error::UnexpectedResponse(response) = error else {
+            return Self::from(error);
+        };
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = match response.bytes().await {
+            Ok(body) => body,
+            Err(e) => return transport(e),
+        };
+        let parsed = serde_json::from_slice::<Value>(&body)
+            .and_then(|value| E::deserialize(&value).map(|_| value));
+        match parsed {
+            Ok(value) if status >= 400 => service(E::SHAPE, status, &headers, Some(value)),
+            result => Error::Decode {
+                status: Some(status),
+                request_id: crate::service::header(&headers, E::SHAPE.request_id_header),
+                snippet: snippet(&body),
+                source: result.err().filter(|_| status >= 400),
+            },
+        }
+    }
+
+    /// Whether the service throttled the caller (HTTP 429, or a throttling code of the API's
+    /// `x-error`, such as Alibaba's `Throttling.User`, answered with any status). Such a call
+    /// is worth retrying later (the client's retries are already spent).
+    ///
+    /// ```
+    /// use snapshots::Error;
+    ///
+    /// let body: pai_dsw::types::AlibabaError =
+    ///     serde_json::from_value(serde_json::json!({"Code": "Throttling.User"})).unwrap();
+    /// let response = pai_dsw::ResponseValue::new(body, reqwest::StatusCode::BAD_REQUEST, Default::default());
+    /// let error = Error::from(pai_dsw::Error::ErrorResponse(response));
+    /// assert!(error.is_throttled());
+    /// assert!(error.is_retryable());
+    /// assert!(!error.is_auth_failure());
+    /// ```
+    pub fn is_throttled(&self) -> bool {
+        self.service().is_some_and(ServiceError::is_throttled)
+    }
+
+    /// Whether the service refused the credentials, the signature or the permission: HTTP
+    /// 401 or 403, or an authentication code of the API's `x-error` (Alibaba's
+    /// `SignatureDoesNotMatch` with 400, `InvalidAccessKeyId.NotFound` with 404). Missing
+    /// local credentials are [`Error::Credentials`], not an authentication failure: nothing
+    /// was sent.
+    ///
+    /// ```
+    /// use snapshots::Error;
+    ///
+    /// let body: pai_dsw::types::AlibabaError =
+    ///     serde_json::from_value(serde_json::json!({"Code": "InvalidAccessKeyId.NotFound"})).unwrap();
+    /// let response = pai_dsw::ResponseValue::new(body, reqwest::StatusCode::NOT_FOUND, Default::default());
+    /// let error = Error::from(pai_dsw::Error::ErrorResponse(response));
+    /// assert!(error.is_auth_failure());
+    /// assert!(!error.is_not_found(), "the key, not the resource, is missing");
+    /// ```
+    pub fn is_auth_failure(&self) -> bool {
+        self.service().is_some_and(ServiceError::is_auth_failure)
+    }
+
+    /// Whether the resource does not exist: HTTP 404 or a not-found code of the API's
+    /// `x-error` (Graph OLAP's `RESOURCE_NOT_FOUND`), unless it is an authentication failure.
+    ///
+    /// ```
+    /// use snapshots::Error;
+    ///
+    /// let body = graph_olap::types::ErrorBody::DetailEnvelope(
+    ///     serde_json::from_value(serde_json::json!({"detail": "Not Found"})).unwrap(),
+    /// );
+    /// let response = graph_olap::ResponseValue::new(body, reqwest::StatusCode::NOT_FOUND, Default::default());
+    /// assert!(Error::from(graph_olap::Error::ErrorResponse(response)).is_not_found());
+    /// assert!(!Error::Config("no base URL".into()).is_not_found());
+    /// ```
+    pub fn is_not_found(&self) -> bool {
+        self.service().is_some_and(ServiceError::is_not_found)
+    }
+
+    /// Whether the same call may succeed if made again later: a timeout, a transport
+    /// failure (connection refused or reset, DNS, TLS), throttling, or a service answer of
+    /// HTTP 500, 502, 503 or 504. Values refused before sending, credentials, decoding,
+    /// redirects and waiters are not.
+    ///
+    /// ```
+    /// use snapshots::{validate, Error};
+    ///
+    /// let transport = Error::Transport { source: "connection reset".into() };
+    /// assert!(transport.is_retryable());
+    /// assert!(!validate::graph_olap_limit(0).unwrap_err().is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Timeout { .. } | Error::Transport { .. } => true,
+            Error::Service(e) => e.is_retryable(),
+            _ => false,
         }
     }
 }
 
-/// Any generated operation's error, for `?`.
+/// Any generated operation's error, for `?`: one conversion for every API, reading the
+/// error body through the generated [`ErrorBody`] impl of its crate.
 ///
 /// An undocumented response (`UnexpectedResponse`) is converted without reading its body
 /// (this conversion cannot wait): status >= 400 gives [`Error::Service`] with the status and
-/// the header request id but no code or message ([`ServiceDetails::Unread`]); a success
+/// the header request id but no code or message ([`ServiceError::is_unread`]); a success
 /// status gives [`Error::Decode`] with an empty snippet. Use [`Error::from_response`] to
 /// read the body.
-impl<E: ServiceBody> From<progenitor_client::Error<E>> for Error {
+impl<E: ErrorBody> From<progenitor_client::Error<E>> for Error {
     fn from(error: progenitor_client::Error<E>) -> Self {
         use progenitor_client::Error as G;
         match error {
-            G::InvalidRequest(message) => invalid_request(E::API, &message),
+            G::InvalidRequest(message) => invalid_request(E::RULES, &message),
             G::CommunicationError(e) | G::InvalidUpgrade(e) | G::ResponseBodyError(e) => {
                 transport(e)
             }
             G::ErrorResponse(response) => {
                 let status = response.status().as_u16();
                 let headers = response.headers().clone();
-                service(response.into_inner().into_service_error(status, &headers))
+                let body = serde_json::to_value(response.into_inner()).ok();
+                service(
+                    E::SHAPE,
+                    status,
+                    &headers,
+                    Some(body.unwrap_or(Value::Null)),
+                )
             }
             G::InvalidResponsePayload(body, e) => Error::Decode {
                 status: None,
@@ -358,23 +433,17 @@ impl<E: ServiceBody> From<progenitor_client::Error<E>> for Error {
             },
             G::UnexpectedResponse(response) => {
                 let status = response.status().as_u16();
-                let request_id = header(response.headers(), E::REQUEST_ID_HEADER);
                 if status >= 400 {
-                    service(ServiceError {
-                        api: E::API,
-                        status,
-                        code: None,
-                        message: None,
-                        request_id,
-                        details: ServiceDetails::Unread,
-                    })
-                } else {
-                    Error::Decode {
-                        status: Some(status),
-                        request_id,
-                        snippet: String::new(),
-                        source: None,
-                    }
+                    return service(E::SHAPE, status, response.headers(), None);
+                }
+                Error::Decode {
+                    status: Some(status),
+                    request_id: crate::service::header(
+                        response.headers(),
+                        E::SHAPE.request_id_header,
+                    ),
+                    snippet: String::new(),
+                    source: None,
                 }
             }
             G::Custom(message) => Error::Transport {
@@ -384,263 +453,14 @@ impl<E: ServiceBody> From<progenitor_client::Error<E>> for Error {
     }
 }
 
-/// The API a [`ServiceError`] came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Api {
-    /// PAI-DSW instance snapshots.
-    Dsw,
-    /// PAI LangStudio snapshots (ROA or gateway form).
-    LangStudio,
-    /// The Graph OLAP control plane.
-    GraphOlap,
-}
-
-impl fmt::Display for Api {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Api::Dsw => "PAI-DSW",
-            Api::LangStudio => "PAI LangStudio",
-            Api::GraphOlap => "Graph OLAP",
-        })
-    }
-}
-
-/// An error answer of a service.
-///
-/// `Display` names the API, the status, the code, the request id and the message.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct ServiceError {
-    /// The API that answered.
-    pub api: Api,
-    /// The HTTP status.
-    pub status: u16,
-    /// The service's error code as text: Alibaba's `Code`, Graph OLAP's `error.code` or
-    /// `detail.code` (see [`ServiceDetails::GraphOlap`] for the typed code).
-    pub code: Option<String>,
-    /// The service's message: Alibaba's `Message`, Graph OLAP's `error.message`,
-    /// `detail.message` or the `detail` text.
-    pub message: Option<String>,
-    /// The request id: from the body, else from the response header.
-    pub request_id: Option<String>,
-    /// What only one kind of API reports.
-    pub details: ServiceDetails,
-}
-
-impl ServiceError {
-    /// Alibaba's `HostId`, the endpoint that handled the request.
-    pub fn host_id(&self) -> Option<&str> {
-        match &self.details {
-            ServiceDetails::Alibaba { host_id, .. } => host_id.as_deref(),
-            _ => None,
-        }
-    }
-
-    /// Alibaba's `Recommend`, a link to the diagnosis page of the error.
-    pub fn recommend(&self) -> Option<&str> {
-        match &self.details {
-            ServiceDetails::Alibaba { recommend, .. } => recommend.as_deref(),
-            _ => None,
-        }
-    }
-
-    /// Graph OLAP's typed error code (a known [`graph_olap::types::ErrorCode`], or the text
-    /// of an unknown one).
-    pub fn graph_olap_code(&self) -> Option<&graph_olap::types::ErrorCodeValue> {
-        match &self.details {
-            ServiceDetails::GraphOlap { code, .. } => code.as_ref(),
-            _ => None,
-        }
-    }
-
-    /// Graph OLAP's `error.details` (empty for the other shapes and APIs).
-    pub fn graph_olap_details(&self) -> Option<&Map<String, Value>> {
-        match &self.details {
-            ServiceDetails::GraphOlap { details, .. } => Some(details),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for ServiceError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} error: HTTP {}, code {}, request id {}: {}",
-            self.api,
-            self.status,
-            or_unknown(&self.code),
-            or_unknown(&self.request_id),
-            self.message.as_deref().unwrap_or(match self.details {
-                ServiceDetails::Unread => "(undocumented status; body not read)",
-                _ => "(no message)",
-            })
-        )
-    }
-}
-
-impl std::error::Error for ServiceError {}
-
-/// The facts of a [`ServiceError`] that only one kind of API reports.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum ServiceDetails {
-    /// An Alibaba Cloud error body (PAI-DSW, PAI LangStudio).
-    Alibaba {
-        /// `HostId`: the endpoint that handled the request.
-        host_id: Option<String>,
-        /// `Recommend`: a link to the diagnosis page.
-        recommend: Option<String>,
-        /// `AccessDeniedDetail` of a RAM authorization failure (PAI-DSW only).
-        access_denied_detail: Option<Map<String, Value>>,
-    },
-    /// A Graph OLAP error body, in any of its three shapes.
-    GraphOlap {
-        /// Which shape the body had.
-        shape: GraphOlapShape,
-        /// The typed code (`None` for `{"detail": "text"}`).
-        code: Option<graph_olap::types::ErrorCodeValue>,
-        /// `error.details` (empty for the `detail` shapes).
-        details: Map<String, Value>,
-    },
-    /// An undocumented status converted by [`From`]: the body was not read (see
-    /// [`Error::from_response`]).
-    Unread,
-}
-
-/// The three shapes of a Graph OLAP error body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GraphOlapShape {
-    /// `{"error": {"code", "message", "details"}, "meta": {"request_id"}}`.
-    ErrorEnvelope,
-    /// FastAPI's `{"detail": {"code", "message"}}`.
-    DetailObject,
-    /// FastAPI's `{"detail": "text"}`.
-    DetailText,
-}
-
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for pai_dsw::types::AlibabaError {}
-    impl Sealed for pai_langstudio::types::AlibabaError {}
-    impl Sealed for graph_olap::types::ErrorBody {}
-}
-
-/// The error body of a generated client: [`pai_dsw::types::AlibabaError`],
-/// [`pai_langstudio::types::AlibabaError`], [`graph_olap::types::ErrorBody`]. Sealed.
-pub trait ServiceBody: sealed::Sealed + serde::de::DeserializeOwned {
-    /// The API whose errors this type describes.
-    const API: Api;
-    /// The response header that carries the request id when the body does not.
-    const REQUEST_ID_HEADER: &'static str;
-    /// The [`ServiceError`] for this body, answered with `status` and `headers`.
-    fn into_service_error(self, status: u16, headers: &HeaderMap) -> ServiceError;
-}
-
-impl ServiceBody for pai_dsw::types::AlibabaError {
-    const API: Api = Api::Dsw;
-    const REQUEST_ID_HEADER: &'static str = ALIBABA_REQUEST_ID_HEADER;
-
-    fn into_service_error(self, status: u16, headers: &HeaderMap) -> ServiceError {
-        ServiceError {
-            api: Self::API,
-            status,
-            code: non_empty(self.code),
-            message: non_empty(self.message),
-            request_id: non_empty(self.request_id)
-                .or_else(|| header(headers, Self::REQUEST_ID_HEADER)),
-            details: ServiceDetails::Alibaba {
-                host_id: non_empty(self.host_id),
-                recommend: non_empty(self.recommend),
-                access_denied_detail: self.access_denied_detail.map(Into::into),
-            },
-        }
-    }
-}
-
-impl ServiceBody for pai_langstudio::types::AlibabaError {
-    const API: Api = Api::LangStudio;
-    const REQUEST_ID_HEADER: &'static str = ALIBABA_REQUEST_ID_HEADER;
-
-    fn into_service_error(self, status: u16, headers: &HeaderMap) -> ServiceError {
-        ServiceError {
-            api: Self::API,
-            status,
-            code: non_empty(self.code),
-            message: non_empty(self.message),
-            request_id: non_empty(self.request_id)
-                .or_else(|| header(headers, Self::REQUEST_ID_HEADER)),
-            details: ServiceDetails::Alibaba {
-                host_id: non_empty(self.host_id),
-                recommend: non_empty(self.recommend),
-                access_denied_detail: None,
-            },
-        }
-    }
-}
-
-impl ServiceBody for graph_olap::types::ErrorBody {
-    const API: Api = Api::GraphOlap;
-    const REQUEST_ID_HEADER: &'static str = GRAPH_OLAP_REQUEST_ID_HEADER;
-
-    fn into_service_error(self, status: u16, headers: &HeaderMap) -> ServiceError {
-        use graph_olap::types::{Detail, ErrorBody};
-        let (shape, code, message, details, body_request_id) = match self {
-            ErrorBody::ErrorEnvelope(envelope) => (
-                GraphOlapShape::ErrorEnvelope,
-                Some(envelope.error.code),
-                Some(envelope.error.message),
-                envelope.error.details,
-                envelope.meta.and_then(|meta| meta.request_id),
-            ),
-            ErrorBody::DetailEnvelope(envelope) => match envelope.detail {
-                Detail::Object(object) => (
-                    GraphOlapShape::DetailObject,
-                    Some(object.code),
-                    Some(object.message),
-                    Map::new(),
-                    None,
-                ),
-                Detail::Text(text) => (
-                    GraphOlapShape::DetailText,
-                    None,
-                    Some(text.0),
-                    Map::new(),
-                    None,
-                ),
-            },
-        };
-        ServiceError {
-            api: Self::API,
-            status,
-            code: code.as_ref().map(ToString::to_string),
-            message: non_empty(message),
-            request_id: non_empty(body_request_id)
-                .or_else(|| header(headers, Self::REQUEST_ID_HEADER)),
-            details: ServiceDetails::GraphOlap {
-                shape,
-                code,
-                details,
-            },
-        }
-    }
-}
-
-/// A [`ServiceError`] with every text from the network bounded.
-fn service(mut error: ServiceError) -> Error {
-    let bound = |text: &mut Option<String>| {
-        if let Some(t) = text.as_mut() {
-            if t.len() > snapshots_runtime::MAX_QUOTED_CHARS {
-                *t = bounded(t);
-            }
-        }
-    };
-    bound(&mut error.code);
-    bound(&mut error.message);
-    bound(&mut error.request_id);
-    Error::Service(Box::new(error))
+/// An [`Error::Service`] read through `shape` (every text bounded).
+fn service(
+    shape: &'static snapshots_runtime::error_shape::ErrorShape,
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    body: Option<Value>,
+) -> Error {
+    Error::Service(Box::new(ServiceError::new(shape, status, headers, body)))
 }
 
 /// The error for a `reqwest::Error`: the runtime's [`Failure`] it carries, if any; else
@@ -720,11 +540,11 @@ fn from_failure(failure: &Failure) -> Error {
 /// `"error converting supplied value for <member>: <reason>"` or
 /// `"no value supplied for <member>"` (alone, from `body_map`, or as the `<why>` of a
 /// `body` conversion).
-fn invalid_request(api: Api, message: &str) -> Error {
+fn invalid_request(rules: &'static [Rule], message: &str) -> Error {
     if let Some(field) = message.strip_suffix(" was not initialized") {
         return crate::validate::error(field, REQUIRED);
     }
-    if let Some(error) = body_member(api, message) {
+    if let Some(error) = body_member(rules, message) {
         return error;
     }
     let Some((ty, rest)) = message
@@ -737,12 +557,13 @@ fn invalid_request(api: Api, message: &str) -> Error {
         Some((field, tail)) => (field, tail.strip_prefix(": ")),
         None => (rest, None),
     };
-    if let Some(error) = why.and_then(|why| body_member(api, why)) {
+    if let Some(error) = why.and_then(|why| body_member(rules, why)) {
         return error;
     }
     let ty: String = ty.chars().filter(|c| !c.is_whitespace()).collect();
     let ty = ty.rsplit("::").next().unwrap_or(&ty);
-    let rule = crate::validate::rule_for_type(api, ty)
+    let rule = crate::validate::rule_for_member(rules, field)
+        .or_else(|| crate::validate::rule_for_type(rules, ty))
         .map(str::to_owned)
         .or_else(|| why.map(str::to_owned))
         .unwrap_or_else(|| format!("a valid `{ty}`"));
@@ -752,30 +573,17 @@ fn invalid_request(api: Api, message: &str) -> Error {
 const REQUIRED: &str = "set (it is required)";
 
 /// A body builder's refusal of one member, if `message` is one.
-fn body_member(api: Api, message: &str) -> Option<Error> {
+fn body_member(rules: &'static [Rule], message: &str) -> Option<Error> {
     if let Some((member, reason)) = message
         .strip_prefix("error converting supplied value for ")
         .and_then(|inner| inner.split_once(": "))
     {
-        let rule = crate::validate::rule_for_member(api, member).unwrap_or(reason);
+        let rule = crate::validate::rule_for_member(rules, member).unwrap_or(reason);
         return Some(crate::validate::error(member, rule));
     }
     message
         .strip_prefix("no value supplied for ")
         .map(|member| crate::validate::error(member, REQUIRED))
-}
-
-/// The value of header `name`, when present, text and not empty.
-fn header(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
-}
-
-fn non_empty(value: Option<String>) -> Option<String> {
-    value.filter(|v| !v.is_empty())
 }
 
 /// The start of `body` ([`snapshots_runtime::snippet`]): at most [`MAX_SNIPPET_CHARS`]
@@ -833,13 +641,13 @@ mod tests {
 
     #[test]
     fn invalid_request_messages_name_the_field() {
-        let e = invalid_request(Api::Dsw, "instance_id was not initialized");
+        let e = invalid_request(pai_dsw::RULES, "instance_id was not initialized");
         assert!(
             matches!(&e, Error::Validation { field, rule } if field == "instance_id" && rule.contains("required")),
             "{e:?}"
         );
         let e = invalid_request(
-            Api::Dsw,
+            pai_dsw::RULES,
             "conversion to `:: std :: num :: NonZeroU64` for page_number failed",
         );
         assert!(
@@ -847,7 +655,7 @@ mod tests {
             "{e:?}"
         );
         let e = invalid_request(
-            Api::Dsw,
+            pai_dsw::RULES,
             "conversion to `CreateInstanceSnapshotRequest` for body failed: error converting supplied value for snapshot_name: doesn't match pattern",
         );
         assert!(
@@ -855,14 +663,14 @@ mod tests {
             "{e:?}"
         );
         let e = invalid_request(
-            Api::GraphOlap,
+            graph_olap::RULES,
             "conversion to `CreateSnapshotRequest` for body failed: no value supplied for name",
         );
         assert!(
             matches!(&e, Error::Validation { field, rule } if field == "name" && rule.contains("required")),
             "{e:?}"
         );
-        let e = invalid_request(Api::GraphOlap, "something else");
+        let e = invalid_request(graph_olap::RULES, "something else");
         assert!(
             matches!(&e, Error::Validation { field, rule } if field == "request" && rule == "something else"),
             "{e:?}"

@@ -44,7 +44,9 @@
 //! every request. `?` converts the generated clients' errors into [`Error`].
 //!
 //! - [`client`]: [`Client`], [`ClientBuilder`] and the defaults;
-//! - [`error`]: [`Error`], [`ServiceError`] and the conversions;
+//! - [`error`]: [`Error`], its classification (`is_throttled`, `is_auth_failure`,
+//!   `is_not_found`, `is_retryable`) and the conversions;
+//! - [`service`]: [`ServiceError`], an error answer read through its API's `x-error`;
 //! - [`validate`]: paging ranges and names, checked before sending;
 //! - [`paginate`]: `.pages()` and `.items()` streams on every list builder whose spec
 //!   operation has `x-paging`, over the three paging styles;
@@ -57,11 +59,12 @@ pub mod error;
 #[rustfmt::skip]
 mod generated;
 pub mod paginate;
+pub mod service;
 pub mod validate;
 pub mod wait;
 
 pub use client::{AlibabaIdentity, Client, ClientBuilder};
-pub use error::{Api, Error, ServiceDetails, ServiceError};
+pub use error::{Error, ServiceError};
 /// The generated crates, re-exported (`snapshots::pai_dsw`, ...), and each profile's default
 /// base URL (`snapshots::LANGSTUDIO_GATEWAY_URL`, ...).
 pub use generated::*;

@@ -5,11 +5,15 @@
 //!   `Listing` impls of the list builders and each crate's `waiters` module;
 //! - [`profiles`]: `x-profiles`, read and checked; each generated crate's `PROFILES` table
 //!   and `connect` function;
+//! - [`errors`], [`rules`]: `x-error` (each crate's `ERROR_SHAPE` and `ErrorBody` impl) and
+//!   the `RULES` table from the constraints of parameters and body members;
 //! - [`facade`]: the facade's generated module (accessors, re-exports, the table of every
 //!   API's profiles) and its dependencies on the generated crates.
 
+pub mod errors;
 pub mod facade;
 pub mod paging;
 pub mod paging_model;
 pub mod profiles;
+pub mod rules;
 pub mod waiters;

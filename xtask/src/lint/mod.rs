@@ -12,6 +12,7 @@
 
 pub mod paging;
 pub mod schema;
+pub mod tests_registered;
 
 use crate::spec::Spec;
 use schema::Validator;
@@ -40,6 +41,7 @@ pub fn lint(spec: &Spec, examples_dir: &Path) -> Vec<String> {
     orphan_example_files(examples_dir, spec.dir(), &referenced, &mut problems);
     references(doc, &mut problems);
     paging::check(doc, &mut problems);
+    problems.extend(crate::glue::errors::lint(doc));
     problems
 }
 
@@ -286,6 +288,9 @@ mod tests {
         json!({
             "openapi": "3.0.3",
             "info": {"title": "t", "version": "1"},
+            "x-error": {"api": "T", "schema": "Error", "code": ["Code"], "message": ["Code"],
+                        "request-id": ["Code"], "request-id-header": "x-request-id",
+                        "auth-codes": [], "throttling-codes": [], "not-found-codes": []},
             "paths": {"/things/{id}": {"get": {
                 "operationId": "GetThing",
                 "parameters": [{"name": "id", "in": "path", "required": true,

@@ -8,13 +8,13 @@ pub mod langstudio;
 
 use std::future::Future;
 
-use snapshots::error::ServiceBody;
+use snapshots::error::ErrorBody;
 use snapshots::Error;
 
 /// Awaits a generated operation and returns its decoded response; an error is converted
 /// with [`Error::from_response`], which reads the body of an undocumented status so that
 /// the service's code and message are not lost.
-pub async fn send<T, E: ServiceBody>(
+pub async fn send<T, E: ErrorBody>(
     call: impl Future<Output = Result<pai_dsw::ResponseValue<T>, pai_dsw::Error<E>>>,
 ) -> Result<T, Error> {
     match call.await {

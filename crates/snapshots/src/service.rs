@@ -1,0 +1,265 @@
+//! [`ServiceError`]: an error answer of a service, read through the generated
+//! [`ErrorShape`] of its API (the spec's `x-error`): code, message, request id and details
+//! are found at the shape's property paths, and the shape's code lists classify the error
+//! ([`ServiceError::is_auth_failure`], [`ServiceError::is_throttled`],
+//! [`ServiceError::is_not_found`]). Nothing here knows an API: a fourth API's errors work
+//! the same once its spec has an `x-error`.
+
+use std::fmt;
+
+use reqwest::header::HeaderMap;
+use serde_json::{Map, Value};
+use snapshots_runtime::bounded;
+use snapshots_runtime::error_shape::ErrorShape;
+
+/// An error answer of a service.
+///
+/// `Display` names the API, the status, the code, the request id and the message; `Debug`
+/// shows the same facts and a bounded copy of the body.
+///
+/// ```
+/// use snapshots::Error;
+///
+/// let body = graph_olap::types::ErrorBody::DetailEnvelope(serde_json::from_value(
+///     serde_json::json!({"detail": {"code": "UNAUTHORIZED", "message": "X-Username header required."}}),
+/// ).unwrap());
+/// let status = reqwest::StatusCode::UNAUTHORIZED;
+/// let response = graph_olap::ResponseValue::new(body, status, Default::default());
+/// let error = Error::from(graph_olap::Error::ErrorResponse(response));
+/// let service = error.service().unwrap();
+/// assert_eq!(service.api, "Graph OLAP");
+/// assert_eq!(service.code.as_deref(), Some("UNAUTHORIZED"));
+/// assert!(service.is_auth_failure());
+/// ```
+#[derive(Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ServiceError {
+    /// The API that answered, as its spec's `x-error` names it (`PAI-DSW`, `Graph OLAP`).
+    pub api: &'static str,
+    /// The HTTP status.
+    pub status: u16,
+    /// The service's error code as text (Alibaba's `Code`, Graph OLAP's `error.code` or
+    /// `detail.code`: wherever the spec's `x-error` says).
+    pub code: Option<String>,
+    /// The service's message (Alibaba's `Message`, Graph OLAP's `error.message`,
+    /// `detail.message` or the `detail` text).
+    pub message: Option<String>,
+    /// The request id: from the body, else from the response header.
+    pub request_id: Option<String>,
+    /// The error body as JSON; `None` for an undocumented status whose body was not read
+    /// (see [`crate::Error::from_response`]).
+    pub body: Option<Value>,
+    /// Where the API's error body keeps its facts (generated from `x-error`).
+    pub shape: &'static ErrorShape,
+}
+
+impl ServiceError {
+    /// The service error of `body` (`None`: not read), answered with `status` and `headers`,
+    /// read through `shape`. Every text is bounded to [`snapshots_runtime::MAX_QUOTED_CHARS`]
+    /// characters.
+    pub fn new(
+        shape: &'static ErrorShape,
+        status: u16,
+        headers: &HeaderMap,
+        body: Option<Value>,
+    ) -> Self {
+        let found = |paths| body.as_ref().and_then(|b| shape.text(b, paths)).map(bound);
+        let request_id =
+            found(shape.request_id).or_else(|| header(headers, shape.request_id_header));
+        ServiceError {
+            api: shape.api,
+            status,
+            code: found(shape.code),
+            message: found(shape.message),
+            request_id,
+            body,
+            shape,
+        }
+    }
+
+    /// A named fact of the body that the spec's `x-error` lists under `facts` (`host-id`,
+    /// `recommend`), when the body has it.
+    pub fn fact(&self, name: &str) -> Option<&str> {
+        let paths = self.shape.fact(name)?;
+        self.shape.text(self.body.as_ref()?, paths)
+    }
+
+    /// Alibaba's `HostId`, the endpoint that handled the request (the `host-id` fact).
+    pub fn host_id(&self) -> Option<&str> {
+        self.fact("host-id")
+    }
+
+    /// Alibaba's `Recommend`, a link to the diagnosis page of the error (the `recommend`
+    /// fact).
+    pub fn recommend(&self) -> Option<&str> {
+        self.fact("recommend")
+    }
+
+    /// The free-form details object of the body (Graph OLAP's `error.details`, DSW's
+    /// `AccessDeniedDetail`: wherever the spec's `x-error` says), when it has one.
+    pub fn details(&self) -> Option<&Map<String, Value>> {
+        self.shape.object(self.body.as_ref()?, self.shape.details)
+    }
+
+    /// Graph OLAP's typed error code (a known [`graph_olap::types::ErrorCode`], or the text
+    /// of an unknown one); `None` for the other APIs and a body without a code.
+    pub fn graph_olap_code(&self) -> Option<graph_olap::types::ErrorCodeValue> {
+        if *self.shape != graph_olap::ERROR_SHAPE {
+            return None;
+        }
+        serde_json::from_value(Value::String(self.code.clone()?)).ok()
+    }
+
+    /// Graph OLAP's `error.details` (`None` for the other APIs and shapes).
+    pub fn graph_olap_details(&self) -> Option<&Map<String, Value>> {
+        if *self.shape != graph_olap::ERROR_SHAPE {
+            return None;
+        }
+        self.details()
+    }
+
+    /// Whether the body was not read (an undocumented status converted by [`From`]).
+    pub fn is_unread(&self) -> bool {
+        self.body.is_none()
+    }
+
+    /// Whether the service refused the credentials, the signature or the permission: HTTP
+    /// 401 or 403, or one of the API's authentication codes (`x-error.auth-codes`, matched
+    /// with their dotted refinements: `InvalidTimeStamp.Expired`), whatever the status.
+    pub fn is_auth_failure(&self) -> bool {
+        matches!(self.status, 401 | 403) || self.code_in(self.shape.auth_codes)
+    }
+
+    /// Whether the service throttled the caller: HTTP 429, or one of the API's throttling
+    /// codes (`x-error.throttling-codes`).
+    pub fn is_throttled(&self) -> bool {
+        self.status == 429 || self.code_in(self.shape.throttling_codes)
+    }
+
+    /// Whether the resource does not exist: HTTP 404 or one of the API's not-found codes
+    /// (`x-error.not-found-codes`), and not an authentication failure (Alibaba answers
+    /// `InvalidAccessKeyId.NotFound` with 404).
+    pub fn is_not_found(&self) -> bool {
+        !self.is_auth_failure() && (self.status == 404 || self.code_in(self.shape.not_found_codes))
+    }
+
+    /// Whether the same request may succeed later: throttled, or a 500, 502, 503 or 504.
+    pub fn is_retryable(&self) -> bool {
+        self.is_throttled() || matches!(self.status, 500 | 502 | 503 | 504)
+    }
+
+    fn code_in(&self, codes: &[&str]) -> bool {
+        self.code
+            .as_deref()
+            .is_some_and(|code| ErrorShape::matches(codes, code))
+    }
+}
+
+impl fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let message = match (&self.message, &self.body) {
+            (Some(message), _) => message.as_str(),
+            (None, None) => "(undocumented status; body not read)",
+            (None, Some(_)) => "(no message)",
+        };
+        write!(
+            f,
+            "{} error: HTTP {}, code {}, request id {}: {message}",
+            self.api,
+            self.status,
+            self.code.as_deref().unwrap_or("unknown"),
+            self.request_id.as_deref().unwrap_or("unknown"),
+        )
+    }
+}
+
+impl fmt::Debug for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceError")
+            .field("api", &self.api)
+            .field("status", &self.status)
+            .field("code", &self.code)
+            .field("message", &self.message)
+            .field("request_id", &self.request_id)
+            .field("body", &self.body.as_ref().map(|b| bounded(&b.to_string())))
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::error::Error for ServiceError {}
+
+/// The value of header `name`, when present, text and not empty, bounded.
+pub(crate) fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
+        .map(bound)
+}
+
+/// `text`, bounded to [`snapshots_runtime::MAX_QUOTED_CHARS`] characters.
+fn bound(text: &str) -> String {
+    if text.len() > snapshots_runtime::MAX_QUOTED_CHARS {
+        bounded(text)
+    } else {
+        text.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn dsw(status: u16, code: &str) -> ServiceError {
+        let body = json!({"Code": code, "HostId": "h", "Recommend": "r"});
+        ServiceError::new(&pai_dsw::ERROR_SHAPE, status, &HeaderMap::new(), Some(body))
+    }
+
+    #[test]
+    fn classification_by_status_and_code() {
+        assert!(dsw(404, "InvalidAccessKeyId.NotFound").is_auth_failure());
+        assert!(!dsw(404, "InvalidAccessKeyId.NotFound").is_not_found());
+        assert!(dsw(404, "InstanceSnapshotNotFound").is_not_found());
+        assert!(dsw(400, "SignatureDoesNotMatch").is_auth_failure());
+        assert!(dsw(400, "Throttling.User").is_throttled());
+        assert!(dsw(400, "Throttling.User").is_retryable());
+        assert!(dsw(503, "ServiceUnavailable").is_retryable());
+        assert!(!dsw(400, "InvalidParameter").is_retryable());
+        assert!(!dsw(400, "InvalidParameter").is_auth_failure());
+        let olap = ServiceError::new(
+            &graph_olap::ERROR_SHAPE,
+            409,
+            &HeaderMap::new(),
+            Some(json!({"error": {"code": "RATE_LIMIT_EXCEEDED", "message": "m"}})),
+        );
+        assert!(olap.is_throttled());
+        assert_eq!(dsw(400, "X").host_id(), Some("h"));
+        assert_eq!(dsw(400, "X").recommend(), Some("r"));
+        assert_eq!(dsw(400, "X").graph_olap_code(), None);
+    }
+
+    #[test]
+    fn unread_bodies_fall_back_to_the_header() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-request-id", "REQ".parse().expect("header"));
+        let e = ServiceError::new(&graph_olap::ERROR_SHAPE, 503, &headers, None);
+        assert_eq!(e.request_id.as_deref(), Some("REQ"));
+        assert!(e.is_unread());
+        assert!(e.to_string().contains("body not read"), "{e}");
+    }
+
+    proptest! {
+        #[test]
+        fn texts_are_bounded(code in "\\PC{0,2000}", message in "\\PC{0,2000}") {
+            let body = json!({"Code": code, "Message": message});
+            let e = ServiceError::new(&pai_dsw::ERROR_SHAPE, 400, &HeaderMap::new(), Some(body));
+            let max = snapshots_runtime::MAX_QUOTED_CHARS + 1;
+            prop_assert!(e.code.as_deref().unwrap_or_default().chars().count() <= max);
+            prop_assert!(e.message.as_deref().unwrap_or_default().chars().count() <= max);
+            let debug = format!("{e:?}");
+            prop_assert!(debug.chars().count() < 4 * max + 400);
+        }
+    }
+}
