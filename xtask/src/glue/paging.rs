@@ -76,6 +76,28 @@ pub fn field_path(path: &str) -> String {
         .join(".")
 }
 
+/// The expression that puts a cursor value (`n: &u64`, `o: &i64`, `t: &String`) on the
+/// setter of `param`, whose argument is any `TryInto` of the parameter's type. A 32-bit
+/// integer parameter (`format: int32`: `u32`, `i32` or a `NonZeroU32`) gets the value as
+/// that width; a value beyond it cannot be a page or offset of such an API, and is
+/// saturated so that the server, not a wrap-around, answers it.
+fn cursor_value(doc: &Value, op: &Value, param: &str, value: &str) -> String {
+    let schema = op["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| crate::lint::paging::resolve(doc, p))
+        .find(|p| p["name"] == param)
+        .map(|p| crate::lint::paging::resolve(doc, &p["schema"]).clone())
+        .unwrap_or_default();
+    match (value, schema["format"].as_str()) {
+        ("t", _) => "t.clone()".to_owned(),
+        ("n", Some("int32")) => "u32::try_from(*n).unwrap_or(u32::MAX)".to_owned(),
+        ("o", Some("int32")) => "i32::try_from(*o).unwrap_or(i32::MAX)".to_owned(),
+        (number, _) => format!("*{number}"),
+    }
+}
+
 fn listing(
     doc: &Value,
     op: &Value,
@@ -103,14 +125,15 @@ fn listing(
     };
     let mut arms = String::new();
     for (role, variant, value) in [
-        ("page", "Page(n)", "*n"),
-        ("token", "Token(t)", "t.clone()"),
-        ("offset", "Offset(o)", "*o"),
+        ("page", "Page(n)", "n"),
+        ("token", "Token(t)", "t"),
+        ("offset", "Offset(o)", "o"),
     ] {
         if let Some(param) = paging.param(role) {
             arms.push_str(&format!(
-                "Cursor::{variant} => self.{}({value}),\n",
-                snake_case(param)
+                "Cursor::{variant} => self.{}({}),\n",
+                snake_case(param),
+                cursor_value(doc, op, param, value)
             ));
         }
     }
@@ -181,5 +204,28 @@ mod tests {
         ] {
             assert!(code.contains(needle), "{needle:?} not in:\n{code}");
         }
+    }
+
+    /// A 32-bit page or offset parameter gets its cursor as that width (the setter of a
+    /// `NonZeroU32` takes no `u64`); 64-bit and untyped ones get it as is.
+    #[test]
+    fn cursor_values_follow_the_parameter_width() {
+        let doc =
+            json!({"components": {"schemas": {"Page": {"type": "integer", "format": "int32"}}}});
+        let op = json!({"parameters": [
+            {"name": "pageNumber", "in": "query", "schema": {"$ref": "#/components/schemas/Page"}},
+            {"name": "offset", "in": "query", "schema": {"type": "integer", "format": "int32"}},
+            {"name": "PageNumber", "in": "query", "schema": {"type": "integer", "format": "int64"}}
+        ]});
+        assert_eq!(
+            cursor_value(&doc, &op, "pageNumber", "n"),
+            "u32::try_from(*n).unwrap_or(u32::MAX)"
+        );
+        assert_eq!(
+            cursor_value(&doc, &op, "offset", "o"),
+            "i32::try_from(*o).unwrap_or(i32::MAX)"
+        );
+        assert_eq!(cursor_value(&doc, &op, "PageNumber", "n"), "*n");
+        assert_eq!(cursor_value(&doc, &op, "NextToken", "t"), "t.clone()");
     }
 }

@@ -56,7 +56,10 @@ pub fn render(doc: &Value, types: &BTreeMap<String, ResponseTypes>) -> Result<St
     ))
 }
 
-/// The Rust type of a waiter's parameter.
+/// The Rust type a waiter keeps a parameter in: the `$ref`ed type; a `String` for a string
+/// (a pattern, length or enum is checked by the builder's setter, which takes any
+/// `TryInto` of its type, when the poll is sent: a bad value is the poll's validation
+/// error); an `i64` for an unconstrained integer. Other types are refused.
 fn parameter_type(param: &Value, doc: &Value) -> Result<String> {
     let schema = param
         .get("schema")
@@ -65,17 +68,19 @@ fn parameter_type(param: &Value, doc: &Value) -> Result<String> {
         return Ok(format!("types::{name}"));
     }
     let schema = resolve(doc, schema);
-    let constrained = ["pattern", "minLength", "maxLength", "enum", "format"]
-        .iter()
-        .any(|k| {
-            schema.get(*k).is_some()
-                && !(schema.get("format").and_then(Value::as_str) == Some("int64")
-                    && *k == "format")
-        });
+    let has = |key: &str| schema.get(key).is_some();
+    let format = schema.get("format").and_then(Value::as_str);
     match schema.get("type").and_then(Value::as_str) {
-        Some("string") if !constrained => Ok("::std::string::String".into()),
-        Some("integer") if !constrained => Ok("i64".into()),
-        other => bail!("parameter type {other:?} with constraints is not supported by waiters"),
+        Some("string") if format.is_none() => Ok("::std::string::String".into()),
+        Some("integer")
+            if matches!(format, None | Some("int64"))
+                && !["minimum", "maximum", "enum"].iter().any(|k| has(k)) =>
+        {
+            Ok("i64".into())
+        }
+        other => bail!(
+            "parameter type {other:?} (format {format:?}, or a range) is not supported by waiters"
+        ),
     }
 }
 
@@ -286,9 +291,17 @@ mod tests {
     }
 
     #[test]
-    fn a_constrained_parameter_is_refused() {
+    fn a_constrained_string_is_kept_as_text_and_a_formatted_one_refused() {
         let (mut doc, types) = spec();
-        doc["paths"]["/things/{Id}"]["get"]["parameters"][0]["schema"]["pattern"] = json!("^t-");
+        let schema = &mut doc["paths"]["/things/{Id}"]["get"]["parameters"][0]["schema"];
+        schema["pattern"] = json!("^t-");
+        schema["maxLength"] = json!(64);
+        let code = render(&doc, &types).unwrap();
+        assert!(
+            code.contains("id: impl Into<::std::string::String>"),
+            "{code}"
+        );
+        doc["paths"]["/things/{Id}"]["get"]["parameters"][0]["schema"]["format"] = json!("uuid");
         let error = render(&doc, &types).unwrap_err();
         assert!(
             format!("{error:#}").contains("not supported by waiters"),

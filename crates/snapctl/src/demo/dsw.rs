@@ -129,9 +129,13 @@ impl<W: Write> Demo<'_, W> {
     ) -> Result<(), Failure> {
         let begun = Instant::now();
         let mut polls = 0;
-        let waiter = wait::until(pai_dsw::waiters::instance_snapshot(dsw, instance.to_owned(), id.to_owned()))
-            .timeout(self.wait.timeout)
-            .poll_interval(self.wait.interval);
+        let waiter = wait::until(pai_dsw::waiters::instance_snapshot(
+            dsw,
+            instance.to_owned(),
+            id.to_owned(),
+        ))
+        .timeout(self.wait.timeout)
+        .poll_interval(self.wait.interval);
         let done = self
             .call("PAI-DSW wait".into(), waiter.wait_with(|_| polls += 1))
             .await?;
