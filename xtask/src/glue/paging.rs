@@ -210,9 +210,8 @@ mod tests {
     /// `NonZeroU32` takes no `u64`); 64-bit and untyped ones get it as is.
     #[test]
     fn cursor_values_follow_the_parameter_width() {
-        let doc =
-            json!({"components": {"schemas": {"Page": {"type": "integer", "format": "int32"}}}});
-        let op = json!({"parameters": [
+        let doc = serde_json::json!({"components": {"schemas": {"Page": {"type": "integer", "format": "int32"}}}});
+        let op = serde_json::json!({"parameters": [
             {"name": "pageNumber", "in": "query", "schema": {"$ref": "#/components/schemas/Page"}},
             {"name": "offset", "in": "query", "schema": {"type": "integer", "format": "int32"}},
             {"name": "PageNumber", "in": "query", "schema": {"type": "integer", "format": "int64"}}
