@@ -143,28 +143,69 @@ fn operation_rows(doc: &Value, file: &syn::File, op: &Value, rows: &mut Vec<Row>
     else {
         return Ok(());
     };
-    let resolved = resolve(doc, body);
-    for (name, schema) in resolved
-        .get("properties")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        let Some(constraints) = Constraints::of(doc, schema) else {
-            continue;
-        };
+    member_rows(doc, file, &id, body_name, "", rows)
+}
+
+/// How deep nested body members are followed (the specs nest at most three levels).
+const MAX_DEPTH: usize = 4;
+
+/// The rows of the members of the body schema `schema_name`, then of its nested object
+/// members (and of the items of its arrays of objects). A nested member's field and
+/// member name is its path from the body: `node_definitions[].primary_key.name`.
+fn member_rows(
+    doc: &Value,
+    file: &syn::File,
+    id: &str,
+    schema_name: &str,
+    prefix: &str,
+    rows: &mut Vec<Row>,
+) -> Result<()> {
+    if prefix.matches('.').count() >= MAX_DEPTH {
+        return Ok(());
+    }
+    let schema = serde_json::json!({ "$ref": format!("#/components/schemas/{schema_name}") });
+    let resolved = resolve(doc, &schema);
+    let properties = resolved.get("properties").and_then(Value::as_object);
+    for (name, schema) in properties.into_iter().flatten() {
         let member = crate::generate::snake_case(name);
-        let rust_type = field_type(file, &["types"], body_name, &member)?;
-        rows.push(Row {
-            operation: id.clone(),
-            location: "Body",
-            field: name.clone(),
-            member,
-            rust_type,
-            constraints,
-        });
+        if let Some(constraints) = Constraints::of(doc, schema) {
+            // progenitor appends `_` to a member named by a Rust keyword (`type_`).
+            let rust_type = field_type(file, &["types"], schema_name, &member)
+                .or_else(|_| field_type(file, &["types"], schema_name, &format!("{member}_")))?;
+            let (field, member) = if prefix.is_empty() {
+                (name.clone(), member)
+            } else {
+                (format!("{prefix}{name}"), format!("{prefix}{member}"))
+            };
+            rows.push(Row {
+                operation: id.to_owned(),
+                location: "Body",
+                field,
+                member,
+                rust_type,
+                constraints,
+            });
+        }
+        if let Some((nested, suffix)) = nested_object(schema) {
+            let prefix = format!("{prefix}{name}{suffix}");
+            member_rows(doc, file, id, nested, &prefix, rows)?;
+        }
     }
     Ok(())
+}
+
+/// The schema name of a member that is a `$ref` to an object (path suffix `.`) or an
+/// array of them (suffix `[].`).
+fn nested_object(schema: &Value) -> Option<(&str, &'static str)> {
+    fn name_of(s: &Value) -> Option<&str> {
+        s.get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+    }
+    if let Some(items) = schema.get("items") {
+        return name_of(items).map(|n| (n, "[]."));
+    }
+    name_of(schema).map(|n| (n, "."))
 }
 
 /// The innermost type's last path segment of field `member` of struct `name` in module

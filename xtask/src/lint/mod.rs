@@ -10,6 +10,7 @@
 //! - every `$ref` resolves and every component schema is used;
 //! - `x-paging` and `x-waiters` are well formed and name what exists ([`paging`]).
 
+pub mod extensions;
 pub mod paging;
 pub mod schema;
 pub mod tests_registered;
@@ -41,6 +42,7 @@ pub fn lint(spec: &Spec, examples_dir: &Path) -> Vec<String> {
     orphan_example_files(examples_dir, spec.dir(), &referenced, &mut problems);
     references(doc, &mut problems);
     paging::check(doc, &mut problems);
+    extensions::check(doc, &mut problems);
     problems.extend(crate::glue::errors::lint(doc));
     problems
 }

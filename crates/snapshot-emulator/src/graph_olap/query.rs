@@ -50,16 +50,9 @@ pub(crate) struct ListParams {
     pub limit: u64,
 }
 
-const OFFSET: Rule = Rule::Int {
-    gt: None,
-    ge: Some(0),
-    le: None,
-};
-const LIMIT: Rule = Rule::Int {
-    gt: None,
-    ge: Some(1),
-    le: Some(100),
-};
+/// The spec's bounds of the list operations' `offset` and `limit` (the same for every list).
+const OFFSET: Rule = Rule::spec_int("list_snapshots", "offset");
+const LIMIT: Rule = Rule::spec_int("list_snapshots", "limit");
 const ID: Rule = Rule::Int {
     gt: None,
     ge: None,

@@ -9,6 +9,7 @@
 //! request types of the spec.
 
 use serde_json::{Map, Number, Value};
+use snapshots_runtime::rules::matches_pattern;
 
 /// One validation failure, as upstream reports it in `details.errors[]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,79 +32,21 @@ impl FieldError {
     }
 }
 
-/// A regular expression of the upstream models, with a hand-written matcher (ASCII digits,
-/// as the spec's generated newtypes use).
-#[derive(Debug)]
-pub(crate) struct Pattern {
-    pub source: &'static str,
-    pub matches: fn(&str) -> bool,
-}
+/// `^(analyst|admin|ops)$`: upstream's role pattern (the spec states the roles as an enum).
+pub(crate) const ROLE: &str = "^(analyst|admin|ops)$";
+/// `^(pending|creating|ready|failed)$`: the statuses a worker may report (upstream's pattern;
+/// the spec's status enum also has `cancelled`).
+pub(crate) const REPORTED_STATUS: &str = "^(pending|creating|ready|failed)$";
 
-/// `^P(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$`.
-pub(crate) static DURATION: Pattern = Pattern {
-    source: r"^P(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$",
-    matches: is_iso_duration,
-};
-/// `^(analyst|admin|ops)$`.
-pub(crate) static ROLE: Pattern = Pattern {
-    source: "^(analyst|admin|ops)$",
-    matches: |s| matches!(s, "analyst" | "admin" | "ops"),
-};
-/// `^(pending|creating|ready|failed)$`.
-pub(crate) static REPORTED_STATUS: Pattern = Pattern {
-    source: "^(pending|creating|ready|failed)$",
-    matches: |s| matches!(s, "pending" | "creating" | "ready" | "failed"),
-};
-/// `^[A-Za-z][A-Za-z0-9_]*$`.
-pub(crate) static IDENTIFIER: Pattern = Pattern {
-    source: "^[A-Za-z][A-Za-z0-9_]*$",
-    matches: |s| {
-        let mut chars = s.chars();
-        chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-    },
-};
-/// `^[A-Z][A-Z0-9_]*$`.
-pub(crate) static EDGE_TYPE: Pattern = Pattern {
-    source: "^[A-Z][A-Z0-9_]*$",
-    matches: |s| {
-        let mut chars = s.chars();
-        chars.next().is_some_and(|c| c.is_ascii_uppercase())
-            && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-    },
-};
-
-/// Whether `text` matches the upstream duration pattern `^P(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$`
-/// (which also accepts `P` and `PT`).
-pub(crate) fn is_iso_duration(text: &str) -> bool {
-    let Some(rest) = text.strip_prefix('P') else {
-        return false;
-    };
-    let (days, time) = match rest.find('T') {
-        Some(at) => (&rest[..at], Some(&rest[at + 1..])),
-        None => (rest, None),
-    };
-    let units_ok = |part: &str, units: &[char]| -> bool {
-        // A sequence of `\d+<unit>` groups, units in the given order, each at most once.
-        let mut next_unit = 0;
-        let mut digits = 0;
-        for c in part.chars() {
-            if c.is_ascii_digit() {
-                digits += 1;
-                continue;
-            }
-            let Some(position) = units[next_unit..].iter().position(|u| *u == c) else {
-                return false;
-            };
-            if digits == 0 {
-                return false;
-            }
-            next_unit += position + 1;
-            digits = 0;
-        }
-        digits == 0
-    };
-    units_ok(days, &['D']) && time.is_none_or(|t| units_ok(t, &['H', 'M', 'S']))
+/// The spec's row of `graph_olap::RULES` for `operation`'s `field` (a parameter, a body
+/// member, or a nested body member such as `node_definitions[].label`).
+pub(crate) fn spec_rule(
+    operation: &str,
+    field: &str,
+) -> Option<&'static snapshots_runtime::rules::Rule> {
+    graph_olap::RULES
+        .iter()
+        .find(|rule| rule.operation == operation && rule.field == field)
 }
 
 /// What a field must hold.
@@ -115,11 +58,24 @@ pub(crate) enum Rule {
         ge: Option<i64>,
         le: Option<i64>,
     },
-    /// A string of `min..=max` characters matching `pattern`.
+    /// A string of `min..=max` characters matching `pattern` (ECMA 262).
     Str {
         min: usize,
         max: Option<usize>,
-        pattern: Option<&'static Pattern>,
+        pattern: Option<&'static str>,
+    },
+    /// An integer bounded as the spec's rule of `operation`'s `field` says; `strict` words
+    /// the minimum as pydantic's `gt` (`minimum - 1`), as upstream's model declares it.
+    SpecInt {
+        operation: &'static str,
+        field: &'static str,
+        strict: bool,
+    },
+    /// A string constrained (lengths, pattern) as the spec's rule of `operation`'s `field`
+    /// says.
+    SpecStr {
+        operation: &'static str,
+        field: &'static str,
     },
     /// One of the listed strings.
     Enum(&'static [&'static str]),
@@ -138,15 +94,6 @@ pub(crate) enum Rule {
 }
 
 impl Rule {
-    /// A string of 1 to `max` characters.
-    pub(crate) const fn name(max: usize) -> Self {
-        Self::Str {
-            min: 1,
-            max: Some(max),
-            pattern: None,
-        }
-    }
-
     /// Any string.
     pub(crate) const fn text() -> Self {
         Self::Str {
@@ -156,7 +103,30 @@ impl Rule {
         }
     }
 
-    /// An integer greater than `n`.
+    /// A string constrained as the spec says for `operation`'s `field`.
+    pub(crate) const fn spec_str(operation: &'static str, field: &'static str) -> Self {
+        Self::SpecStr { operation, field }
+    }
+
+    /// An integer bounded as the spec says, its minimum worded as `greater than or equal`.
+    pub(crate) const fn spec_int(operation: &'static str, field: &'static str) -> Self {
+        Self::SpecInt {
+            operation,
+            field,
+            strict: false,
+        }
+    }
+
+    /// An integer bounded as the spec says, its minimum worded as `greater than`.
+    pub(crate) const fn spec_int_gt(operation: &'static str, field: &'static str) -> Self {
+        Self::SpecInt {
+            operation,
+            field,
+            strict: true,
+        }
+    }
+
+    /// An integer greater than `n` (a bound the spec does not state).
     pub(crate) const fn int_gt(n: i64) -> Self {
         Self::Int {
             gt: Some(n),
@@ -165,12 +135,27 @@ impl Rule {
         }
     }
 
-    /// An integer of at least `n`.
-    pub(crate) const fn int_ge(n: i64) -> Self {
-        Self::Int {
-            gt: None,
-            ge: Some(n),
-            le: None,
+    /// The `Int` or `Str` rule that a `SpecInt` or `SpecStr` stands for, from the
+    /// generated table; `None` when the table has no such row. Other rules are themselves.
+    fn resolve(&self) -> Option<Rule> {
+        match *self {
+            Rule::SpecInt {
+                operation,
+                field,
+                strict,
+            } => spec_rule(operation, field).map(|spec| Rule::Int {
+                gt: spec.minimum.filter(|_| strict).map(|min| min - 1),
+                ge: spec.minimum.filter(|_| !strict),
+                le: spec.maximum,
+            }),
+            Rule::SpecStr { operation, field } => {
+                spec_rule(operation, field).map(|spec| Rule::Str {
+                    min: spec.min_length.map_or(0, |min| min as usize),
+                    max: spec.max_length.map(|max| max as usize),
+                    pattern: spec.pattern,
+                })
+            }
+            _ => None,
         }
     }
 }
@@ -301,73 +286,16 @@ pub(crate) fn check_rule(
     errors: &mut Vec<FieldError>,
 ) -> Option<Value> {
     match rule {
-        Rule::Int { gt, ge, le } => match coerce_int(value) {
-            Err((message, kind)) => {
-                errors.push(FieldError::new(loc, message, kind));
+        Rule::Int { gt, ge, le } => check_int((*gt, *ge, *le), value, loc, errors),
+        Rule::Str { min, max, pattern } => check_str((*min, *max, *pattern), value, loc, errors),
+        Rule::SpecInt { .. } | Rule::SpecStr { .. } => match rule.resolve() {
+            Some(resolved) => check_rule(&resolved, value, loc, errors),
+            None => {
+                // Fail closed: a rule the generated table lacks rejects the value.
+                errors.push(FieldError::new(loc, "No rule for this field", "internal"));
                 None
-            }
-            Ok(n) => {
-                if let Some(gt) = gt.filter(|gt| n <= *gt) {
-                    errors.push(FieldError::new(
-                        loc,
-                        format!("Input should be greater than {gt}"),
-                        "greater_than",
-                    ));
-                    None
-                } else if let Some(ge) = ge.filter(|ge| n < *ge) {
-                    errors.push(FieldError::new(
-                        loc,
-                        format!("Input should be greater than or equal to {ge}"),
-                        "greater_than_equal",
-                    ));
-                    None
-                } else if let Some(le) = le.filter(|le| n > *le) {
-                    errors.push(FieldError::new(
-                        loc,
-                        format!("Input should be less than or equal to {le}"),
-                        "less_than_equal",
-                    ));
-                    None
-                } else {
-                    Some(Value::Number(Number::from(n)))
-                }
             }
         },
-        Rule::Str { min, max, pattern } => {
-            let Value::String(s) = value else {
-                errors.push(FieldError::new(
-                    loc,
-                    "Input should be a valid string",
-                    "string_type",
-                ));
-                return None;
-            };
-            let length = s.chars().count();
-            if length < *min {
-                errors.push(FieldError::new(
-                    loc,
-                    format!("String should have at least {}", plural(*min, "character")),
-                    "string_too_short",
-                ));
-                None
-            } else if let Some(max) = max.filter(|max| length > *max) {
-                errors.push(FieldError::new(
-                    loc,
-                    format!("String should have at most {}", plural(max, "character")),
-                    "string_too_long",
-                ));
-                None
-            } else if let Some(pattern) = pattern.filter(|p| !(p.matches)(s)) {
-                errors.push(FieldError::new(
-                    loc,
-                    format!("String should match pattern '{}'", pattern.source),
-                    "string_pattern_mismatch",
-                ));
-                None
-            } else {
-                Some(value.clone())
-            }
-        }
         Rule::Enum(values) => match value {
             Value::String(s) if values.contains(&s.as_str()) => Some(value.clone()),
             _ => {
@@ -375,80 +303,156 @@ pub(crate) fn check_rule(
                 None
             }
         },
-        Rule::IntMap => {
-            let Value::Object(map) = value else {
-                errors.push(FieldError::new(
-                    loc,
-                    "Input should be a valid dictionary",
-                    "dict_type",
-                ));
-                return None;
-            };
-            let before = errors.len();
-            let mut out = Map::new();
-            for (key, item) in map {
-                match coerce_int(item) {
-                    Ok(n) => {
-                        out.insert(key.clone(), Value::Number(Number::from(n)));
-                    }
-                    Err((message, kind)) => {
-                        errors.push(FieldError::new(&format!("{loc}.{key}"), message, kind))
-                    }
-                }
-            }
-            (errors.len() == before).then_some(Value::Object(out))
-        }
+        Rule::IntMap => check_int_map(value, loc, errors),
         Rule::AnyMap => match value {
             Value::Object(_) => Some(value.clone()),
             _ => {
-                errors.push(FieldError::new(
-                    loc,
-                    "Input should be a valid dictionary",
-                    "dict_type",
-                ));
+                errors.push(FieldError::new(loc, NOT_DICT, "dict_type"));
                 None
             }
         },
         Rule::Model(model) => check_model(model, value, loc, errors),
-        Rule::List { item, min, max } => {
-            let Value::Array(items) = value else {
-                errors.push(FieldError::new(
-                    loc,
-                    "Input should be a valid list",
-                    "list_type",
-                ));
-                return None;
-            };
-            let before = errors.len();
-            let out: Vec<Value> = items
-                .iter()
-                .enumerate()
-                .filter_map(|(i, v)| check_rule(item, v, &format!("{loc}.{i}"), errors))
-                .collect();
-            if let Some(min) = min.filter(|min| items.len() < *min) {
-                errors.push(FieldError::new(
-                    loc,
-                    format!(
-                        "List should have at least {} after validation, not {}",
-                        plural(min, "item"),
-                        items.len()
-                    ),
-                    "too_short",
-                ));
-            } else if let Some(max) = max.filter(|max| items.len() > *max) {
-                errors.push(FieldError::new(
-                    loc,
-                    format!(
-                        "List should have at most {} after validation, not {}",
-                        plural(max, "item"),
-                        items.len()
-                    ),
-                    "too_long",
-                ));
+        Rule::List { item, min, max } => check_list(item, (*min, *max), value, loc, errors),
+    }
+}
+
+const NOT_DICT: &str = "Input should be a valid dictionary";
+
+/// An integer (lax) within `(gt, ge, le)`.
+fn check_int(
+    (gt, ge, le): (Option<i64>, Option<i64>, Option<i64>),
+    value: &Value,
+    loc: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<Value> {
+    let failure = match coerce_int(value) {
+        Err((message, kind)) => Some((message, kind)),
+        Ok(n) => {
+            if let Some(gt) = gt.filter(|gt| n <= *gt) {
+                Some((format!("Input should be greater than {gt}"), "greater_than"))
+            } else if let Some(ge) = ge.filter(|ge| n < *ge) {
+                Some((
+                    format!("Input should be greater than or equal to {ge}"),
+                    "greater_than_equal",
+                ))
+            } else if let Some(le) = le.filter(|le| n > *le) {
+                Some((
+                    format!("Input should be less than or equal to {le}"),
+                    "less_than_equal",
+                ))
+            } else {
+                return Some(Value::Number(Number::from(n)));
             }
-            (errors.len() == before).then_some(Value::Array(out))
+        }
+    };
+    if let Some((message, kind)) = failure {
+        errors.push(FieldError::new(loc, message, kind));
+    }
+    None
+}
+
+/// A string of `min..=max` characters matching `pattern`.
+fn check_str(
+    (min, max, pattern): (usize, Option<usize>, Option<&str>),
+    value: &Value,
+    loc: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<Value> {
+    let Value::String(s) = value else {
+        errors.push(FieldError::new(
+            loc,
+            "Input should be a valid string",
+            "string_type",
+        ));
+        return None;
+    };
+    let length = s.chars().count();
+    let (message, kind) = if length < min {
+        (
+            format!("String should have at least {}", plural(min, "character")),
+            "string_too_short",
+        )
+    } else if let Some(max) = max.filter(|max| length > *max) {
+        (
+            format!("String should have at most {}", plural(max, "character")),
+            "string_too_long",
+        )
+    } else if let Some(pattern) = pattern.filter(|p| !matches_pattern(p, s)) {
+        (
+            format!("String should match pattern '{pattern}'"),
+            "string_pattern_mismatch",
+        )
+    } else {
+        return Some(value.clone());
+    };
+    errors.push(FieldError::new(loc, message, kind));
+    None
+}
+
+/// An object of (lax) integers.
+fn check_int_map(value: &Value, loc: &str, errors: &mut Vec<FieldError>) -> Option<Value> {
+    let Value::Object(map) = value else {
+        errors.push(FieldError::new(loc, NOT_DICT, "dict_type"));
+        return None;
+    };
+    let before = errors.len();
+    let mut out = Map::new();
+    for (key, item) in map {
+        match coerce_int(item) {
+            Ok(n) => {
+                out.insert(key.clone(), Value::Number(Number::from(n)));
+            }
+            Err((message, kind)) => {
+                errors.push(FieldError::new(&format!("{loc}.{key}"), message, kind))
+            }
         }
     }
+    (errors.len() == before).then_some(Value::Object(out))
+}
+
+/// A list of `item`s, with `(min, max)` items.
+fn check_list(
+    item: &Rule,
+    (min, max): (Option<usize>, Option<usize>),
+    value: &Value,
+    loc: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<Value> {
+    let Value::Array(items) = value else {
+        errors.push(FieldError::new(
+            loc,
+            "Input should be a valid list",
+            "list_type",
+        ));
+        return None;
+    };
+    let before = errors.len();
+    let out: Vec<Value> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| check_rule(item, v, &format!("{loc}.{i}"), errors))
+        .collect();
+    let count = items.len();
+    if let Some(min) = min.filter(|min| count < *min) {
+        errors.push(FieldError::new(
+            loc,
+            format!(
+                "List should have at least {} after validation, not {count}",
+                plural(min, "item")
+            ),
+            "too_short",
+        ));
+    } else if let Some(max) = max.filter(|max| count > *max) {
+        errors.push(FieldError::new(
+            loc,
+            format!(
+                "List should have at most {} after validation, not {count}",
+                plural(max, "item")
+            ),
+            "too_long",
+        ));
+    }
+    (errors.len() == before).then_some(Value::Array(out))
 }
 
 /// Checks an object against `model` at `loc`.
@@ -513,27 +517,25 @@ pub(crate) fn check_body(model: &Model, body: Option<&Value>) -> Result<Value, V
     }
 }
 
-const DESCRIPTION: Rule = Rule::Str {
-    min: 0,
-    max: Some(4000),
-    pattern: None,
-};
-const DURATION_RULE: Rule = Rule::Str {
-    min: 0,
-    max: None,
-    pattern: Some(&DURATION),
-};
-
 /// `CreateSnapshotRequest` (S/api_resources.py).
 pub(crate) static CREATE_SNAPSHOT: Model = Model {
     name: "CreateSnapshotRequest",
     fields: &[
         required("mapping_id", Rule::int_gt(0)),
-        optional("mapping_version", Rule::int_gt(0)),
-        required("name", Rule::name(255)),
-        optional("description", DESCRIPTION),
-        optional("ttl", DURATION_RULE),
-        optional("inactivity_timeout", DURATION_RULE),
+        optional(
+            "mapping_version",
+            Rule::spec_int_gt("create_snapshot", "mapping_version"),
+        ),
+        required("name", Rule::spec_str("create_snapshot", "name")),
+        optional(
+            "description",
+            Rule::spec_str("create_snapshot", "description"),
+        ),
+        optional("ttl", Rule::spec_str("create_snapshot", "ttl")),
+        optional(
+            "inactivity_timeout",
+            Rule::spec_str("create_snapshot", "inactivity_timeout"),
+        ),
     ],
     check: None,
 };
@@ -542,8 +544,11 @@ pub(crate) static CREATE_SNAPSHOT: Model = Model {
 pub(crate) static UPDATE_SNAPSHOT: Model = Model {
     name: "UpdateSnapshotRequest",
     fields: &[
-        optional("name", Rule::name(255)),
-        optional("description", DESCRIPTION),
+        optional("name", Rule::spec_str("update_snapshot", "name")),
+        optional(
+            "description",
+            Rule::spec_str("update_snapshot", "description"),
+        ),
     ],
     check: None,
 };
@@ -552,8 +557,11 @@ pub(crate) static UPDATE_SNAPSHOT: Model = Model {
 pub(crate) static UPDATE_LIFECYCLE: Model = Model {
     name: "UpdateLifecycleRequest",
     fields: &[
-        optional("ttl", DURATION_RULE),
-        optional("inactivity_timeout", DURATION_RULE),
+        optional("ttl", Rule::spec_str("update_snapshot_lifecycle", "ttl")),
+        optional(
+            "inactivity_timeout",
+            Rule::spec_str("update_snapshot_lifecycle", "inactivity_timeout"),
+        ),
     ],
     check: None,
 };
@@ -562,8 +570,14 @@ static REPORTED_PROGRESS: Model = Model {
     name: "SnapshotProgress",
     fields: &[
         optional("current_step", Rule::text()),
-        required("completed_steps", Rule::int_ge(0)),
-        required("total_steps", Rule::int_ge(0)),
+        required(
+            "completed_steps",
+            Rule::spec_int("update_snapshot_status", "progress.completed_steps"),
+        ),
+        required(
+            "total_steps",
+            Rule::spec_int("update_snapshot_status", "progress.total_steps"),
+        ),
     ],
     check: None,
 };
@@ -577,12 +591,15 @@ pub(crate) static UPDATE_STATUS: Model = Model {
             Rule::Str {
                 min: 0,
                 max: None,
-                pattern: Some(&REPORTED_STATUS),
+                pattern: Some(REPORTED_STATUS),
             },
         ),
         optional("phase", Rule::text()),
         optional("progress", Rule::Model(&REPORTED_PROGRESS)),
-        optional("size_bytes", Rule::int_ge(0)),
+        optional(
+            "size_bytes",
+            Rule::spec_int("update_snapshot_status", "size_bytes"),
+        ),
         optional("node_counts", Rule::IntMap),
         optional("edge_counts", Rule::IntMap),
         optional("error_message", Rule::text()),
@@ -600,20 +617,22 @@ pub(crate) static CREATE_INSTANCE: Model = Model {
     name: "CreateInstanceFromMappingRequest",
     fields: &[
         required("mapping_id", Rule::int_gt(0)),
-        optional("mapping_version", Rule::int_gt(0)),
-        required("wrapper_type", Rule::Enum(WRAPPER_TYPES)),
-        required("name", Rule::name(255)),
-        optional("description", DESCRIPTION),
-        optional("ttl", DURATION_RULE),
-        optional("inactivity_timeout", DURATION_RULE),
         optional(
-            "cpu_cores",
-            Rule::Int {
-                gt: None,
-                ge: Some(1),
-                le: Some(8),
-            },
+            "mapping_version",
+            Rule::spec_int_gt("create_instance", "mapping_version"),
         ),
+        required("wrapper_type", Rule::Enum(WRAPPER_TYPES)),
+        required("name", Rule::spec_str("create_instance", "name")),
+        optional(
+            "description",
+            Rule::spec_str("create_instance", "description"),
+        ),
+        optional("ttl", Rule::spec_str("create_instance", "ttl")),
+        optional(
+            "inactivity_timeout",
+            Rule::spec_str("create_instance", "inactivity_timeout"),
+        ),
+        optional("cpu_cores", Rule::spec_int("create_instance", "cpu_cores")),
     ],
     check: None,
 };
@@ -622,15 +641,18 @@ pub(crate) static CREATE_INSTANCE: Model = Model {
 pub(crate) static CREATE_USER: Model = Model {
     name: "CreateUserRequest",
     fields: &[
-        required("username", Rule::name(255)),
+        required("username", Rule::spec_str("create_user", "username")),
         required("email", Rule::text()),
-        required("display_name", Rule::name(255)),
+        required(
+            "display_name",
+            Rule::spec_str("create_user", "display_name"),
+        ),
         defaulted(
             "role",
             Rule::Str {
                 min: 0,
                 max: None,
-                pattern: Some(&ROLE),
+                pattern: Some(ROLE),
             },
         ),
     ],
@@ -655,28 +677,19 @@ const RYUGRAPH_TYPES: &[&str] = &[
     "STRUCT",
 ];
 
-const IDENTIFIER_RULE: Rule = Rule::Str {
-    min: 1,
-    max: Some(64),
-    pattern: Some(&IDENTIFIER),
-};
-
 static PROPERTY: Model = Model {
     name: "PropertyDefinition",
     fields: &[
-        required("name", IDENTIFIER_RULE),
+        required(
+            "name",
+            Rule::spec_str("create_mapping", "node_definitions[].properties[].name"),
+        ),
         required("type", Rule::Enum(RYUGRAPH_TYPES)),
     ],
     check: None,
 };
 
 static PROPERTY_RULE: Rule = Rule::Model(&PROPERTY);
-
-const SQL_RULE: Rule = Rule::Str {
-    min: 1,
-    max: None,
-    pattern: None,
-};
 
 /// Cypher keywords a node label may not be (case-insensitive).
 const CYPHER_RESERVED: &[&str] = &[
@@ -796,8 +809,14 @@ fn check_edge(map: &Map<String, Value>, loc: &str, errors: &mut Vec<FieldError>)
 static NODE: Model = Model {
     name: "NodeDefinition",
     fields: &[
-        required("label", IDENTIFIER_RULE),
-        required("sql", SQL_RULE),
+        required(
+            "label",
+            Rule::spec_str("create_mapping", "node_definitions[].label"),
+        ),
+        required(
+            "sql",
+            Rule::spec_str("create_mapping", "node_definitions[].sql"),
+        ),
         required("primary_key", Rule::Model(&PROPERTY)),
         defaulted(
             "properties",
@@ -816,17 +835,28 @@ static EDGE: Model = Model {
     fields: &[
         required(
             "type",
-            Rule::Str {
-                min: 1,
-                max: Some(64),
-                pattern: Some(&EDGE_TYPE),
-            },
+            Rule::spec_str("create_mapping", "edge_definitions[].type"),
         ),
-        required("from_node", IDENTIFIER_RULE),
-        required("to_node", IDENTIFIER_RULE),
-        required("sql", SQL_RULE),
-        required("from_key", IDENTIFIER_RULE),
-        required("to_key", IDENTIFIER_RULE),
+        required(
+            "from_node",
+            Rule::spec_str("create_mapping", "edge_definitions[].from_node"),
+        ),
+        required(
+            "to_node",
+            Rule::spec_str("create_mapping", "edge_definitions[].to_node"),
+        ),
+        required(
+            "sql",
+            Rule::spec_str("create_mapping", "edge_definitions[].sql"),
+        ),
+        required(
+            "from_key",
+            Rule::spec_str("create_mapping", "edge_definitions[].from_key"),
+        ),
+        required(
+            "to_key",
+            Rule::spec_str("create_mapping", "edge_definitions[].to_key"),
+        ),
         defaulted(
             "properties",
             Rule::List {
@@ -902,8 +932,11 @@ fn check_mapping(map: &Map<String, Value>, loc: &str, errors: &mut Vec<FieldErro
 pub(crate) static CREATE_MAPPING: Model = Model {
     name: "CreateMappingRequest",
     fields: &[
-        required("name", Rule::name(255)),
-        optional("description", DESCRIPTION),
+        required("name", Rule::spec_str("create_mapping", "name")),
+        optional(
+            "description",
+            Rule::spec_str("create_mapping", "description"),
+        ),
         required(
             "node_definitions",
             Rule::List {
@@ -920,8 +953,11 @@ pub(crate) static CREATE_MAPPING: Model = Model {
                 max: None,
             },
         ),
-        optional("ttl", DURATION_RULE),
-        optional("inactivity_timeout", DURATION_RULE),
+        optional("ttl", Rule::spec_str("create_mapping", "ttl")),
+        optional(
+            "inactivity_timeout",
+            Rule::spec_str("create_mapping", "inactivity_timeout"),
+        ),
     ],
     check: Some(check_mapping),
 };
@@ -1179,37 +1215,86 @@ mod tests {
         assert_eq!(same_keys[0].0, "body.edge_definitions.0");
     }
 
+    fn allowed(rule: &Rule, text: &str) -> bool {
+        check_rule(rule, &json!(text), "body.x", &mut Vec::new()).is_some()
+    }
+
     #[test]
     fn durations_of_the_recordings() {
-        // The pattern also accepts an empty date or time part (`P`, `PT`, `P1DT`).
+        // The spec's pattern also accepts an empty date or time part (`P`, `PT`, `P1DT`).
+        let ttl = Rule::spec_str("create_snapshot", "ttl");
         for ok in [
             "P7D", "P3D", "P14D", "PT12H", "PT4H", "PT24H", "P1DT12H", "PT1H30M", "P", "PT",
             "PT0S", "P1DT",
         ] {
-            assert!(is_iso_duration(ok), "{ok}");
+            assert!(allowed(&ttl, ok), "{ok}");
         }
         for bad in [
             "7 days", "", "p7d", "P1H", "PT1D", "PT1M1H", "P1D1D", "PD", "P-1D", "7D", "PT1HT",
         ] {
-            assert!(!is_iso_duration(bad), "{bad}");
+            assert!(!allowed(&ttl, bad), "{bad}");
         }
     }
 
+    /// Every spec rule of `rule` (and of its nested models) has a row in the table.
+    fn assert_resolves(rule: &Rule) {
+        match rule {
+            Rule::SpecInt { field, .. } | Rule::SpecStr { field, .. } => {
+                assert!(rule.resolve().is_some(), "no generated rule for {field}")
+            }
+            Rule::Model(model) => model.fields.iter().for_each(|f| assert_resolves(&f.rule)),
+            Rule::List { item, .. } => assert_resolves(item),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_spec_rule_is_in_the_generated_table() {
+        for model in [
+            &CREATE_SNAPSHOT,
+            &UPDATE_SNAPSHOT,
+            &UPDATE_LIFECYCLE,
+            &UPDATE_STATUS,
+            &CREATE_INSTANCE,
+            &CREATE_USER,
+            &CREATE_MAPPING,
+        ] {
+            assert_resolves(&Rule::Model(model));
+        }
+        let missing = Rule::spec_str("create_mapping", "no_such_member");
+        let mut errors = Vec::new();
+        assert!(check_rule(&missing, &json!("x"), "body.x", &mut errors).is_none());
+        assert_eq!(errors[0].kind, "internal");
+    }
+
     proptest! {
-        /// The hand-written duration matcher agrees with the spec's own pattern, as the
-        /// regex engine of the generated code evaluates it.
+        /// The emulator's checks agree with the generated newtypes, which validate the
+        /// spec's lengths and patterns on parse: both come from the spec.
         #[test]
-        fn duration_matcher_agrees_with_the_regex(text in "P?[0-9DTHMS ]{0,8}") {
-            let regex = regress::Regex::new(DURATION.source).expect("the pattern compiles");
-            prop_assert_eq!(is_iso_duration(&text), regex.find(&text).is_some());
+        fn spec_rules_agree_with_the_generated_types(text in "P?[A-Za-z0-9_ DTHMS-]{0,8}") {
+            use graph_olap::types::{EdgeTypeName, GraphLabel, IsoDuration, PropertyName};
+            let rule = |field| Rule::spec_str("create_mapping", field);
+            prop_assert_eq!(
+                allowed(&rule("node_definitions[].label"), &text),
+                text.parse::<GraphLabel>().is_ok()
+            );
+            prop_assert_eq!(
+                allowed(&rule("edge_definitions[].type"), &text),
+                text.parse::<EdgeTypeName>().is_ok()
+            );
+            prop_assert_eq!(
+                allowed(&rule("node_definitions[].properties[].name"), &text),
+                text.parse::<PropertyName>().is_ok()
+            );
+            prop_assert_eq!(allowed(&rule("ttl"), &text), text.parse::<IsoDuration>().is_ok());
         }
 
         #[test]
-        fn identifier_matchers_agree_with_their_regexes(text in "[A-Za-z0-9_ -]{0,6}") {
-            for pattern in [&IDENTIFIER, &EDGE_TYPE, &ROLE, &REPORTED_STATUS] {
-                let regex = regress::Regex::new(pattern.source).expect("the pattern compiles");
-                prop_assert_eq!((pattern.matches)(&text), regex.find(&text).is_some(), "{}", pattern.source);
-            }
+        fn upstream_patterns_match_their_words(text in "[a-z]{0,9}") {
+            let role = matches!(text.as_str(), "analyst" | "admin" | "ops");
+            prop_assert_eq!(matches_pattern(ROLE, &text), role);
+            let status = matches!(text.as_str(), "pending" | "creating" | "ready" | "failed");
+            prop_assert_eq!(matches_pattern(REPORTED_STATUS, &text), status);
         }
     }
 }

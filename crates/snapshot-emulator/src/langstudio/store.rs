@@ -452,20 +452,7 @@ impl LangStudio {
             self.workspace(Some(workspace))?;
         }
         let fingerprint = request.fingerprint();
-        let cursor = match &request.paging {
-            Paging::Token { token: Some(token), .. } => Some(
-                Cursor::decode(&self.token_secret, token)
-                    .filter(|c| c.fingerprint == fingerprint)
-                    .ok_or_else(|| {
-                        ApiError::bad_request(
-                            "InvalidNextToken",
-                            "The specified NextToken is invalid: it was altered, comes from another server, or was made for other filters or sort order.",
-                        )
-                    })?
-                    .after,
-            ),
-            _ => None,
-        };
+        let cursor = self.cursor(request, fingerprint)?;
         let mut matching: Vec<Snapshot> = self
             .store()
             .snapshots
@@ -477,15 +464,7 @@ impl LangStudio {
             types::Order::Asc => Direction::Asc,
             types::Order::Desc => Direction::Desc,
         };
-        let position = |s: &Snapshot| Position {
-            key: match request.sort_by {
-                types::SortBy::GmtCreateTime => s.created,
-                types::SortBy::GmtModifiedTime => s.modified(now, self.create),
-            }
-            .timestamp_nanos_opt()
-            .unwrap_or(i64::MAX),
-            seq: s.seq,
-        };
+        let position = |s: &Snapshot| self.position(request, s, now);
         pagination::sort_by_position(&mut matching, direction, position);
         let (page, size) = match request.paging {
             Paging::Number { number, size } => {
@@ -516,6 +495,43 @@ impl LangStudio {
             next_token,
             page_size: size,
         })
+    }
+
+    /// The position after which a token-paged request resumes; `InvalidNextToken` when its
+    /// token was altered, is another server's, or was made for other filters or order.
+    fn cursor(
+        &self,
+        request: &ListRequest,
+        fingerprint: u64,
+    ) -> Result<Option<Position>, ApiError> {
+        let Paging::Token {
+            token: Some(token), ..
+        } = &request.paging
+        else {
+            return Ok(None);
+        };
+        Cursor::decode(&self.token_secret, token)
+            .filter(|c| c.fingerprint == fingerprint)
+            .map(|c| Some(c.after))
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "InvalidNextToken",
+                    "The specified NextToken is invalid: it was altered, comes from another server, or was made for other filters or sort order.",
+                )
+            })
+    }
+
+    /// The sort position of `snapshot` under the request's sort key.
+    fn position(&self, request: &ListRequest, snapshot: &Snapshot, now: DateTime<Utc>) -> Position {
+        Position {
+            key: match request.sort_by {
+                types::SortBy::GmtCreateTime => snapshot.created,
+                types::SortBy::GmtModifiedTime => snapshot.modified(now, self.create),
+            }
+            .timestamp_nanos_opt()
+            .unwrap_or(i64::MAX),
+            seq: snapshot.seq,
+        }
     }
 }
 
