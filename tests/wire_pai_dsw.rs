@@ -71,14 +71,15 @@ async fn create_instance_snapshot_sends_only_what_is_set() {
     client
         .create_instance_snapshot()
         .instance_id("dsw-1")
-        .body(types::CreateInstanceSnapshotRequest {
-            snapshot_name: "snap-v1".parse().expect("a valid name"),
-            image_url: "reg/x:y".to_owned(),
-            exclude_paths: Vec::new(),
-            labels: Vec::new(),
-            overwrite: None,
-            snapshot_description: None,
-        })
+        .body(
+            types::CreateInstanceSnapshotRequest::builder()
+                .snapshot_name(
+                    "snap-v1"
+                        .parse::<types::SnapshotName>()
+                        .expect("a valid name"),
+                )
+                .image_url("reg/x:y".to_owned()),
+        )
         .send()
         .await
         .expect("documented 200 decodes");

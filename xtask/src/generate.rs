@@ -86,6 +86,7 @@ pub fn render(root: &Path, api: &Api) -> Result<Vec<GeneratedFile>> {
             .context("the error glue does not parse")?
             .items,
     );
+    crate::glue::stable::non_exhaustive_types(&mut file)?;
     let code = hooks::safe_http_client(&prettyplease::unparse(&file))?;
     check_operation_ids(&spec.raw, &code)?;
 

@@ -14,6 +14,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 pub mod types {
     ///Body of `create_instance`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct CreateInstanceRequest {
         ///CPU cores (default 1).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -38,6 +39,7 @@ pub mod types {
     }
     ///Body of `create_mapping`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct CreateMappingRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<Description>,
@@ -59,6 +61,7 @@ pub mod types {
     }
     ///Body of `create_snapshot`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct CreateSnapshotRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<Description>,
@@ -82,6 +85,7 @@ pub mod types {
     }
     ///Body of `create_user` and `bootstrap_user`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct CreateUserRequest {
         pub display_name: DisplayName,
         ///E-mail address (not validated).
@@ -97,6 +101,7 @@ pub mod types {
     }
     ///Seed's 200 body of a delete (the running code answers 204 without a body).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct DeleteSnapshotEnvelope {
         pub data: DeleteSnapshotResult,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -109,6 +114,7 @@ pub mod types {
     }
     ///Seed's delete confirmation.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct DeleteSnapshotResult {
         ///Always true.
         pub deleted: bool,
@@ -191,6 +197,7 @@ pub mod types {
     }
     ///FastAPI `HTTPException` body, `{"detail": {"code", "message"}}` or `{"detail": "text"}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct DetailEnvelope {
         pub detail: Detail,
     }
@@ -201,6 +208,7 @@ pub mod types {
     }
     ///Coded detail, e.g. `{"code": "UNAUTHORIZED", "message": "X-Username header required."}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct DetailObject {
         pub code: ErrorCodeValue,
         ///Human-readable message.
@@ -311,6 +319,7 @@ pub mod types {
     }
     ///An edge type between two node labels and the SQL that produces its rows.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct EdgeDefinition {
         pub from_key: PropertyName,
         pub from_node: GraphLabel,
@@ -648,6 +657,7 @@ pub mod types {
 The seed's examples have no `meta`.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ErrorEnvelope {
         pub error: ErrorObject,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -660,6 +670,7 @@ The seed's examples have no `meta`.
     }
     ///One error.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ErrorObject {
         pub code: ErrorCodeValue,
         /**Free-form details; absent on 500 `INTERNAL_ERROR`. Seen keys: `resource_type` and
@@ -681,6 +692,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
     }
     ///One export job.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ExportJob {
         ///Node label or edge type.
         pub name: ::std::string::String,
@@ -847,6 +859,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
     }
     ///A graph instance (running code's 23-key object).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Instance {
         ///CPU cores allocated.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -919,6 +932,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
     }
     ///One instance.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct InstanceEnvelope {
         pub data: Instance,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1026,6 +1040,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
     }
     ///A page of instances.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct InstanceListEnvelope {
         pub data: ::std::vec::Vec<Instance>,
         pub meta: PaginationMeta,
@@ -1307,6 +1322,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
     }
     ///A mapping with its current version's definitions.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Mapping {
         ///Change note of the current version.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1358,6 +1374,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
     }
     ///One mapping.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct MappingEnvelope {
         pub data: Mapping,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1427,6 +1444,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
     }
     ///Response metadata. `request_id` is null on success and a string on errors.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct Meta {
         ///Request id (the `X-Request-ID` header carries it on every response).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1439,6 +1457,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
     }
     ///A node label and the SQL that produces its rows.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct NodeDefinition {
         pub label: GraphLabel,
         pub primary_key: PropertyDefinition,
@@ -1454,6 +1473,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
     }
     ///Metadata of a list response.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct PaginationMeta {
         ///Page size used.
         pub limit: i64,
@@ -1472,6 +1492,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
     }
     ///One step of the seed's progress form.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ProgressStep {
         ///Node label or edge type.
         pub name: ::std::string::String,
@@ -1572,6 +1593,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
     }
     ///A typed property of a node or edge definition.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct PropertyDefinition {
         pub name: PropertyName,
         #[serde(rename = "type")]
@@ -1646,6 +1668,7 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
     }
     ///Progress reported by an export worker (the running code fails with 500 when it is set).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ReportedProgress {
         ///Steps completed.
         pub completed_steps: i64,
@@ -1859,6 +1882,7 @@ code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
 `previous_status` and `retry_count` are only in the seed.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Snapshot {
         ///Creation time.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1940,6 +1964,7 @@ code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
     }
     ///One snapshot.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SnapshotEnvelope {
         pub data: Snapshot,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1952,6 +1977,7 @@ code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
     }
     ///An instance listed in the seed's snapshot detail.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SnapshotInstance {
         pub id: ResourceId,
         ///Instance name.
@@ -1967,6 +1993,7 @@ code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
     }
     ///Export-job counts and jobs (running code). `jobs` lists edges first, then nodes.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SnapshotJobProgress {
         ///One entry per node or edge definition.
         pub jobs: ::std::vec::Vec<ExportJob>,
@@ -1990,6 +2017,7 @@ code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
     }
     ///Lifecycle settings of a snapshot after an update.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SnapshotLifecycle {
         pub id: ResourceId,
         ///Inactivity timeout, ISO 8601 duration.
@@ -2009,6 +2037,7 @@ code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
     }
     ///Lifecycle settings of a snapshot.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SnapshotLifecycleEnvelope {
         pub data: SnapshotLifecycle,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2021,6 +2050,7 @@ code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
     }
     ///A page of snapshots.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SnapshotListEnvelope {
         pub data: ::std::vec::Vec<Snapshot>,
         pub meta: PaginationMeta,
@@ -2091,6 +2121,7 @@ code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
 `total_steps`, `elapsed_seconds`; once ready: `completed_at`, `duration_seconds`.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SnapshotPhaseProgress {
         ///When the export completed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2146,6 +2177,7 @@ code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
     }
     ///Export progress of a snapshot.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SnapshotProgressEnvelope {
         pub data: SnapshotProgress,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2424,6 +2456,7 @@ code; `updated_at` is accepted by the code only.
     }
     ///Body of `update_snapshot_lifecycle`; an omitted field keeps its value.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateLifecycleRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub inactivity_timeout: ::std::option::Option<IsoDuration>,
@@ -2437,6 +2470,7 @@ code; `updated_at` is accepted by the code only.
     }
     ///Body of `update_snapshot`; an omitted field keeps its value (`{}` is valid).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateSnapshotRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<Description>,
@@ -2450,6 +2484,7 @@ code; `updated_at` is accepted by the code only.
     }
     ///Body of `update_snapshot_status`; omitted fields keep their values.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateSnapshotStatusRequest {
         ///Row count per edge type.
         #[serde(
@@ -2492,6 +2527,7 @@ code; `updated_at` is accepted by the code only.
     }
     ///A user (returned bare, without an envelope).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct User {
         ///Creation time.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]

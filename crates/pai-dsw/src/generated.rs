@@ -45,6 +45,7 @@ optional. The official SDK reads `Code`, `Message`, `RequestId`, `AccessDeniedDe
 (also in lower-camel case) and keeps the rest (`HostId`, `Recommend`, ...) only as raw data.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AlibabaError {
         #[serde(
             rename = "AccessDeniedDetail",
@@ -98,6 +99,7 @@ optional. The official SDK reads `Code`, `Message`, `RequestId`, `AccessDeniedDe
     }
     ///The properties of the instance snapshot (CreateInstanceSnapshot body).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct CreateInstanceSnapshotRequest {
         /**File paths to exclude: folders or files that are ignored when the image is created.
 Supported only for ECI instances.
@@ -140,6 +142,7 @@ Supported only for ECI instances.
     }
     ///The result of CreateInstanceSnapshot.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct CreateInstanceSnapshotResponse {
         /**The status code. Known values: `InternalError` (every error other than a parameter
 validation error) and `ValidationError` (a parameter validation error). Seed examples
@@ -191,6 +194,7 @@ show the string `"null"` on success.
     }
     ///The result of DeleteInstanceSnapshot (same keys as the CreateInstanceSnapshot result, per the SDK).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct DeleteInstanceSnapshotResponse {
         /**The status code. Known values: `InternalError` (every error other than a parameter
 validation error) and `ValidationError` (a parameter validation error).
@@ -241,6 +245,7 @@ validation error) and `ValidationError` (a parameter validation error).
     }
     ///The result of GetInstanceSnapshot (the snapshot fields at the top level, beside the common fields).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetInstanceSnapshotResponse {
         /**The status code. Known values: `InternalError` (every error other than a parameter
 validation error) and `ValidationError` (a parameter validation error). Seed examples
@@ -356,6 +361,7 @@ show the string `"null"` on success.
     }
     ///An instance snapshot, as listed by ListInstanceSnapshot.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct InstanceSnapshot {
         ///The excluded file paths (only for ECI instances).
         #[serde(
@@ -441,6 +447,7 @@ show the string `"null"` on success.
     }
     ///A custom tag (key-value pair).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct Label {
         ///The key of the custom tag.
         #[serde(rename = "Key", skip_serializing_if = "::std::option::Option::is_none")]
@@ -463,6 +470,7 @@ is `"Snapshots": []`), and without the requirement any unrelated JSON object (a
 proxy's or another API's answer) would decode as an empty last page.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ListInstanceSnapshotResponse {
         /**The status code. Known values: `InternalError` (every error other than a parameter
 validation error) and `ValidationError` (a parameter validation error).

@@ -88,6 +88,7 @@ pub mod types {
     }
     ///Alibaba Cloud error body. The SDK reads Code, Message and RequestId (also Detail, Description and AccessDeniedDetail when present). HostId and Recommend are the other common fields.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AlibabaError {
         ///Error code, e.g. SnapshotNotFound.
         #[serde(rename = "Code", skip_serializing_if = "::std::option::Option::is_none")]
@@ -125,6 +126,7 @@ pub mod types {
     ///JSON body of CreateSnapshot. Both profiles send the same body. No field is required.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[serde(deny_unknown_fields)]
+    #[non_exhaustive]
     pub struct CreateSnapshotRequest {
         #[serde(
             rename = "Accessibility",
@@ -184,6 +186,7 @@ pub mod types {
     }
     ///Response of CreateSnapshot (the SDK's CreateSnapshotResponseBody).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct CreateSnapshotResponse {
         ///Request ID, for tracing.
         #[serde(
@@ -281,6 +284,7 @@ pub mod types {
     }
     ///Response of DeleteSnapshot (the SDK's DeleteSnapshotResponseBody).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct DeleteSnapshotResponse {
         ///Request ID, for tracing.
         #[serde(
@@ -296,6 +300,7 @@ pub mod types {
     }
     ///Response of GetSnapshot (the SDK's GetSnapshotResponseBody): the snapshot's fields flat at the top level, plus RequestId.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetSnapshotResponse {
         #[serde(
             rename = "Accessibility",
@@ -404,6 +409,7 @@ pub mod types {
     }
     ///Response of ListSnapshots (the SDK's ListSnapshotsResponseBody).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ListSnapshotsResponse {
         ///Maximum number of records that this request could return (SDK only).
         #[serde(
@@ -499,6 +505,7 @@ pub mod types {
     }
     ///One snapshot (the SDK's Snapshot model), as ListSnapshots returns it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct Snapshot {
         #[serde(
             rename = "Accessibility",
@@ -792,6 +799,7 @@ pub mod types {
     ///JSON body of UpdateSnapshot. The SnapshotId is a path parameter, so the body does not allow it (the gateway profile adds it to the body it sends).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[serde(deny_unknown_fields)]
+    #[non_exhaustive]
     pub struct UpdateSnapshotRequest {
         ///New description.
         #[serde(
@@ -818,6 +826,7 @@ pub mod types {
     }
     ///Response of UpdateSnapshot (the SDK's UpdateSnapshotResponseBody).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateSnapshotResponse {
         ///Request ID, for tracing.
         #[serde(

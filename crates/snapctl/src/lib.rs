@@ -321,13 +321,14 @@ mod tests {
     use super::*;
 
     fn service_failure() -> Failure {
-        let body = pai_dsw::types::AlibabaError {
-            code: Some("InstanceSnapshotNotFound".into()),
-            message: Some("The snapshot does not exist.".into()),
-            request_id: Some("E7D55162-4489-1619-AAF5-3F97D5FCA948".into()),
-            host_id: Some("pai-dsw.cn-hangzhou.aliyuncs.com".into()),
-            ..Default::default()
-        };
+        let body = pai_dsw::types::AlibabaError::try_from(
+            pai_dsw::types::AlibabaError::builder()
+                .code(Some("InstanceSnapshotNotFound".to_owned()))
+                .message(Some("The snapshot does not exist.".to_owned()))
+                .request_id(Some("E7D55162-4489-1619-AAF5-3F97D5FCA948".to_owned()))
+                .host_id(Some("pai-dsw.cn-hangzhou.aliyuncs.com".to_owned())),
+        )
+        .expect("an error body");
         let response = pai_dsw::ResponseValue::new(
             body,
             reqwest::StatusCode::NOT_FOUND,

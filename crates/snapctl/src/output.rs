@@ -412,11 +412,12 @@ mod tests {
     #[test]
     fn json_resources_round_trip() {
         let mut printer = Printer::new(Format::Json, Vec::new());
-        let snapshot = pai_dsw::types::InstanceSnapshot {
-            snapshot_id: Some("snp-1".into()),
-            status: Some("Saved".into()),
-            ..Default::default()
-        };
+        let snapshot = pai_dsw::types::InstanceSnapshot::try_from(
+            pai_dsw::types::InstanceSnapshot::builder()
+                .snapshot_id(Some("snp-1".to_owned()))
+                .status(Some("Saved".to_owned())),
+        )
+        .expect("a snapshot");
         printer.resource(&snapshot).expect("printed");
         let back: pai_dsw::types::InstanceSnapshot =
             serde_json::from_str(&text(printer)).expect("decodes");

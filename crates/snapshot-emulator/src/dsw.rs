@@ -28,6 +28,7 @@
 //!   else is `400 ValidationError`. `TotalCount` counts every snapshot of the instance.
 
 use crate::auth::{roa_auth, RoaAuth};
+use crate::build::BuildError;
 use crate::error::{api_context, Api, ApiError, RequestContext};
 use crate::pagination::{self, Direction, Position};
 use crate::query::Query;
@@ -91,10 +92,14 @@ impl Snapshot {
         }
     }
 
-    fn view(&self, now: DateTime<Utc>, push: Duration) -> types::InstanceSnapshot {
+    fn view(
+        &self,
+        now: DateTime<Utc>,
+        push: Duration,
+    ) -> Result<types::InstanceSnapshot, BuildError> {
         let (status, modified) = self.state(now, push);
         let failed = status == Status::Failed;
-        types::InstanceSnapshot {
+        build!(types::InstanceSnapshot {
             exclude_paths: self.exclude_paths.clone(),
             gmt_create_time: Some(timestamp(self.created)),
             gmt_modified_time: Some(timestamp(modified)),
@@ -112,7 +117,7 @@ impl Snapshot {
             snapshot_id: Some(self.id.clone()),
             snapshot_name: Some(self.name.clone()),
             status: Some(status.as_str().to_owned()),
-        }
+        })
     }
 }
 
@@ -316,7 +321,7 @@ async fn create(
     dsw.check_instance(&instance.instance_id)?;
     let request = decode_create(&body)?;
     let id = dsw.create(&instance.instance_id, request, Utc::now())?;
-    Ok(success(types::CreateInstanceSnapshotResponse {
+    Ok(success(build!(types::CreateInstanceSnapshotResponse {
         code: None,
         http_status_code: Some(200),
         instance_id: Some(instance.instance_id),
@@ -324,7 +329,7 @@ async fn create(
         request_id: Some(ctx.request_id),
         snapshot_id: Some(id),
         success: Some(true),
-    }))
+    })?))
 }
 
 async fn get_one(
@@ -334,8 +339,8 @@ async fn get_one(
 ) -> Result<Json<types::GetInstanceSnapshotResponse>, ApiError> {
     let params = path(params)?;
     let snapshot = dsw.find(&dsw.store(), &params.instance_id, &params.snapshot_id)?;
-    let view = snapshot.view(Utc::now(), dsw.push);
-    Ok(success(types::GetInstanceSnapshotResponse {
+    let view = snapshot.view(Utc::now(), dsw.push)?;
+    Ok(success(build!(types::GetInstanceSnapshotResponse {
         code: None,
         exclude_paths: view.exclude_paths,
         gmt_create_time: view.gmt_create_time,
@@ -353,7 +358,7 @@ async fn get_one(
         snapshot_name: view.snapshot_name,
         status: view.status,
         success: Some(true),
-    }))
+    })?))
 }
 
 async fn delete_one(
@@ -363,7 +368,7 @@ async fn delete_one(
 ) -> Result<Json<types::DeleteInstanceSnapshotResponse>, ApiError> {
     let params = path(params)?;
     dsw.delete(&params.instance_id, &params.snapshot_id)?;
-    Ok(success(types::DeleteInstanceSnapshotResponse {
+    Ok(success(build!(types::DeleteInstanceSnapshotResponse {
         code: None,
         http_status_code: Some(200),
         instance_id: Some(params.instance_id),
@@ -371,7 +376,7 @@ async fn delete_one(
         request_id: Some(ctx.request_id),
         snapshot_id: Some(params.snapshot_id),
         success: Some(true),
-    }))
+    })?))
 }
 
 /// The sort field of List.
@@ -432,15 +437,19 @@ async fn list(
     pagination::sort_by_position(&mut snapshots, order, position);
     let total = snapshots.len();
     let page = pagination::by_number(&snapshots, page_number, page_size);
-    Ok(success(types::ListInstanceSnapshotResponse {
+    Ok(success(build!(types::ListInstanceSnapshotResponse {
         code: None,
         http_status_code: Some(200),
         message: None,
         request_id: Some(ctx.request_id),
-        snapshots: page.items.iter().map(|s| s.view(now, dsw.push)).collect(),
+        snapshots: page
+            .items
+            .iter()
+            .map(|s| s.view(now, dsw.push))
+            .collect::<Result<Vec<_>, _>>()?,
         success: Some(true),
         total_count: Some(i64::try_from(total).unwrap_or(i64::MAX)),
-    }))
+    })?))
 }
 
 async fn unknown() -> ApiError {
@@ -523,7 +532,11 @@ mod tests {
             .create("dsw-1", request("v3", "r/FAIL:v3"), t0)
             .expect("created");
         let store = dsw.store();
-        let at = |id: &str, when| store.snapshots[id].view(t(when), dsw.push);
+        let at = |id: &str, when| {
+            store.snapshots[id]
+                .view(t(when), dsw.push)
+                .expect("every member given")
+        };
         let early = at(&ok, "2025-01-01T00:00:09Z");
         assert_eq!(early.status.as_deref(), Some("Pushing"));
         assert_eq!(early.image_id, None);
@@ -557,7 +570,9 @@ mod tests {
         let id = dsw
             .create("dsw-1", request("a", "r/x:a"), t("2025-01-01T00:00:00Z"))
             .expect("created");
-        let view = dsw.store().snapshots[&id].view(t("2200-01-01T00:00:00Z"), dsw.push);
+        let view = dsw.store().snapshots[&id]
+            .view(t("2200-01-01T00:00:00Z"), dsw.push)
+            .expect("every member given");
         assert_eq!(view.status.as_deref(), Some("Pushing"));
     }
 

@@ -13,6 +13,7 @@
 //!   `graph_olap::types::ErrorEnvelope`, `{"error": {"code", "message"}, "meta": {"request_id"}}`
 //!   with an `x-request-id` header.
 
+use crate::build::BuildError;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -151,12 +152,12 @@ impl ApiError {
         self
     }
 
-    /// The response of this error for `api`, with the request's id and host.
-    pub(crate) fn render(&self, api: Api, ctx: &RequestContext) -> Response {
-        let mut response = match api {
+    /// The error's body in `api`'s shape, built from the generated types.
+    fn body(&self, api: Api, ctx: &RequestContext) -> Result<Response, BuildError> {
+        Ok(match api {
             Api::Dsw => (
                 self.status,
-                Json(pai_dsw::types::AlibabaError {
+                Json(build!(pai_dsw::types::AlibabaError {
                     access_denied_detail: None,
                     code: Some(self.code.clone()),
                     host_id: Some(ctx.host.clone()),
@@ -165,34 +166,49 @@ impl ApiError {
                     recommend: Some(self.recommend(api, ctx)),
                     request_id: Some(ctx.request_id.clone()),
                     success: Some(false),
-                }),
+                })?),
             )
                 .into_response(),
             Api::LangStudio | Api::LangStudioGateway | Api::Sts => (
                 self.status,
-                Json(pai_langstudio::types::AlibabaError {
+                Json(build!(pai_langstudio::types::AlibabaError {
                     code: Some(self.code.clone()),
                     host_id: Some(ctx.host.clone()),
                     message: Some(self.message.clone()),
                     recommend: Some(self.recommend(api, ctx)),
                     request_id: Some(ctx.request_id.clone()),
-                }),
+                })?),
             )
                 .into_response(),
             Api::GraphOlap => (
                 self.status,
-                Json(::graph_olap::types::ErrorEnvelope {
-                    error: ::graph_olap::types::ErrorObject {
+                Json(build!(::graph_olap::types::ErrorEnvelope {
+                    error: build!(::graph_olap::types::ErrorObject {
                         code: ::graph_olap::types::ErrorCodeValue::String(self.code.clone()),
                         details: serde_json::Map::new(),
                         message: self.message.clone(),
-                    },
-                    meta: Some(::graph_olap::types::Meta {
+                    })?,
+                    meta: Some(build!(::graph_olap::types::Meta {
                         request_id: Some(ctx.request_id.clone()),
-                    }),
-                }),
+                    })?),
+                })?),
             )
                 .into_response(),
+        })
+    }
+
+    /// The response of this error for `api`, with the request's id and host. If a generated
+    /// body type cannot be built, the API's 500 answer naming the failure; if even that
+    /// cannot be built, a bare 500 with the failure as text (never a panic).
+    pub(crate) fn render(&self, api: Api, ctx: &RequestContext) -> Response {
+        let mut response = match self.body(api, ctx) {
+            Ok(response) => response,
+            Err(e) => {
+                let internal = Self::from(e.clone());
+                internal.body(api, ctx).unwrap_or_else(|_| {
+                    (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response()
+                })
+            }
         };
         let headers = response.headers_mut();
         let id_header = if api == Api::GraphOlap {
@@ -222,6 +238,17 @@ impl ApiError {
             self.code,
             api.product(),
             ctx.request_id
+        )
+    }
+}
+
+/// A generated type the emulator cannot build: its 500 `InternalError`.
+impl From<BuildError> for ApiError {
+    fn from(e: BuildError) -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            e.to_string(),
         )
     }
 }

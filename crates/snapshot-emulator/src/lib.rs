@@ -31,14 +31,11 @@
 //! let created = dsw
 //!     .create_instance_snapshot()
 //!     .instance_id(&instance)
-//!     .body(pai_dsw::types::CreateInstanceSnapshotRequest {
-//!         snapshot_name: "my-env-v1".parse()?,
-//!         image_url: "registry.example/ns/env:v1".into(),
-//!         snapshot_description: None,
-//!         labels: vec![],
-//!         exclude_paths: vec![],
-//!         overwrite: None,
-//!     })
+//!     .body(
+//!         pai_dsw::types::CreateInstanceSnapshotRequest::builder()
+//!             .snapshot_name("my-env-v1")
+//!             .image_url("registry.example/ns/env:v1"),
+//!     )
 //!     .send()
 //!     .await?
 //!     .into_inner();
@@ -138,6 +135,8 @@
 
 pub mod auth;
 pub(crate) mod body;
+#[macro_use]
+pub(crate) mod build;
 pub mod credentials;
 pub mod dsw;
 pub(crate) mod error;

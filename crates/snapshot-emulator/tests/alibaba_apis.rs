@@ -23,12 +23,14 @@ fn slow() -> Timing {
 async fn dsw_every_operation() {
     let emulator = emulator(slow()).await;
     let dsw = dsw(&emulator);
-    let mut body = dsw_body("env-v1");
-    body.labels = vec![pai_dsw::types::Label {
-        key: Some("team".into()),
-        value: Some("ml".into()),
-    }];
-    body.exclude_paths = vec!["/tmp".into()];
+    let label = pai_dsw::types::Label::builder()
+        .key(Some("team".to_owned()))
+        .value(Some("ml".to_owned()));
+    let body = dsw_body("env-v1")
+        .labels(vec![
+            pai_dsw::types::Label::try_from(label).expect("a label")
+        ])
+        .exclude_paths(vec!["/tmp".to_owned()]);
     let created = dsw
         .create_instance_snapshot()
         .instance_id(INSTANCE)
@@ -264,14 +266,16 @@ async fn langstudio_both_forms_share_one_store() {
     assert!(id.starts_with("snap-"));
     let gw_id = gw
         .create_snapshot()
-        .body(ls::CreateSnapshotRequest {
-            snapshot_name: Some("from_gateway".parse().expect("name")),
-            source_storage_path: Some("oss://bucket/flows/a".into()),
-            workspace_id: Some(WORKSPACE.into()),
-            accessibility: Some(ls::Accessibility::Public),
-            creation_type: Some(ls::CreationType::EvaluationAutoCreated),
-            ..Default::default()
-        })
+        .body(
+            ls::CreateSnapshotRequest::builder()
+                .snapshot_name(Some(
+                    "from_gateway".parse::<ls::SnapshotName>().expect("name"),
+                ))
+                .source_storage_path(Some("oss://bucket/flows/a".to_owned()))
+                .workspace_id(Some(WORKSPACE.to_owned()))
+                .accessibility(Some(ls::Accessibility::Public))
+                .creation_type(Some(ls::CreationType::EvaluationAutoCreated)),
+        )
         .send()
         .await
         .expect("created")
@@ -297,21 +301,21 @@ async fn langstudio_both_forms_share_one_store() {
 
     gw.update_snapshot()
         .snapshot_id(&id)
-        .body(ls::UpdateSnapshotRequest {
-            description: Some("updated through the gateway".into()),
-            snapshot_name: Some("renamed".parse().expect("name")),
-            workspace_id: None,
-        })
+        .body(
+            ls::UpdateSnapshotRequest::builder()
+                .description(Some("updated through the gateway".to_owned()))
+                .snapshot_name(Some("renamed".parse::<ls::SnapshotName>().expect("name"))),
+        )
         .send()
         .await
         .expect("updated");
     roa.update_snapshot()
         .snapshot_id(&gw_id)
-        .body(ls::UpdateSnapshotRequest {
-            description: Some("updated through ROA".into()),
-            snapshot_name: None,
-            workspace_id: Some(WORKSPACE.into()),
-        })
+        .body(
+            ls::UpdateSnapshotRequest::builder()
+                .description(Some("updated through ROA".to_owned()))
+                .workspace_id(Some(WORKSPACE.to_owned())),
+        )
         .send()
         .await
         .expect("updated");

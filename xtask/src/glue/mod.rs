@@ -7,6 +7,7 @@
 //!   and `connect` function;
 //! - [`errors`], [`rules`]: `x-error` (each crate's `ERROR_SHAPE` and `ErrorBody` impl) and
 //!   the `RULES` table from the constraints of parameters and body members;
+//! - [`stable`]: every named-field struct of `types` marked `#[non_exhaustive]`;
 //! - [`facade`]: the facade's generated module (accessors, re-exports, the table of every
 //!   API's profiles) and its dependencies on the generated crates.
 
@@ -16,4 +17,5 @@ pub mod paging;
 pub mod paging_model;
 pub mod profiles;
 pub mod rules;
+pub mod stable;
 pub mod waiters;

@@ -58,6 +58,46 @@ mod tests {
         );
     }
 
+    /// The rendered code of every API: each named-field struct of `types` is non-exhaustive,
+    /// and there is at least one (a struct literal outside the crate cannot compile).
+    #[test]
+    fn rendered_types_structs_are_non_exhaustive() {
+        let root = crate::spec::workspace_root();
+        for api in crate::apis::APIS {
+            let files = crate::generate::render(&root, api).expect("renders");
+            let generated = files
+                .iter()
+                .find(|f| f.path.ends_with("src/generated.rs"))
+                .expect("a generated.rs");
+            let file = syn::parse_file(&generated.contents).expect("parses");
+            let types = file
+                .items
+                .iter()
+                .find_map(|item| match item {
+                    syn::Item::Mod(m) if m.ident == "types" => m.content.as_ref(),
+                    _ => None,
+                })
+                .expect("a types module");
+            let named: Vec<&syn::ItemStruct> = types
+                .1
+                .iter()
+                .filter_map(|item| match item {
+                    syn::Item::Struct(s) if matches!(s.fields, syn::Fields::Named(_)) => Some(s),
+                    _ => None,
+                })
+                .collect();
+            assert!(!named.is_empty(), "{}: no named structs", api.crate_name);
+            for s in named {
+                assert!(
+                    s.attrs.iter().any(|a| a.path().is_ident("non_exhaustive")),
+                    "{}: types::{} is not #[non_exhaustive]",
+                    api.crate_name,
+                    s.ident
+                );
+            }
+        }
+    }
+
     #[test]
     fn no_types_module_is_an_error() {
         let mut file: syn::File = syn::parse_quote! { pub struct A; };

@@ -191,14 +191,15 @@ mod tests {
 
     #[test]
     fn list_rows_show_id_name_status_time_and_image() {
-        let snapshot = InstanceSnapshot {
-            snapshot_id: Some("snp-0123456789abc".into()),
-            snapshot_name: Some("nightly".into()),
-            status: Some("Saved".into()),
-            gmt_create_time: Some("2026-01-01T00:00:00Z".into()),
-            image_url: Some("r/x:1".into()),
-            ..Default::default()
-        };
+        let snapshot = InstanceSnapshot::try_from(
+            InstanceSnapshot::builder()
+                .snapshot_id(Some("snp-0123456789abc".to_owned()))
+                .snapshot_name(Some("nightly".to_owned()))
+                .status(Some("Saved".to_owned()))
+                .gmt_create_time(Some("2026-01-01T00:00:00Z".to_owned()))
+                .image_url(Some("r/x:1".to_owned())),
+        )
+        .expect("a snapshot");
         let cells: Vec<String> = COLUMNS.iter().map(|c| (c.cell)(&snapshot)).collect();
         let line = table_line(COLUMNS.iter().map(|c| c.width), &cells);
         assert_eq!(

@@ -176,10 +176,10 @@ pub async fn run<W: Write>(
         GraphOlapCommand::Delete { snapshot_id } => {
             let id = resource_id("snapshot_id", &snapshot_id)?;
             send(olap()?.delete_snapshot().snapshot_id(id.clone()).send()).await?;
-            printer.outcome(
-                &format!("Deleted Graph OLAP snapshot {id}"),
-                &DeleteSnapshotResult { deleted: true },
-            )?;
+            let deleted =
+                DeleteSnapshotResult::try_from(DeleteSnapshotResult::builder().deleted(true))
+                    .map_err(|e| Error::Config(format!("the delete result: {e}")))?;
+            printer.outcome(&format!("Deleted Graph OLAP snapshot {id}"), &deleted)?;
         }
         GraphOlapCommand::Wait {
             snapshot_id,

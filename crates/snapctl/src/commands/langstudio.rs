@@ -181,13 +181,13 @@ pub async fn run<W: Write>(
             workspace,
         } => {
             let snapshot_id = identifier("SnapshotId", &snapshot_id)?;
-            let body = UpdateSnapshotRequest {
-                description,
-                snapshot_name: name
-                    .map(|n| validate::langstudio_snapshot_name(&n))
-                    .transpose()?,
-                workspace_id: workspace_id(workspace)?,
-            };
+            let body = UpdateSnapshotRequest::builder()
+                .description(description)
+                .snapshot_name(
+                    name.map(|n| validate::langstudio_snapshot_name(&n))
+                        .transpose()?,
+                )
+                .workspace_id(workspace_id(workspace)?);
             update(studio, &snapshot_id, body, printer).await?;
         }
         LangStudioCommand::Delete {
@@ -213,7 +213,7 @@ pub async fn run<W: Write>(
 async fn update<W: Write>(
     studio: &pai_langstudio::Client,
     snapshot_id: &str,
-    body: UpdateSnapshotRequest,
+    body: pai_langstudio::types::builder::UpdateSnapshotRequest,
     printer: &mut Printer<W>,
 ) -> Result<(), Failure> {
     let request = studio.update_snapshot().snapshot_id(snapshot_id);
@@ -253,17 +253,16 @@ async fn create<W: Write>(
     args: LangStudioCreateArgs,
     printer: &mut Printer<W>,
 ) -> Result<(), Failure> {
-    let body = CreateSnapshotRequest {
-        snapshot_name: Some(validate::langstudio_snapshot_name(&args.name)?),
-        workspace_id: workspace_id(args.workspace)?,
-        snapshot_resource_id: args.resource_id,
-        snapshot_resource_type: args.resource_type.map(Into::into),
-        source_storage_path: args.source_storage_path,
-        work_dir: args.work_dir,
-        description: args.description,
-        accessibility: args.accessibility.map(Into::into),
-        creation_type: args.creation_type.map(Into::into),
-    };
+    let body = CreateSnapshotRequest::builder()
+        .snapshot_name(Some(validate::langstudio_snapshot_name(&args.name)?))
+        .workspace_id(workspace_id(args.workspace)?)
+        .snapshot_resource_id(args.resource_id)
+        .snapshot_resource_type(args.resource_type.map(Into::into))
+        .source_storage_path(args.source_storage_path)
+        .work_dir(args.work_dir)
+        .description(args.description)
+        .accessibility(args.accessibility.map(Into::into))
+        .creation_type(args.creation_type.map(Into::into));
     let created = send(studio.create_snapshot().body(body).send()).await?;
     match (args.wait, created.snapshot_id.as_deref()) {
         (true, Some(snapshot_id)) => {

@@ -64,10 +64,12 @@ pub fn labels(arguments: &[String]) -> Result<Vec<pai_dsw::types::Label>, Error>
     arguments
         .iter()
         .map(|argument| match argument.split_once('=') {
-            Some((key, value)) if !key.trim().is_empty() => Ok(pai_dsw::types::Label {
-                key: Some(key.to_owned()),
-                value: Some(value.to_owned()),
-            }),
+            Some((key, value)) if !key.trim().is_empty() => pai_dsw::types::Label::try_from(
+                pai_dsw::types::Label::builder()
+                    .key(Some(key.to_owned()))
+                    .value(Some(value.to_owned())),
+            )
+            .map_err(|e| Error::Config(format!("label {argument:?}: {e}"))),
             _ => Err(invalid(
                 "Labels",
                 "KEY=VALUE with a non-empty key (repeat --label for several labels)",

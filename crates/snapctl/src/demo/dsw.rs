@@ -51,6 +51,7 @@ impl<W: Write> Demo<'_, W> {
     ) -> Result<String, Failure> {
         let valid_name = validate::dsw_snapshot_name(name)?;
         let image = "registry.example/demo/env:v1";
+        let labels = crate::commands::labels(&["owner=demo".to_owned()])?;
         let request = dsw
             .create_instance_snapshot()
             .instance_id(instance)
@@ -58,10 +59,7 @@ impl<W: Write> Demo<'_, W> {
                 body.snapshot_name(valid_name)
                     .image_url(image)
                     .snapshot_description(Some("made by snapctl demo".to_owned()))
-                    .labels(vec![pai_dsw::types::Label {
-                        key: Some("owner".to_owned()),
-                        value: Some("demo".to_owned()),
-                    }])
+                    .labels(labels)
             });
         let created = self
             .call("PAI-DSW create".into(), send(request.send()))

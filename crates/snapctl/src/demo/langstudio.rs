@@ -90,17 +90,12 @@ impl<W: Write> Demo<'_, W> {
         workspace: &str,
     ) -> Result<String, Failure> {
         let name = profile.snapshot;
-        let body = CreateSnapshotRequest {
-            snapshot_name: Some(validate::langstudio_snapshot_name(name)?),
-            workspace_id: Some(workspace.to_owned()),
-            snapshot_resource_id: Some("flow-demo-1".to_owned()),
-            snapshot_resource_type: Some(SnapshotResourceType::Flow),
-            description: Some("made by snapctl demo".to_owned()),
-            accessibility: None,
-            creation_type: None,
-            source_storage_path: None,
-            work_dir: None,
-        };
+        let body = CreateSnapshotRequest::builder()
+            .snapshot_name(Some(validate::langstudio_snapshot_name(name)?))
+            .workspace_id(Some(workspace.to_owned()))
+            .snapshot_resource_id(Some("flow-demo-1".to_owned()))
+            .snapshot_resource_type(Some(SnapshotResourceType::Flow))
+            .description(Some("made by snapctl demo".to_owned()));
         let created = self
             .call(
                 step(profile, "create"),
@@ -160,11 +155,7 @@ impl<W: Write> Demo<'_, W> {
         id: &str,
         description: &str,
     ) -> Result<(), Failure> {
-        let body = UpdateSnapshotRequest {
-            description: Some(description.to_owned()),
-            snapshot_name: None,
-            workspace_id: None,
-        };
+        let body = UpdateSnapshotRequest::builder().description(Some(description.to_owned()));
         let update = studio.update_snapshot().snapshot_id(id).body(body);
         self.call(step(profile, "update"), send(update.send()))
             .await?;

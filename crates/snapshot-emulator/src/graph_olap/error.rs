@@ -11,6 +11,7 @@
 //!   unreadable (400), where upstream has no limit.
 
 use super::validate::FieldError;
+use crate::build::BuildError;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -109,35 +110,46 @@ impl ApiError {
     }
 
     /// The body, built from the spec's generated `ErrorBody` types.
-    pub(crate) fn body(&self, request_id: &str) -> types::ErrorBody {
-        let detail_object = |code: types::ErrorCode, message: String| {
-            types::ErrorBody::DetailEnvelope(types::DetailEnvelope {
-                detail: types::Detail::Object(types::DetailObject {
-                    code: code.into(),
-                    message,
-                }),
-            })
+    /// Fails only when a generated type cannot be built (see [`crate::build`]).
+    pub(crate) fn body(&self, request_id: &str) -> Result<types::ErrorBody, BuildError> {
+        let detail_object =
+            |code: types::ErrorCode, message: String| -> Result<types::ErrorBody, BuildError> {
+                Ok(types::ErrorBody::DetailEnvelope(build!(
+                    types::DetailEnvelope {
+                        detail: types::Detail::Object(build!(types::DetailObject {
+                            code: code,
+                            message: message,
+                        })?),
+                    }
+                )?))
+            };
+        let detail_text = |text: &str| -> Result<types::ErrorBody, BuildError> {
+            Ok(types::ErrorBody::DetailEnvelope(build!(
+                types::DetailEnvelope {
+                    detail: types::Detail::Text(types::DetailText(text.to_owned())),
+                }
+            )?))
         };
-        let detail_text = |text: &str| {
-            types::ErrorBody::DetailEnvelope(types::DetailEnvelope {
-                detail: types::Detail::Text(types::DetailText(text.to_owned())),
-            })
-        };
-        let envelope = |code: types::ErrorCode, message: String, details: Value| {
+        let envelope = |code: types::ErrorCode,
+                        message: String,
+                        details: Value|
+         -> Result<types::ErrorBody, BuildError> {
             let details = match details {
                 Value::Object(map) => map,
                 _ => Map::new(),
             };
-            types::ErrorBody::ErrorEnvelope(types::ErrorEnvelope {
-                error: types::ErrorObject {
-                    code: code.into(),
-                    message,
-                    details,
-                },
-                meta: Some(types::Meta {
-                    request_id: Some(request_id.to_owned()),
-                }),
-            })
+            Ok(types::ErrorBody::ErrorEnvelope(build!(
+                types::ErrorEnvelope {
+                    error: build!(types::ErrorObject {
+                        code: code,
+                        message: message,
+                        details: details,
+                    })?,
+                    meta: Some(build!(types::Meta {
+                        request_id: Some(request_id.to_owned()),
+                    })?),
+                }
+            )?))
         };
         use types::ErrorCode as C;
         match self {
@@ -316,13 +328,36 @@ fn request_id_of(request: &Request) -> String {
         .unwrap_or_else(new_request_id)
 }
 
+/// The error's body; if a generated type cannot be built, the API's 500 answer; if even
+/// that cannot be built, a bare 500 naming the failure (never a panic).
+fn render(error: &ApiError, id: &str) -> Response {
+    let body = error
+        .body(id)
+        .map(|body| (error.status(), body))
+        .or_else(|_| {
+            ApiError::Internal
+                .body(id)
+                .map(|body| (StatusCode::INTERNAL_SERVER_ERROR, body))
+        });
+    match body {
+        Ok((status, body)) => json_response(status, &body),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+impl From<BuildError> for ApiError {
+    fn from(_: BuildError) -> Self {
+        Self::Internal
+    }
+}
+
 /// Middleware: echoes (or generates) `x-request-id` on every response and renders pending
 /// error bodies with it in `meta.request_id`.
 pub(crate) async fn request_id(request: Request, next: Next) -> Response {
     let id = request_id_of(&request);
     let mut response = next.run(request).await;
     if let Some(PendingError(error)) = response.extensions_mut().remove::<PendingError>() {
-        response = json_response(error.status(), &error.body(&id));
+        response = render(&error, &id);
     }
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", value);
@@ -335,7 +370,7 @@ mod tests {
     use super::*;
 
     fn rendered(error: ApiError) -> Value {
-        serde_json::to_value(error.body("rid")).unwrap_or_default()
+        serde_json::to_value(error.body("rid").expect("every member given")).unwrap_or_default()
     }
 
     #[test]

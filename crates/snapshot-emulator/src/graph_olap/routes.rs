@@ -233,7 +233,7 @@ async fn list_snapshots(
         total,
         params.offset,
         params.limit,
-    )))
+    )?))
 }
 
 async fn create_snapshot(State(app): State<App>, headers: HeaderMap, body: Body) -> Answer {
@@ -243,14 +243,14 @@ async fn create_snapshot(State(app): State<App>, headers: HeaderMap, body: Body)
     let request =
         body_of(&CREATE_SNAPSHOT, body.as_ref(), &mut errors).ok_or_else(|| invalid(errors))?;
     let snapshot = store.create_snapshot(&caller, request, now)?;
-    Ok(created(&wire::snapshot_envelope(snapshot)))
+    Ok(created(&wire::snapshot_envelope(snapshot)?))
 }
 
 async fn get_snapshot(State(app): State<App>, headers: HeaderMap, path: SnapshotPath) -> Answer {
     let (_, store, _) = app.authenticate(&headers)?;
     let mut errors = Vec::new();
     let id = path_id(path, "snapshot_id", &mut errors).ok_or_else(|| invalid(errors))?;
-    Ok(ok(&wire::snapshot_envelope(store.snapshot(id)?)))
+    Ok(ok(&wire::snapshot_envelope(store.snapshot(id)?)?))
 }
 
 async fn update_snapshot(
@@ -268,7 +268,7 @@ async fn update_snapshot(
         return Err(invalid(errors));
     };
     let snapshot = store.update_snapshot(&caller, id, request, now)?;
-    Ok(ok(&wire::snapshot_envelope(snapshot)))
+    Ok(ok(&wire::snapshot_envelope(snapshot)?))
 }
 
 async fn delete_snapshot(State(app): State<App>, headers: HeaderMap, path: SnapshotPath) -> Answer {
@@ -294,7 +294,7 @@ async fn update_lifecycle(
         return Err(invalid(errors));
     };
     let snapshot = store.update_lifecycle(&caller, id, request, now)?;
-    Ok(ok(&wire::lifecycle_envelope(snapshot)))
+    Ok(ok(&wire::lifecycle_envelope(snapshot)?))
 }
 
 async fn retry_snapshot(State(app): State<App>, headers: HeaderMap, path: SnapshotPath) -> Answer {
@@ -302,7 +302,7 @@ async fn retry_snapshot(State(app): State<App>, headers: HeaderMap, path: Snapsh
     let mut errors = Vec::new();
     let id = path_id(path, "snapshot_id", &mut errors).ok_or_else(|| invalid(errors))?;
     let snapshot = store.retry_snapshot(&caller, id, now)?;
-    Ok(ok(&wire::snapshot_envelope(snapshot)))
+    Ok(ok(&wire::snapshot_envelope(snapshot)?))
 }
 
 async fn snapshot_progress(
@@ -313,7 +313,7 @@ async fn snapshot_progress(
     let (_, store, _) = app.authenticate(&headers)?;
     let mut errors = Vec::new();
     let id = path_id(path, "snapshot_id", &mut errors).ok_or_else(|| invalid(errors))?;
-    Ok(ok(&wire::progress_envelope(store.snapshot(id)?)))
+    Ok(ok(&wire::progress_envelope(store.snapshot(id)?)?))
 }
 
 async fn report_status(State(app): State<App>, path: SnapshotPath, body: Body) -> Answer {
@@ -327,7 +327,7 @@ async fn report_status(State(app): State<App>, path: SnapshotPath, body: Body) -
         return Err(invalid(errors));
     };
     let snapshot = store.report_status(id, request, now)?;
-    Ok(ok(&wire::snapshot_envelope(snapshot)))
+    Ok(ok(&wire::snapshot_envelope(snapshot)?))
 }
 
 async fn list_instances(
@@ -344,7 +344,7 @@ async fn list_instances(
         total,
         params.offset,
         params.limit,
-    )))
+    )?))
 }
 
 async fn create_instance(State(app): State<App>, headers: HeaderMap, body: Body) -> Answer {
@@ -354,14 +354,14 @@ async fn create_instance(State(app): State<App>, headers: HeaderMap, body: Body)
     let request =
         body_of(&CREATE_INSTANCE, body.as_ref(), &mut errors).ok_or_else(|| invalid(errors))?;
     let instance = store.create_instance(&caller, request, now)?;
-    Ok(created(&wire::instance_envelope(instance)))
+    Ok(created(&wire::instance_envelope(instance)?))
 }
 
 async fn get_instance(State(app): State<App>, headers: HeaderMap, path: SnapshotPath) -> Answer {
     let (_, store, _) = app.authenticate(&headers)?;
     let mut errors = Vec::new();
     let id = path_id(path, "instance_id", &mut errors).ok_or_else(|| invalid(errors))?;
-    Ok(ok(&wire::instance_envelope(store.instance(id)?)))
+    Ok(ok(&wire::instance_envelope(store.instance(id)?)?))
 }
 
 async fn delete_instance(State(app): State<App>, headers: HeaderMap, path: SnapshotPath) -> Answer {
@@ -382,7 +382,7 @@ async fn create_user(State(app): State<App>, headers: HeaderMap, body: Body) -> 
         return Err(ApiError::PrivilegeRequired);
     }
     let user = store.create_user(&request, None, now)?;
-    Ok(created(&wire::user(&user)))
+    Ok(created(&wire::user(&user)?))
 }
 
 async fn bootstrap_user(State(app): State<App>, body: Body) -> Answer {
@@ -392,7 +392,7 @@ async fn bootstrap_user(State(app): State<App>, body: Body) -> Answer {
         body_of(&CREATE_USER, body.as_ref(), &mut errors).ok_or_else(|| invalid(errors))?;
     let now = app.clock.now();
     let user = app.store_at(now).bootstrap(&request, now)?;
-    Ok(created(&wire::user(&user)))
+    Ok(created(&wire::user(&user)?))
 }
 
 async fn create_mapping(State(app): State<App>, headers: HeaderMap, body: Body) -> Answer {
@@ -402,7 +402,7 @@ async fn create_mapping(State(app): State<App>, headers: HeaderMap, body: Body) 
     let request =
         body_of(&CREATE_MAPPING, body.as_ref(), &mut errors).ok_or_else(|| invalid(errors))?;
     let mapping = store.create_mapping(&caller.username, request, now);
-    Ok(created(&wire::mapping_envelope(&mapping)))
+    Ok(created(&wire::mapping_envelope(&mapping)?))
 }
 
 async fn not_found() -> ApiError {

@@ -7,6 +7,7 @@
 use super::config::Role;
 use super::export::JobStatus;
 use super::store::{InstanceRec, InstanceStatus, MappingRec, SnapshotRec, SnapshotStatus, UserRec};
+use crate::build::BuildError;
 use chrono::{DateTime, SubsecRound, Utc};
 use graph_olap::types;
 use serde::Serialize;
@@ -143,8 +144,8 @@ fn ts(at: DateTime<Utc>) -> DateTime<Utc> {
     at.trunc_subsecs(0)
 }
 
-fn success_meta() -> Option<types::Meta> {
-    Some(types::Meta { request_id: None })
+fn success_meta() -> Result<Option<types::Meta>, BuildError> {
+    Ok(Some(build!(types::Meta { request_id: None })?))
 }
 
 fn snapshot_status(status: SnapshotStatus) -> types::SnapshotStatus {
@@ -157,9 +158,9 @@ fn snapshot_status(status: SnapshotStatus) -> types::SnapshotStatus {
 }
 
 /// A snapshot as the generated `Snapshot`.
-pub(crate) fn snapshot(s: &SnapshotRec) -> types::Snapshot {
-    types::Snapshot {
-        id: s.id.into(),
+pub(crate) fn snapshot(s: &SnapshotRec) -> Result<types::Snapshot, BuildError> {
+    build!(types::Snapshot {
+        id: s.id,
         mapping_id: Some(s.mapping_id.into()),
         mapping_version: Some(s.mapping_version),
         owner_username: Some(s.owner.clone()),
@@ -188,55 +189,63 @@ pub(crate) fn snapshot(s: &SnapshotRec) -> types::Snapshot {
         instances: Vec::new(),
         previous_status: None,
         retry_count: None,
-    }
+    })
 }
 
 /// `{"data": Snapshot, "meta": {"request_id": null}}`.
-pub(crate) fn snapshot_envelope(s: &SnapshotRec) -> Value {
-    let mut body = to_value(&types::SnapshotEnvelope {
-        data: snapshot(s),
-        meta: success_meta(),
-    });
+pub(crate) fn snapshot_envelope(s: &SnapshotRec) -> Result<Value, BuildError> {
+    let mut body = to_value(&build!(types::SnapshotEnvelope {
+        data: snapshot(s)?,
+        meta: success_meta()?,
+    })?);
     complete(&mut body["data"], SNAPSHOT_KEYS);
     complete(&mut body["meta"], META_KEYS);
-    body
+    Ok(body)
 }
 
 /// A page of snapshots.
-pub(crate) fn snapshot_page(items: &[&SnapshotRec], total: u64, offset: u64, limit: u64) -> Value {
-    let mut body = to_value(&types::SnapshotListEnvelope {
-        data: items.iter().map(|s| snapshot(s)).collect(),
-        meta: page_meta(total, offset, limit),
-    });
+pub(crate) fn snapshot_page(
+    items: &[&SnapshotRec],
+    total: u64,
+    offset: u64,
+    limit: u64,
+) -> Result<Value, BuildError> {
+    let mut body = to_value(&build!(types::SnapshotListEnvelope {
+        data: items
+            .iter()
+            .map(|s| snapshot(s))
+            .collect::<Result<Vec<_>, _>>()?,
+        meta: page_meta(total, offset, limit)?,
+    })?);
     complete_each(&mut body, "data", SNAPSHOT_KEYS);
     complete(&mut body["meta"], PAGE_META_KEYS);
-    body
+    Ok(body)
 }
 
-fn page_meta(total: u64, offset: u64, limit: u64) -> types::PaginationMeta {
+fn page_meta(total: u64, offset: u64, limit: u64) -> Result<types::PaginationMeta, BuildError> {
     let int = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-    types::PaginationMeta {
+    build!(types::PaginationMeta {
         request_id: None,
         total: int(total),
         offset: int(offset),
         limit: int(limit),
-    }
+    })
 }
 
 /// `{"data": {id, ttl, inactivity_timeout, updated_at}, "meta": ...}`.
-pub(crate) fn lifecycle_envelope(s: &SnapshotRec) -> Value {
-    let mut body = to_value(&types::SnapshotLifecycleEnvelope {
-        data: types::SnapshotLifecycle {
-            id: s.id.into(),
+pub(crate) fn lifecycle_envelope(s: &SnapshotRec) -> Result<Value, BuildError> {
+    let mut body = to_value(&build!(types::SnapshotLifecycleEnvelope {
+        data: build!(types::SnapshotLifecycle {
+            id: s.id,
             ttl: s.ttl.clone(),
             inactivity_timeout: s.inactivity_timeout.clone(),
             updated_at: Some(ts(s.updated_at)),
-        },
-        meta: success_meta(),
-    });
+        })?,
+        meta: success_meta()?,
+    })?);
     complete(&mut body["data"], LIFECYCLE_KEYS);
     complete(&mut body["meta"], META_KEYS);
-    body
+    Ok(body)
 }
 
 fn job_status(status: JobStatus) -> types::ExportJobStatus {
@@ -250,9 +259,9 @@ fn job_status(status: JobStatus) -> types::ExportJobStatus {
 }
 
 /// The export progress: job counts and the jobs (edges first).
-pub(crate) fn progress(s: &SnapshotRec) -> types::SnapshotJobProgress {
+pub(crate) fn progress(s: &SnapshotRec) -> Result<types::SnapshotJobProgress, BuildError> {
     let count = |status: JobStatus| s.jobs.iter().filter(|j| j.status == status).count() as i64;
-    types::SnapshotJobProgress {
+    build!(types::SnapshotJobProgress {
         jobs_total: s.jobs.len() as i64,
         jobs_pending: count(JobStatus::Pending),
         jobs_claimed: count(JobStatus::Claimed),
@@ -262,30 +271,30 @@ pub(crate) fn progress(s: &SnapshotRec) -> types::SnapshotJobProgress {
         jobs: s
             .jobs
             .iter()
-            .map(|j| types::ExportJob {
+            .map(|j| build!(types::ExportJob {
                 name: j.name.clone(),
                 type_: if j.kind == "edge" {
-                    types::EntityType::Edge.into()
+                    types::EntityType::Edge
                 } else {
-                    types::EntityType::Node.into()
+                    types::EntityType::Node
                 },
-                status: job_status(j.status).into(),
+                status: job_status(j.status),
                 row_count: j.row_count,
-            })
-            .collect(),
-    }
+            }))
+            .collect::<Result<Vec<_>, _>>()?,
+    })
 }
 
 /// `{"data": SnapshotJobProgress, "meta": ...}`.
-pub(crate) fn progress_envelope(s: &SnapshotRec) -> Value {
-    let mut body = to_value(&types::SnapshotProgressEnvelope {
-        data: progress(s).into(),
-        meta: success_meta(),
-    });
+pub(crate) fn progress_envelope(s: &SnapshotRec) -> Result<Value, BuildError> {
+    let mut body = to_value(&build!(types::SnapshotProgressEnvelope {
+        data: progress(s)?,
+        meta: success_meta()?,
+    })?);
     complete(&mut body["data"], PROGRESS_KEYS);
     complete_each(&mut body["data"], "jobs", JOB_KEYS);
     complete(&mut body["meta"], META_KEYS);
-    body
+    Ok(body)
 }
 
 fn instance_status(status: InstanceStatus) -> types::InstanceStatus {
@@ -298,15 +307,15 @@ fn instance_status(status: InstanceStatus) -> types::InstanceStatus {
 }
 
 /// An instance as the generated `Instance`.
-pub(crate) fn instance(i: &InstanceRec) -> types::Instance {
-    types::Instance {
-        id: i.id.into(),
-        snapshot_id: i.snapshot_id.into(),
+pub(crate) fn instance(i: &InstanceRec) -> Result<types::Instance, BuildError> {
+    build!(types::Instance {
+        id: i.id,
+        snapshot_id: i.snapshot_id,
         owner_username: i.owner.clone(),
-        wrapper_type: i.wrapper_type.into(),
+        wrapper_type: i.wrapper_type,
         name: i.name.clone(),
         description: i.description.clone(),
-        status: instance_status(i.status).into(),
+        status: instance_status(i.status),
         instance_url: i.instance_url.clone(),
         pod_name: i.pod_name.clone(),
         progress: None,
@@ -328,29 +337,37 @@ pub(crate) fn instance(i: &InstanceRec) -> types::Instance {
         memory_usage_bytes: None,
         disk_usage_bytes: None,
         cpu_cores: Some(i.cpu_cores),
-    }
+    })
 }
 
 /// `{"data": Instance, "meta": ...}`.
-pub(crate) fn instance_envelope(i: &InstanceRec) -> Value {
-    let mut body = to_value(&types::InstanceEnvelope {
-        data: instance(i),
-        meta: success_meta(),
-    });
+pub(crate) fn instance_envelope(i: &InstanceRec) -> Result<Value, BuildError> {
+    let mut body = to_value(&build!(types::InstanceEnvelope {
+        data: instance(i)?,
+        meta: success_meta()?,
+    })?);
     complete(&mut body["data"], INSTANCE_KEYS);
     complete(&mut body["meta"], META_KEYS);
-    body
+    Ok(body)
 }
 
 /// A page of instances.
-pub(crate) fn instance_page(items: &[&InstanceRec], total: u64, offset: u64, limit: u64) -> Value {
-    let mut body = to_value(&types::InstanceListEnvelope {
-        data: items.iter().map(|i| instance(i)).collect(),
-        meta: page_meta(total, offset, limit),
-    });
+pub(crate) fn instance_page(
+    items: &[&InstanceRec],
+    total: u64,
+    offset: u64,
+    limit: u64,
+) -> Result<Value, BuildError> {
+    let mut body = to_value(&build!(types::InstanceListEnvelope {
+        data: items
+            .iter()
+            .map(|i| instance(i))
+            .collect::<Result<Vec<_>, _>>()?,
+        meta: page_meta(total, offset, limit)?,
+    })?);
     complete_each(&mut body, "data", INSTANCE_KEYS);
     complete(&mut body["meta"], PAGE_META_KEYS);
-    body
+    Ok(body)
 }
 
 fn role(role: Role) -> types::UserRole {
@@ -362,29 +379,29 @@ fn role(role: Role) -> types::UserRole {
 }
 
 /// The bare user object of the users routes.
-pub(crate) fn user(u: &UserRec) -> Value {
-    let mut body = to_value(&types::User {
+pub(crate) fn user(u: &UserRec) -> Result<Value, BuildError> {
+    let mut body = to_value(&build!(types::User {
         username: u.username.clone(),
         email: u.email.clone(),
         display_name: u.display_name.clone(),
-        role: role(u.role).into(),
+        role: role(u.role),
         is_active: u.active,
         created_at: Some(ts(u.created_at)),
         updated_at: Some(ts(u.updated_at)),
         last_login_at: u.last_login_at.map(ts),
         role_changed_at: None,
         role_changed_by: None,
-    });
+    })?);
     complete(&mut body, USER_KEYS);
-    body
+    Ok(body)
 }
 
 /// `{"data": Mapping, "meta": ...}`; definitions always carry `properties` (maybe `[]`).
-pub(crate) fn mapping_envelope(m: &MappingRec) -> Value {
+pub(crate) fn mapping_envelope(m: &MappingRec) -> Result<Value, BuildError> {
     let current = m.current();
-    let mut body = to_value(&types::MappingEnvelope {
-        data: types::Mapping {
-            id: m.id.into(),
+    let mut body = to_value(&build!(types::MappingEnvelope {
+        data: build!(types::Mapping {
+            id: m.id,
             owner_username: Some(m.owner.clone()),
             name: Some(m.name.clone()),
             description: m.description.clone(),
@@ -398,9 +415,9 @@ pub(crate) fn mapping_envelope(m: &MappingRec) -> Value {
             change_description: None,
             version_created_at: current.map(|v| ts(v.created_at)),
             version_created_by: current.map(|v| v.created_by.clone()),
-        },
-        meta: success_meta(),
-    });
+        })?,
+        meta: success_meta()?,
+    })?);
     let data = &mut body["data"];
     for key in ["node_definitions", "edge_definitions"] {
         if data.get(key).is_none() {
@@ -416,7 +433,7 @@ pub(crate) fn mapping_envelope(m: &MappingRec) -> Value {
     }
     complete(data, MAPPING_KEYS);
     complete(&mut body["meta"], META_KEYS);
-    body
+    Ok(body)
 }
 
 #[cfg(test)]

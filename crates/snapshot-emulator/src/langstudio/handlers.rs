@@ -3,6 +3,7 @@
 //! carried them (the routes in the parent module extract them).
 
 use super::store::{invalid, LangStudio, ListRequest};
+use crate::build::BuildError;
 use crate::error::{ApiError, RequestContext};
 use crate::query::Query;
 use axum::body::Bytes;
@@ -67,10 +68,10 @@ fn create(
     input: &Input,
 ) -> Result<types::CreateSnapshotResponse, ApiError> {
     let id = ls.create(decode(&input.body)?, Utc::now())?;
-    Ok(types::CreateSnapshotResponse {
+    Ok(build!(types::CreateSnapshotResponse {
         request_id: Some(request_id),
         snapshot_id: Some(id),
-    })
+    })?)
 }
 
 fn list(
@@ -80,13 +81,13 @@ fn list(
 ) -> Result<types::ListSnapshotsResponse, ApiError> {
     let request = ListRequest::from_query(&input.query)?;
     let result = ls.list(&request, Utc::now())?;
-    Ok(types::ListSnapshotsResponse {
+    Ok(build!(types::ListSnapshotsResponse {
         max_results: Some(i64::try_from(result.page_size).unwrap_or(i64::MAX)),
         next_token: result.next_token,
         request_id: Some(request_id),
         snapshots: result.snapshots,
         total_count: Some(i64::try_from(result.total).unwrap_or(i64::MAX)),
-    })
+    })?)
 }
 
 fn get(
@@ -96,7 +97,7 @@ fn get(
 ) -> Result<types::GetSnapshotResponse, ApiError> {
     let id = input.path("SnapshotId")?;
     let snapshot = ls.get(id, input.query.get("WorkspaceId"), Utc::now())?;
-    Ok(get_response(snapshot, request_id))
+    Ok(get_response(snapshot, request_id)?)
 }
 
 fn update(
@@ -113,9 +114,9 @@ fn update(
         request.description,
         Utc::now(),
     )?;
-    Ok(types::UpdateSnapshotResponse {
+    Ok(build!(types::UpdateSnapshotResponse {
         request_id: Some(request_id),
-    })
+    })?)
 }
 
 fn delete(
@@ -124,9 +125,9 @@ fn delete(
     input: &Input,
 ) -> Result<types::DeleteSnapshotResponse, ApiError> {
     ls.delete(input.path("SnapshotId")?, input.query.get("WorkspaceId"))?;
-    Ok(types::DeleteSnapshotResponse {
+    Ok(build!(types::DeleteSnapshotResponse {
         request_id: Some(request_id),
-    })
+    })?)
 }
 
 /// Decodes a JSON body into a generated request type, reporting the name rule with the
@@ -144,8 +145,11 @@ pub(super) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_value(value).map_err(|e| invalid(format!("Invalid request body: {e}")))
 }
 
-fn get_response(s: types::Snapshot, request_id: String) -> types::GetSnapshotResponse {
-    types::GetSnapshotResponse {
+fn get_response(
+    s: types::Snapshot,
+    request_id: String,
+) -> Result<types::GetSnapshotResponse, BuildError> {
+    build!(types::GetSnapshotResponse {
         accessibility: s.accessibility,
         creation_type: s.creation_type,
         creator: s.creator,
@@ -163,7 +167,7 @@ fn get_response(s: types::Snapshot, request_id: String) -> types::GetSnapshotRes
         snapshot_url: s.snapshot_url,
         work_dir: s.work_dir,
         workspace_id: s.workspace_id,
-    }
+    })
 }
 
 #[cfg(test)]

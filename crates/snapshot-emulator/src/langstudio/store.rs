@@ -2,6 +2,7 @@
 //! sorting and paging; one store behind both transport profiles (see the parent module for
 //! the rules it enforces).
 
+use crate::build::BuildError;
 use crate::dsw::{finished_at, timestamp};
 use crate::error::ApiError;
 use crate::pagination::{self, Cursor, Direction, Position};
@@ -69,7 +70,7 @@ impl Snapshot {
         self.updated.map_or(changed, |u| u.max(changed))
     }
 
-    fn view(&self, now: DateTime<Utc>, create: Duration) -> types::Snapshot {
+    fn view(&self, now: DateTime<Utc>, create: Duration) -> Result<types::Snapshot, BuildError> {
         let (status, _) = self.state(now, create);
         let storage = self
             .work_dir
@@ -78,7 +79,7 @@ impl Snapshot {
             .unwrap_or_else(|| {
                 format!("oss://langstudio-emulator-{}/snapshots", self.workspace_id)
             });
-        types::Snapshot {
+        build!(types::Snapshot {
             accessibility: Some(types::AccessibilityValue::Accessibility(self.accessibility)),
             creation_type: Some(types::CreationTypeValue::CreationType(self.creation_type)),
             creator: Some(self.creator.clone()),
@@ -108,7 +109,7 @@ impl Snapshot {
                 .then(|| format!("https://langstudio-emulator.invalid/snapshots/{}.tar.gz", self.id)),
             work_dir: self.work_dir.clone(),
             workspace_id: Some(self.workspace_id.clone()),
-        }
+        })
     }
 }
 
@@ -395,7 +396,7 @@ impl LangStudio {
     ) -> Result<types::Snapshot, ApiError> {
         Ok(self
             .find(&self.store(), id, workspace)?
-            .view(now, self.create))
+            .view(now, self.create)?)
     }
 
     pub(super) fn update(
@@ -490,7 +491,7 @@ impl LangStudio {
                 .items
                 .iter()
                 .map(|s| s.view(now, self.create))
-                .collect(),
+                .collect::<Result<_, _>>()?,
             total: matching.len(),
             next_token,
             page_size: size,

@@ -95,25 +95,24 @@ pub fn gateway(emulator: &RunningEmulator) -> pai_langstudio::Client {
     gateway_with(emulator, dashscope(emulator))
 }
 
-/// A DSW create body.
-pub fn dsw_body(name: &str) -> pai_dsw::types::CreateInstanceSnapshotRequest {
-    pai_dsw::types::CreateInstanceSnapshotRequest {
-        snapshot_name: name.parse().expect("a valid DSW name"),
-        image_url: format!("registry.example/ns/env:{name}"),
-        snapshot_description: None,
-        labels: vec![],
-        exclude_paths: vec![],
-        overwrite: None,
-    }
+/// A DSW create body (progenitor's builder: the generated types are `#[non_exhaustive]`).
+pub fn dsw_body(name: &str) -> pai_dsw::types::builder::CreateInstanceSnapshotRequest {
+    pai_dsw::types::CreateInstanceSnapshotRequest::builder()
+        .snapshot_name(
+            name.parse::<pai_dsw::types::SnapshotName>()
+                .expect("a valid DSW name"),
+        )
+        .image_url(format!("registry.example/ns/env:{name}"))
 }
 
 /// A LangStudio create body for a flow.
-pub fn langstudio_body(name: &str) -> pai_langstudio::types::CreateSnapshotRequest {
-    pai_langstudio::types::CreateSnapshotRequest {
-        snapshot_name: Some(name.parse().expect("a valid LangStudio name")),
-        snapshot_resource_id: Some("flow-demo1".into()),
-        ..Default::default()
-    }
+pub fn langstudio_body(name: &str) -> pai_langstudio::types::builder::CreateSnapshotRequest {
+    pai_langstudio::types::CreateSnapshotRequest::builder()
+        .snapshot_name(Some(
+            name.parse::<pai_langstudio::types::SnapshotName>()
+                .expect("a valid LangStudio name"),
+        ))
+        .snapshot_resource_id(Some("flow-demo1".to_owned()))
 }
 
 /// The Alibaba error body and status of a failed call.
