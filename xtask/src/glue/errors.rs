@@ -155,21 +155,10 @@ fn branches(doc: &Value, schema: &Value, depth: usize) -> Vec<Value> {
     out
 }
 
-/// `schema` with a local `$ref` followed (repeatedly); itself otherwise.
+/// `schema` with a local `$ref` followed (repeatedly; [`crate::lint::paging::resolve`]),
+/// owned; itself otherwise.
 pub fn resolve(doc: &Value, schema: &Value) -> Value {
-    let mut schema = schema.clone();
-    for _ in 0..16 {
-        let Some(target) = schema
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix('#'))
-            .and_then(|pointer| doc.pointer(pointer))
-        else {
-            break;
-        };
-        schema = target.clone();
-    }
-    schema
+    crate::lint::paging::resolve(doc, schema).clone()
 }
 
 fn text<'a>(x: &'a Map<String, Value>, key: &str) -> Option<&'a str> {

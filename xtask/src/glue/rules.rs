@@ -9,6 +9,7 @@ use quote::ToTokens;
 use serde_json::Value;
 
 use super::errors::resolve;
+use super::paging::pascal_case;
 use crate::lint;
 
 /// One row of the table, before rendering.
@@ -256,19 +257,6 @@ fn innermost(ty: &syn::Type) -> String {
         }
     }
     ty.to_token_stream().to_string().replace(' ', "")
-}
-
-/// `list_snapshots` -> `ListSnapshots`, progenitor's builder struct name.
-fn pascal_case(snake: &str) -> String {
-    snake
-        .split('_')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
 }
 
 #[cfg(test)]
