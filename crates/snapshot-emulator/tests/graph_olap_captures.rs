@@ -3,15 +3,16 @@
 //! `tests/fixtures/graph-olap-captures-2.jsonl`, 117, at the workspace root), each file in
 //! order against a fresh emulator set up as the recordings were made
 //! (`Config::as_recorded()`: only the `system` user, snapshots move only through the internal
-//! routes, an instance is picked up at once but never runs on its own, 500 on deleting a
-//! referenced snapshot).
+//! routes, the instance job picks an instance up after 5 s but none runs on its own, 500 on
+//! deleting a referenced snapshot), on a clock that follows the recorded `date` headers.
 //! Every answer must have the recorded status and the recorded body, member for member,
 //! except the values that cannot repeat: timestamps and error request ids (their presence
 //! and type are still compared). The requests create their own fixtures (users, mappings,
 //! snapshots), as they did when recorded, so no exchange is skipped.
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
-use snapshot_emulator::graph_olap::{router, Config};
+use snapshot_emulator::graph_olap::{router, Clock, Config};
 
 const CAPTURES: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -72,12 +73,24 @@ async fn assert_replays(captures: &str, expected: usize) {
         .await
         .expect("a loopback port");
     let url = format!("http://{}", listener.local_addr().expect("an address"));
-    tokio::spawn(async move { axum::serve(listener, router(Config::as_recorded())).await });
+    // The server's clock follows the recorded `date` headers (whole seconds), so that the
+    // instance job's pickup happens where it did, and ties in `created_at` (one-second
+    // precision upstream) order by id or name, whatever second boundary a real clock
+    // would cross.
+    let start = recorded_date(captures.lines().next().expect("an exchange"));
+    let clock = Clock::manual(start);
+    let config = Config {
+        clock: clock.clone(),
+        ..Config::as_recorded()
+    };
+    tokio::spawn(async move { axum::serve(listener, router(config)).await });
     let http = reqwest::Client::new();
     let mut mismatches = Vec::new();
     let mut replayed = 0;
     for (index, line) in captures.lines().enumerate() {
         let capture: Value = serde_json::from_str(line).expect("a capture");
+        let behind = recorded_date(line) - clock.now();
+        clock.advance(behind.to_std().unwrap_or_default());
         if let Err(mismatch) = exchange(&http, &url, &capture).await {
             mismatches.push(format!("#{index} {mismatch}"));
         }
@@ -85,6 +98,17 @@ async fn assert_replays(captures: &str, expected: usize) {
     }
     assert_eq!(replayed, expected);
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n\n"));
+}
+
+/// The recorded response's `date` header.
+fn recorded_date(line: &str) -> DateTime<Utc> {
+    let capture: Value = serde_json::from_str(line).expect("a capture");
+    let date = capture["response_headers"]["date"]
+        .as_str()
+        .expect("a date header");
+    DateTime::parse_from_rfc2822(date)
+        .expect("an HTTP date")
+        .with_timezone(&Utc)
 }
 
 /// Sends one recorded request; `Err` describes how the answer differs from the recording.
@@ -110,12 +134,15 @@ async fn exchange(http: &reqwest::Client, url: &str, capture: &Value) -> Result<
     let body: Value = if text.is_empty() {
         Value::Null
     } else {
-        serde_json::from_str(&text).map_err(|e| format!("{method} {path}: not JSON ({e}): {text}"))?
+        serde_json::from_str(&text)
+            .map_err(|e| format!("{method} {path}: not JSON ({e}): {text}"))?
     };
     let what = format!("{method} {path} ({})", capture["note"]);
     let recorded = capture["status"].as_u64().unwrap_or_default();
     if u64::from(status) != recorded {
-        return Err(format!("{what}: status {status}, recorded {recorded}: {body}"));
+        return Err(format!(
+            "{what}: status {status}, recorded {recorded}: {body}"
+        ));
     }
     if comparable(&body) != comparable(&capture["response_body"]) {
         return Err(format!(

@@ -96,6 +96,7 @@
 mod config;
 mod error;
 mod export;
+mod models;
 mod query;
 mod routes;
 mod store;
@@ -115,7 +116,12 @@ pub use config::{Clock, Config, ReferencedSnapshotDelete, Role, SeedUser, Timing
 pub fn router(config: Config) -> axum::Router {
     let now = config.clock.now();
     let store = store::Store::new(&config, now);
-    routes::routes(routes::App::new(store, config.clock, config.tokens))
+    routes::routes(routes::App::new(
+        store,
+        config.clock,
+        config.tokens,
+        config.seed_filters,
+    ))
 }
 
 #[cfg(test)]
