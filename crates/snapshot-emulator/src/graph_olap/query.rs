@@ -353,6 +353,26 @@ mod tests {
     }
 
     #[test]
+    fn seed_filters_only_when_enabled() {
+        let query = pairs("created_after=not-a-date&mapping_version=0");
+        let params = list_params(&query, "mapping_id", SNAPSHOT_STATUSES, false).expect("ignored");
+        assert_eq!(params.seed, None);
+        let errors = list_params(&query, "mapping_id", SNAPSHOT_STATUSES, true).expect_err("422");
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["query.mapping_version", "query.created_after"]);
+        let query = pairs("created_before=2026-01-01T00:00:00Z&mapping_version=2");
+        let seed = list_params(&query, "mapping_id", SNAPSHOT_STATUSES, true)
+            .expect("valid")
+            .seed
+            .expect("seed filters");
+        let at = |text: &str| text.parse::<DateTime<Utc>>().expect("a time");
+        assert!(seed.admits(at("2025-12-31T23:59:59Z"), Some(2)));
+        assert!(seed.admits(at("2026-01-01T00:00:00Z"), None));
+        assert!(!seed.admits(at("2026-01-01T00:00:01Z"), Some(2)));
+        assert!(!seed.admits(at("2025-01-01T00:00:00Z"), Some(1)));
+    }
+
+    #[test]
     fn like_semantics() {
         assert!(like_contains("Snap 1", "Snap"));
         assert!(like_contains("Snap 1", ""));
@@ -371,6 +391,18 @@ mod tests {
         #[test]
         fn like_without_wildcards_is_substring(text in "[a-c ]{0,12}", needle in "[a-c ]{0,4}") {
             prop_assert_eq!(like_contains(&text, &needle), text.contains(&needle));
+        }
+
+        /// The seed's date filters are the inclusive bounds they name.
+        #[test]
+        fn seed_date_bounds(at in 0i64..1000, after in 0i64..1000, before in 0i64..1000) {
+            let time = |s: i64| DateTime::<Utc>::from_timestamp(s, 0).unwrap_or_default();
+            let seed = SeedFilters {
+                created_after: Some(time(after)),
+                created_before: Some(time(before)),
+                mapping_version: None,
+            };
+            prop_assert_eq!(seed.admits(time(at), Some(1)), after <= at && at <= before);
         }
     }
 }

@@ -335,3 +335,38 @@ impl Store {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn recorded_loading_progress() {
+        // Captures-2 #86/#87: two of four steps completed is 50 %.
+        let steps: Vec<Value> = ["completed", "completed", "in_progress", "pending"]
+            .iter()
+            .map(|status| json!({"name": "x", "status": status}))
+            .collect();
+        let progress = loading_progress("loading_nodes", steps);
+        assert_eq!(progress["progress_percent"], 50);
+        assert_eq!(progress["phase"], "loading_nodes");
+        assert_eq!(loading_progress("p", Vec::new())["progress_percent"], 0);
+    }
+
+    proptest! {
+        /// The percentage is the completed share rounded down, within 0..=100.
+        #[test]
+        fn percent_is_the_completed_share(done in proptest::collection::vec(any::<bool>(), 0..40)) {
+            let steps = done
+                .iter()
+                .map(|d| json!({"status": if *d { "completed" } else { "pending" }}))
+                .collect();
+            let percent = loading_progress("p", steps)["progress_percent"].as_u64().unwrap_or(999);
+            let completed = done.iter().filter(|d| **d).count() as u64;
+            let expected = if done.is_empty() { 0 } else { completed * 100 / done.len() as u64 };
+            prop_assert_eq!(percent, expected);
+            prop_assert!(percent <= 100);
+        }
+    }
+}
