@@ -3,28 +3,28 @@
 
 use super::validate::{optional, required, Model, Rule};
 
-const fn int(ge: i64, le: i64) -> Rule {
-    Rule::Int {
-        gt: None,
-        ge: Some(ge),
-        le: Some(le),
-    }
-}
-
-const fn text(min: usize, max: usize) -> Rule {
-    Rule::Str {
-        min,
-        max: Some(max),
-        pattern: None,
-    }
-}
-
-/// `UpdateInstanceRequest`: name 1-255, description up to 4000 characters.
+/// `UpdateInstanceRequest`: name and description as the spec bounds them.
 pub(crate) static UPDATE_INSTANCE: Model = Model {
     name: "UpdateInstanceRequest",
     fields: &[
-        optional("name", text(1, 255)),
-        optional("description", text(0, 4000)),
+        optional("name", Rule::spec_str("update_instance", "name")),
+        optional(
+            "description",
+            Rule::spec_str("update_instance", "description"),
+        ),
+    ],
+    check: None,
+};
+
+/// `UpdateLifecycleRequest` of an instance.
+pub(crate) static UPDATE_INSTANCE_LIFECYCLE: Model = Model {
+    name: "UpdateLifecycleRequest",
+    fields: &[
+        optional("ttl", Rule::spec_str("update_instance_lifecycle", "ttl")),
+        optional(
+            "inactivity_timeout",
+            Rule::spec_str("update_instance_lifecycle", "inactivity_timeout"),
+        ),
     ],
     check: None,
 };
@@ -32,18 +32,24 @@ pub(crate) static UPDATE_INSTANCE: Model = Model {
 /// `UpdateCpuRequest`: `cpu_cores` 1-8.
 pub(crate) static UPDATE_CPU: Model = Model {
     name: "UpdateCpuRequest",
-    fields: &[required("cpu_cores", int(1, 8))],
+    fields: &[required(
+        "cpu_cores",
+        Rule::spec_int("update_instance_cpu", "cpu_cores"),
+    )],
     check: None,
 };
 
-/// `UpdateMemoryRequest`: `memory_gb` 2-32.
+/// `UpdateMemoryRequest`: `memory_gb` at most 32 (the lower bound was not recorded).
 pub(crate) static UPDATE_MEMORY: Model = Model {
     name: "UpdateMemoryRequest",
-    fields: &[required("memory_gb", int(2, 32))],
+    fields: &[required(
+        "memory_gb",
+        Rule::spec_int("update_instance_memory", "memory_gb"),
+    )],
     check: None,
 };
 
-/// The instance statuses a wrapper may report.
+/// The instance statuses a wrapper may report (the spec's `InstanceStatus`).
 pub(crate) const REPORTED_INSTANCE_STATUSES: &[&str] = &[
     "waiting_for_snapshot",
     "starting",
@@ -52,13 +58,27 @@ pub(crate) const REPORTED_INSTANCE_STATUSES: &[&str] = &[
     "failed",
 ];
 
+/// The spec's `InstanceErrorCode`.
+pub(crate) const INSTANCE_ERROR_CODES: &[&str] = &[
+    "STARTUP_FAILED",
+    "MAPPING_FETCH_ERROR",
+    "SCHEMA_CREATE_ERROR",
+    "DATA_LOAD_ERROR",
+    "DATABASE_ERROR",
+    "OOM_KILLED",
+    "UNEXPECTED_TERMINATION",
+];
+
+/// The spec's `ProgressStepStatus`.
+pub(crate) const STEP_STATUSES: &[&str] = &["pending", "in_progress", "completed", "failed"];
+
 /// `UpdateInstanceStatusRequest`.
 pub(crate) static REPORT_INSTANCE_STATUS: Model = Model {
     name: "UpdateInstanceStatusRequest",
     fields: &[
         required("status", Rule::Enum(REPORTED_INSTANCE_STATUSES)),
         optional("error_message", Rule::text()),
-        optional("error_code", Rule::text()),
+        optional("error_code", Rule::Enum(INSTANCE_ERROR_CODES)),
         optional("stack_trace", Rule::text()),
         optional("pod_name", Rule::text()),
         optional("pod_ip", Rule::text()),
@@ -72,15 +92,11 @@ static STEP: Model = Model {
     name: "InstanceProgressStep",
     fields: &[
         required("name", Rule::text()),
-        required("status", Rule::text()),
-        optional("type", Rule::text()),
+        required("status", Rule::Enum(STEP_STATUSES)),
+        optional("type", Rule::Enum(&["node", "edge"])),
         optional(
             "row_count",
-            Rule::Int {
-                gt: None,
-                ge: None,
-                le: None,
-            },
+            Rule::spec_int("update_instance_progress", "steps[].row_count"),
         ),
     ],
     check: None,
@@ -137,6 +153,10 @@ mod tests {
             ["body.memory_gb less_than_equal"]
         );
         assert!(kinds(&UPDATE_MEMORY, json!({"memory_gb": 8})).is_empty());
+        assert_eq!(
+            kinds(&UPDATE_INSTANCE_LIFECYCLE, json!({"ttl": "two days"})),
+            ["body.ttl string_pattern_mismatch"]
+        );
         assert_eq!(
             kinds(&REPORT_INSTANCE_STATUS, json!({"status": "bogus"})),
             ["body.status enum"]

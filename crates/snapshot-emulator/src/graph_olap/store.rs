@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 mod ops;
-pub(crate) use ops::{loading_progress, InstanceReport, UserStatus};
+pub(crate) use ops::{reported_status, InstanceReport, UserStatus};
 
 /// Default `ttl` / `inactivity_timeout` of a snapshot (upstream global config).
 pub(crate) const SNAPSHOT_TTL: &str = "P7D";
@@ -161,6 +161,8 @@ pub(crate) enum InstanceStatus {
     WaitingForSnapshot,
     Starting,
     Running,
+    /// Only a wrapper's report sets it; not active.
+    Stopping,
     Failed,
 }
 
@@ -170,6 +172,7 @@ impl InstanceStatus {
             Self::WaitingForSnapshot => "waiting_for_snapshot",
             Self::Starting => "starting",
             Self::Running => "running",
+            Self::Stopping => "stopping",
             Self::Failed => "failed",
         }
     }
@@ -205,7 +208,7 @@ pub(crate) struct InstanceRec {
     pub inactivity_timeout: Option<String>,
     pub cpu_cores: i64,
     /// Loading progress a wrapper reported (`PUT /api/internal/instances/{id}/progress`).
-    pub progress: Option<Value>,
+    pub progress: Option<types::InstanceProgress>,
     /// Last activity a wrapper reported (`POST /api/internal/instances/{id}/activity`).
     pub last_activity_at: Option<DateTime<Utc>>,
     starting_at: Option<DateTime<Utc>>,

@@ -305,6 +305,7 @@ fn instance_status(status: InstanceStatus) -> types::InstanceStatus {
         InstanceStatus::WaitingForSnapshot => types::InstanceStatus::WaitingForSnapshot,
         InstanceStatus::Starting => types::InstanceStatus::Starting,
         InstanceStatus::Running => types::InstanceStatus::Running,
+        InstanceStatus::Stopping => types::InstanceStatus::Stopping,
         InstanceStatus::Failed => types::InstanceStatus::Failed,
     }
 }
@@ -321,10 +322,7 @@ pub(crate) fn instance(i: &InstanceRec) -> Result<types::Instance, BuildError> {
         status: instance_status(i.status),
         instance_url: i.instance_url.clone(),
         pod_name: i.pod_name.clone(),
-        progress: match &i.progress {
-            Some(Value::Object(map)) => Some(map.clone()),
-            _ => None,
-        },
+        progress: i.progress.as_ref().map(more::progress_map),
         error_code: i.error_code.as_deref().map(|code| {
             match code.parse::<types::InstanceErrorCode>() {
                 Ok(known) => known.into(),

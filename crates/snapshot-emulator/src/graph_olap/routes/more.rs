@@ -3,20 +3,21 @@
 //! CPU, memory, progress, events, the user's status) and the internal instance routes a
 //! wrapper pod reports through.
 
-use super::{invalid, json_body, no_content, ok, path_id, Answer, App, Body, SnapshotPath};
+use super::{
+    body_of, invalid, json_body, no_content, ok, path_id, Answer, App, Body, SnapshotPath,
+};
 use crate::graph_olap::error::ApiError;
 use crate::graph_olap::models::{
-    REPORT_INSTANCE_PROGRESS, REPORT_INSTANCE_STATUS, UPDATE_CPU, UPDATE_INSTANCE, UPDATE_MEMORY,
+    REPORT_INSTANCE_PROGRESS, REPORT_INSTANCE_STATUS, UPDATE_CPU, UPDATE_INSTANCE,
+    UPDATE_INSTANCE_LIFECYCLE, UPDATE_MEMORY,
 };
 use crate::graph_olap::query::{list_params, parse_pairs, ListParams};
-use crate::graph_olap::store::{loading_progress, InstanceReport};
-use crate::graph_olap::validate::{
-    check_body, check_query_value, FieldError, Model, Rule, SNAPSHOT_STATUSES, UPDATE_LIFECYCLE,
-};
+use crate::graph_olap::store::{reported_status, InstanceReport};
+use crate::graph_olap::validate::{check_query_value, FieldError, Rule, SNAPSHOT_STATUSES};
 use crate::graph_olap::wire;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
-use serde_json::{Map, Value};
+use graph_olap::types;
 
 /// `offset` and `limit` (and, for `with`, those filters) of a list query, validated as the
 /// other lists; other parameters are ignored.
@@ -30,27 +31,8 @@ fn paging(query: Option<&str>, with: &[&str]) -> Result<ListParams, ApiError> {
     list_params(&pairs, "", SNAPSHOT_STATUSES, false).map_err(invalid)
 }
 
-/// Validates `body` against `model`; the normalised members.
-fn members(
-    model: &Model,
-    body: Option<&Value>,
-    errors: &mut Vec<FieldError>,
-) -> Option<Map<String, Value>> {
-    match check_body(model, body) {
-        Ok(Value::Object(map)) => Some(map),
-        Ok(_) => None,
-        Err(found) => {
-            errors.extend(found);
-            None
-        }
-    }
-}
-
-fn string(map: &Map<String, Value>, key: &str) -> Option<String> {
-    map.get(key).and_then(Value::as_str).map(str::to_owned)
-}
-
-/// `GET /api/users`: `is_active`, `offset` (>= 0), `limit` (1-200); admin or ops only.
+/// `GET /api/users`: `is_active`, `offset` and `limit` (bounded as the spec says); admin or
+/// ops only.
 pub(super) async fn list_users(
     State(app): State<App>,
     headers: HeaderMap,
@@ -78,20 +60,16 @@ pub(super) async fn list_users(
             None
         }
     });
-    let bounded =
-        |name: &str, ge: i64, le: Option<i64>, default: i64, errors: &mut Vec<FieldError>| {
-            let rule = Rule::Int {
-                gt: None,
-                ge: Some(ge),
-                le,
-            };
-            last(name)
-                .and_then(|raw| check_query_value(name, &rule, raw, errors))
-                .and_then(|v| v.as_u64())
-                .unwrap_or(default as u64)
-        };
-    let limit = bounded("limit", 1, Some(200), 50, &mut errors);
-    let offset = bounded("offset", 0, None, 0, &mut errors);
+    let bounded = |name: &'static str, default: u64, errors: &mut Vec<FieldError>| {
+        last(name)
+            .and_then(|raw| {
+                check_query_value(name, &Rule::spec_int("list_users", name), raw, errors)
+            })
+            .and_then(|v| v.as_u64())
+            .unwrap_or(default)
+    };
+    let limit = bounded("limit", 50, &mut errors);
+    let offset = bounded("offset", 0, &mut errors);
     if !errors.is_empty() {
         return Err(invalid(errors));
     }
@@ -121,9 +99,8 @@ pub(super) async fn list_mappings(
         &["owner", "search", "sort_by", "sort_order"],
     )?;
     let (items, total) = store.list_mappings(&params);
-    let items = items.iter().map(|m| wire::mapping_summary(m)).collect();
-    Ok(ok(&wire::page_envelope(
-        items,
+    Ok(ok(&wire::mapping_page(
+        &items,
         total,
         params.offset,
         params.limit,
@@ -232,11 +209,13 @@ pub(super) async fn update_instance(
     let (now, mut store, caller) = app.authenticate(&headers)?;
     let mut errors = Vec::new();
     let id = path_id(path, "instance_id", &mut errors);
-    let request = members(&UPDATE_INSTANCE, body.as_ref(), &mut errors);
+    let request: Option<types::UpdateInstanceRequest> =
+        body_of(&UPDATE_INSTANCE, body.as_ref(), &mut errors);
     let (Some(id), Some(request)) = (id, request) else {
         return Err(invalid(errors));
     };
-    let (name, description) = (string(&request, "name"), string(&request, "description"));
+    let name = request.name.map(|n| n.to_string());
+    let description = request.description.map(|d| d.to_string());
     let instance = store.update_instance(&caller, id, name, description, now)?;
     Ok(ok(&wire::instance_envelope(instance)?))
 }
@@ -252,36 +231,14 @@ pub(super) async fn instance_lifecycle(
     let (now, mut store, caller) = app.authenticate(&headers)?;
     let mut errors = Vec::new();
     let id = path_id(path, "instance_id", &mut errors);
-    let request = members(&UPDATE_LIFECYCLE, body.as_ref(), &mut errors);
+    let request: Option<types::UpdateLifecycleRequest> =
+        body_of(&UPDATE_INSTANCE_LIFECYCLE, body.as_ref(), &mut errors);
     let (Some(id), Some(request)) = (id, request) else {
         return Err(invalid(errors));
     };
-    let (ttl, timeout) = (
-        string(&request, "ttl"),
-        string(&request, "inactivity_timeout"),
-    );
+    let ttl = request.ttl.map(|d| d.to_string());
+    let timeout = request.inactivity_timeout.map(|d| d.to_string());
     let instance = store.update_instance_lifecycle(&caller, id, ttl, timeout, now)?;
-    Ok(ok(&wire::instance_envelope(instance)?))
-}
-
-/// `PUT /api/instances/{instance_id}/cpu` and `/memory`.
-async fn resize(
-    app: App,
-    headers: HeaderMap,
-    path: SnapshotPath,
-    body: Body,
-    model: &Model,
-) -> Answer {
-    let body = json_body(body)?;
-    let (_, mut store, caller) = app.authenticate(&headers)?;
-    let mut errors = Vec::new();
-    let id = path_id(path, "instance_id", &mut errors);
-    let request = members(model, body.as_ref(), &mut errors);
-    let (Some(id), Some(request)) = (id, request) else {
-        return Err(invalid(errors));
-    };
-    let cores = request.get("cpu_cores").and_then(Value::as_i64);
-    let instance = store.resize_instance(&caller, id, cores)?;
     Ok(ok(&wire::instance_envelope(instance)?))
 }
 
@@ -292,17 +249,38 @@ pub(super) async fn instance_cpu(
     path: SnapshotPath,
     body: Body,
 ) -> Answer {
-    resize(app, headers, path, body, &UPDATE_CPU).await
+    let body = json_body(body)?;
+    let (_, mut store, caller) = app.authenticate(&headers)?;
+    let mut errors = Vec::new();
+    let id = path_id(path, "instance_id", &mut errors);
+    let request: Option<types::UpdateCpuRequest> = body_of(&UPDATE_CPU, body.as_ref(), &mut errors);
+    let (Some(id), Some(request)) = (id, request) else {
+        return Err(invalid(errors));
+    };
+    let cores = i64::from(request.cpu_cores.get());
+    let instance = store.resize_instance(&caller, id, Some(cores))?;
+    Ok(ok(&wire::instance_envelope(instance)?))
 }
 
-/// `PUT /api/instances/{instance_id}/memory`: 409 unless running.
+/// `PUT /api/instances/{instance_id}/memory`: 409 unless running; there is no cluster to
+/// resize, so nothing in the instance changes.
 pub(super) async fn instance_memory(
     State(app): State<App>,
     headers: HeaderMap,
     path: SnapshotPath,
     body: Body,
 ) -> Answer {
-    resize(app, headers, path, body, &UPDATE_MEMORY).await
+    let body = json_body(body)?;
+    let (_, mut store, caller) = app.authenticate(&headers)?;
+    let mut errors = Vec::new();
+    let id = path_id(path, "instance_id", &mut errors);
+    let request: Option<types::UpdateMemoryRequest> =
+        body_of(&UPDATE_MEMORY, body.as_ref(), &mut errors);
+    let (Some(id), Some(_)) = (id, request) else {
+        return Err(invalid(errors));
+    };
+    let instance = store.resize_instance(&caller, id, None)?;
+    Ok(ok(&wire::instance_envelope(instance)?))
 }
 
 /// `GET /api/instances/{instance_id}/progress`.
@@ -331,12 +309,7 @@ pub(super) async fn instance_events(
     let mut errors = Vec::new();
     path_id(path, "instance_id", &mut errors).ok_or_else(|| invalid(errors))?;
     let params = paging(query.as_deref(), &[])?;
-    Ok(ok(&wire::page_envelope(
-        Vec::new(),
-        0,
-        params.offset,
-        params.limit,
-    )?))
+    Ok(ok(&wire::events_page(params.offset, params.limit)?))
 }
 
 /// `GET /api/instances/user/status`.
@@ -356,16 +329,17 @@ pub(super) async fn report_instance_status(
     let mut store = app.store_at(now);
     let mut errors = Vec::new();
     let id = path_id(path, "instance_id", &mut errors);
-    let request = members(&REPORT_INSTANCE_STATUS, body.as_ref(), &mut errors);
+    let request: Option<types::UpdateInstanceStatusRequest> =
+        body_of(&REPORT_INSTANCE_STATUS, body.as_ref(), &mut errors);
     let (Some(id), Some(request)) = (id, request) else {
         return Err(invalid(errors));
     };
     let report = InstanceReport {
-        status: string(&request, "status").unwrap_or_default(),
-        pod_name: string(&request, "pod_name"),
-        instance_url: string(&request, "instance_url"),
-        error_code: string(&request, "error_code"),
-        error_message: string(&request, "error_message"),
+        status: reported_status(request.status),
+        pod_name: request.pod_name,
+        instance_url: request.instance_url,
+        error_code: request.error_code.map(|code| code.to_string()),
+        error_message: request.error_message,
     };
     let instance = store.report_instance_status(id, report, now)?;
     Ok(ok(&wire::reported_instance_envelope(instance)?))
@@ -382,16 +356,12 @@ pub(super) async fn report_instance_progress(
     let mut store = app.store_at(now);
     let mut errors = Vec::new();
     let id = path_id(path, "instance_id", &mut errors);
-    let request = members(&REPORT_INSTANCE_PROGRESS, body.as_ref(), &mut errors);
+    let request: Option<types::UpdateInstanceProgressRequest> =
+        body_of(&REPORT_INSTANCE_PROGRESS, body.as_ref(), &mut errors);
     let (Some(id), Some(request)) = (id, request) else {
         return Err(invalid(errors));
     };
-    let steps = match request.get("steps") {
-        Some(Value::Array(steps)) => steps.iter().cloned().map(wire::step).collect(),
-        _ => Vec::new(),
-    };
-    let phase = string(&request, "phase").unwrap_or_default();
-    store.report_instance_progress(id, loading_progress(&phase, steps))?;
+    store.report_instance_progress(id, wire::loading_progress(&request)?)?;
     Ok(ok(&wire::updated_envelope()?))
 }
 

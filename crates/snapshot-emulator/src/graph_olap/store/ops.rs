@@ -10,12 +10,13 @@ use super::{
 use crate::graph_olap::error::ApiError;
 use crate::graph_olap::query::ListParams;
 use chrono::{DateTime, SubsecRound, Utc};
-use serde_json::{json, Value};
+use graph_olap::types;
+use serde_json::Value;
 
 /// What a wrapper reports through `PATCH /api/internal/instances/{id}/status`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct InstanceReport {
-    pub status: String,
+    pub status: InstanceStatus,
     pub pod_name: Option<String>,
     pub instance_url: Option<String>,
     pub error_code: Option<String>,
@@ -30,24 +31,14 @@ pub(crate) struct UserStatus {
     pub available_slots: u64,
 }
 
-/// `{phase, steps, progress_percent}` as upstream stores a reported loading progress: the
-/// percentage of `completed` steps, rounded down (0 without steps).
-pub(crate) fn loading_progress(phase: &str, steps: Vec<Value>) -> Value {
-    let completed = steps
-        .iter()
-        .filter(|s| s.get("status").and_then(Value::as_str) == Some("completed"))
-        .count();
-    let percent = (completed * 100).checked_div(steps.len()).unwrap_or(0);
-    json!({"phase": phase, "steps": steps, "progress_percent": percent})
-}
-
-fn parse_instance_status(text: &str) -> Option<InstanceStatus> {
-    match text {
-        "waiting_for_snapshot" => Some(InstanceStatus::WaitingForSnapshot),
-        "starting" => Some(InstanceStatus::Starting),
-        "running" => Some(InstanceStatus::Running),
-        "failed" => Some(InstanceStatus::Failed),
-        _ => None,
+/// The store's status of a reported (generated) instance status.
+pub(crate) fn reported_status(status: types::InstanceStatus) -> InstanceStatus {
+    match status {
+        types::InstanceStatus::WaitingForSnapshot => InstanceStatus::WaitingForSnapshot,
+        types::InstanceStatus::Starting => InstanceStatus::Starting,
+        types::InstanceStatus::Running => InstanceStatus::Running,
+        types::InstanceStatus::Stopping => InstanceStatus::Stopping,
+        types::InstanceStatus::Failed => InstanceStatus::Failed,
     }
 }
 
@@ -256,14 +247,12 @@ impl Store {
         self.instance(id)
     }
 
-    /// `GET /api/instances/{id}/progress`: 404, then the reported progress or
-    /// `{phase: "unknown", steps: []}`.
-    pub(crate) fn instance_progress(&self, id: i64) -> Result<Value, ApiError> {
-        Ok(self
-            .instance(id)?
-            .progress
-            .clone()
-            .unwrap_or_else(|| json!({"phase": "unknown", "steps": []})))
+    /// `GET /api/instances/{id}/progress`: 404, then the reported progress (if any).
+    pub(crate) fn instance_progress(
+        &self,
+        id: i64,
+    ) -> Result<Option<&types::InstanceProgress>, ApiError> {
+        Ok(self.instance(id)?.progress.as_ref())
     }
 
     /// `GET /api/instances/user/status`: the caller's active instances and limit.
@@ -284,14 +273,11 @@ impl Store {
         report: InstanceReport,
         now: DateTime<Utc>,
     ) -> Result<&InstanceRec, ApiError> {
-        let status = parse_instance_status(&report.status);
         let instance = self
             .instances
             .get_mut(&id)
             .ok_or_else(|| ApiError::not_found("Instance", id))?;
-        if let Some(status) = status {
-            instance.status = status;
-        }
+        instance.status = report.status;
         if instance.status == InstanceStatus::Running && instance.started_at.is_none() {
             instance.started_at = Some(now);
         }
@@ -315,7 +301,7 @@ impl Store {
     pub(crate) fn report_instance_progress(
         &mut self,
         id: i64,
-        progress: Value,
+        progress: types::InstanceProgress,
     ) -> Result<(), ApiError> {
         let instance = self
             .instances
@@ -333,40 +319,5 @@ impl Store {
             .ok_or_else(|| ApiError::not_found("Instance", id))?;
         instance.last_activity_at = Some(now);
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    #[test]
-    fn recorded_loading_progress() {
-        // Captures-2 #86/#87: two of four steps completed is 50 %.
-        let steps: Vec<Value> = ["completed", "completed", "in_progress", "pending"]
-            .iter()
-            .map(|status| json!({"name": "x", "status": status}))
-            .collect();
-        let progress = loading_progress("loading_nodes", steps);
-        assert_eq!(progress["progress_percent"], 50);
-        assert_eq!(progress["phase"], "loading_nodes");
-        assert_eq!(loading_progress("p", Vec::new())["progress_percent"], 0);
-    }
-
-    proptest! {
-        /// The percentage is the completed share rounded down, within 0..=100.
-        #[test]
-        fn percent_is_the_completed_share(done in proptest::collection::vec(any::<bool>(), 0..40)) {
-            let steps = done
-                .iter()
-                .map(|d| json!({"status": if *d { "completed" } else { "pending" }}))
-                .collect();
-            let percent = loading_progress("p", steps)["progress_percent"].as_u64().unwrap_or(999);
-            let completed = done.iter().filter(|d| **d).count() as u64;
-            let expected = if done.is_empty() { 0 } else { completed * 100 / done.len() as u64 };
-            prop_assert_eq!(percent, expected);
-            prop_assert!(percent <= 100);
-        }
     }
 }
