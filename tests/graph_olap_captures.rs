@@ -413,6 +413,40 @@ fn url_pairs(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// How the request the client sent differs from the recorded one, if it does: the method
+/// and path must be the recorded ones, every query pair sent must have been recorded (the
+/// typed client cannot send an invalid value, and the test leaves out the parameters the
+/// spec does not give the operation), and a request that succeeded on the wire must carry
+/// the recorded body (nulls aside).
+fn request_difference(capture: &Capture, sent: &wiremock::Request) -> Option<String> {
+    let (path, query) = capture
+        .path
+        .split_once('?')
+        .unwrap_or((capture.path.as_str(), ""));
+    let recorded_pairs = url_pairs(query);
+    let sent_pairs: Vec<(String, String)> = sent
+        .url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if sent.method.as_str() != capture.method || sent.url.path() != path {
+        return Some(format!("sent {} {}", sent.method, sent.url.path()));
+    }
+    if let Some(pair) = sent_pairs.iter().find(|p| !recorded_pairs.contains(p)) {
+        return Some(format!("sent the query pair {pair:?}, not recorded"));
+    }
+    let body = (!sent.body.is_empty()).then(|| serde_json::from_slice::<Value>(&sent.body));
+    let body = match body.transpose() {
+        Ok(body) => body,
+        Err(e) => return Some(format!("sent a body that is not JSON: {e}")),
+    };
+    let recorded = capture.request_body.as_ref().map(without_nulls);
+    if capture.status < 400 && body.as_ref().map(without_nulls) != recorded {
+        return Some(format!("sent the body {body:?}"));
+    }
+    None
+}
+
 async fn replay(capture: &Capture) -> Outcome {
     let server = MockServer::start().await;
     let mut response = ResponseTemplate::new(capture.status);
@@ -430,7 +464,16 @@ async fn replay(capture: &Capture) -> Outcome {
         .mount(&server)
         .await;
     let client = Client::new(&server.uri(), Runtime::passthrough());
-    call(&client, capture).await
+    let outcome = call(&client, capture).await;
+    let received = server.received_requests().await.unwrap_or_default();
+    match received.as_slice() {
+        [sent] => match request_difference(capture, sent) {
+            Some(difference) => Outcome::Other(difference),
+            None => outcome,
+        },
+        _ if matches!(outcome, Outcome::Other(_)) => outcome,
+        more => Outcome::Other(format!("{} requests sent", more.len())),
+    }
 }
 
 /// Replays one file of recorded exchanges and returns its problems (each exchange not
