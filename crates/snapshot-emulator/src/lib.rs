@@ -144,6 +144,7 @@ pub mod faults;
 pub mod graph_olap;
 pub(crate) mod ids;
 pub mod langstudio;
+pub(crate) mod mount;
 pub mod pagination;
 pub(crate) mod query;
 mod server;
@@ -385,32 +386,26 @@ fn build(config: EmulatorConfig) -> (Router, Faults, Arc<credentials::Credential
     ));
     let dsw_auth = auth::RoaAuth {
         verifier: verifier.clone(),
-        api: error::Api::Dsw,
         version: dsw::VERSION,
         operations: pai_dsw::OPERATIONS,
     };
     let langstudio_auth = auth::RoaAuth {
         verifier: verifier.clone(),
-        api: error::Api::LangStudio,
         version: langstudio::VERSION,
         operations: pai_langstudio::OPERATIONS,
     };
+    let mounted = mount::Apis {
+        dsw: dsw::router(dsw, dsw_auth),
+        langstudio: langstudio::roa_router(langstudio.clone(), langstudio_auth),
+        gateway: langstudio::gateway_router(langstudio, verifier),
+        graph_olap: crate::graph_olap::router(config.graph_olap),
+    };
     let apis = Router::new()
-        .nest(error::Api::Dsw.prefix(), dsw::router(dsw, dsw_auth))
-        .nest(
-            error::Api::LangStudio.prefix(),
-            langstudio::roa_router(langstudio.clone(), langstudio_auth),
-        )
-        .nest(
-            error::Api::LangStudioGateway.prefix(),
-            langstudio::gateway_router(langstudio, verifier),
-        )
-        .nest(
-            error::Api::GraphOlap.prefix(),
-            crate::graph_olap::router(config.graph_olap),
-        )
         .merge(credentials::sts::router(sts))
         .merge(credentials::metadata_router(issued.clone()))
+        .fallback_service(tower::service_fn(move |request| {
+            mounted.clone().dispatch(request)
+        }))
         .layer(from_fn_with_state(faults.clone(), faults::inject));
     let router = apis.merge(faults::admin_router(faults.clone()));
     (router, faults, issued)
@@ -441,28 +436,32 @@ impl RunningEmulator {
         format!("http://{}", self.addr)
     }
 
-    /// The DSW base URL, `http://<addr>/dsw`.
+    /// `host:port`: the endpoint an official Alibaba Cloud SDK takes (`Config.endpoint`,
+    /// with protocol `HTTP`) for DSW and LangStudio, as for a real regional host.
+    pub fn endpoint(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// The DSW base URL, `http://<addr>`: DSW answers at its real paths
+    /// (`/api/v2/instances/...`) at the root.
     pub fn dsw_url(&self) -> String {
-        format!("{}{}", self.base_url(), error::Api::Dsw.prefix())
+        self.base_url()
     }
 
-    /// The LangStudio ROA base URL, `http://<addr>/langstudio`.
+    /// The LangStudio ROA base URL, `http://<addr>` (`/api/v1/langstudio/snapshots...`).
     pub fn langstudio_url(&self) -> String {
-        format!("{}{}", self.base_url(), error::Api::LangStudio.prefix())
+        self.base_url()
     }
 
-    /// The LangStudio gateway base URL, `http://<addr>/langstudio-gateway`.
+    /// The LangStudio gateway base URL, `http://<addr>/api/PAILangStudio/2024-07-10` (the
+    /// path of the gateway profile's base URL).
     pub fn langstudio_gateway_url(&self) -> String {
-        format!(
-            "{}{}",
-            self.base_url(),
-            error::Api::LangStudioGateway.prefix()
-        )
+        format!("{}{}", self.base_url(), mount::GATEWAY_ROOT)
     }
 
-    /// The Graph OLAP base URL, `http://<addr>/graph-olap`.
+    /// The Graph OLAP base URL, `http://<addr>` (its routes are `/api/...`).
     pub fn graph_olap_url(&self) -> String {
-        format!("{}{}", self.base_url(), error::Api::GraphOlap.prefix())
+        self.base_url()
     }
 
     /// The environment of a client of this emulator, as `(name, value)` pairs:
