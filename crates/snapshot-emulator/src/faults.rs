@@ -724,7 +724,8 @@ async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
 }
 
-/// The admin routes: `/_emulator/faults[/{id}]` and `/_emulator/health`.
+/// The admin routes: `/_emulator/faults[/{id}]`, and the health endpoint at
+/// `/_emulator/health` and `/healthz` (the name probes and orchestrators expect).
 pub(crate) fn admin_router(faults: Faults) -> Router {
     Router::new()
         .route(
@@ -733,6 +734,7 @@ pub(crate) fn admin_router(faults: Faults) -> Router {
         )
         .route("/_emulator/faults/{id}", delete(remove_rule))
         .route("/_emulator/health", get(health))
+        .route("/healthz", get(health))
         .layer(axum::extract::DefaultBodyLimit::max(crate::body::MAX_BODY))
         .with_state(faults)
 }

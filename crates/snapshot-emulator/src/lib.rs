@@ -49,19 +49,25 @@
 //!
 //! # Routes
 //!
-//! One port; each API under its prefix, so a client's base URL is
-//! [`RunningEmulator::dsw_url`] and so on:
+//! One port; each API at the real paths of its service, at the root, so that any client of
+//! the real service works unchanged with the emulator's `host:port` as its endpoint
+//! ([`RunningEmulator::endpoint`]; base URLs [`RunningEmulator::dsw_url`] and so on). Each
+//! API also answers under a compatibility prefix (`/dsw/api/v2/...`), the form of earlier
+//! versions; see the `mount` module's source documentation.
 //!
-//! | prefix | API | auth |
+//! | real paths (compatibility prefix) | API | auth |
 //! | --- | --- | --- |
-//! | `/dsw` | DSW: `POST`/`GET /api/v2/instances/{InstanceId}/snapshots`, `GET`/`DELETE .../snapshots/{SnapshotId}` | `ACS3-HMAC-SHA256` or Alibaba bearer token |
-//! | `/langstudio` | LangStudio ROA: `POST`/`GET /api/v1/langstudio/snapshots`, `GET`/`PUT`/`DELETE .../{SnapshotId}` | `ACS3-HMAC-SHA256` or Alibaba bearer token |
-//! | `/langstudio-gateway` | LangStudio gateway: `POST /CreateSnapshot`, `GET /ListSnapshots`, `GET /GetSnapshot`, `PUT /UpdateSnapshot`, `DELETE /DeleteSnapshot` | `Authorization: Bearer <DashScope key>` |
-//! | `/graph-olap` | Graph OLAP control plane, `/api/...` ([`graph_olap`]) | `X-Username` |
+//! | `/api/v2/instances/{InstanceId}/snapshots[/{SnapshotId}]` (`/dsw`) | DSW: `POST`/`GET` the collection, `GET`/`DELETE` one | `ACS3-HMAC-SHA256` or Alibaba bearer token |
+//! | `/api/v1/langstudio/snapshots[/{SnapshotId}]` (`/langstudio`) | LangStudio ROA: `POST`/`GET` the collection, `GET`/`PUT`/`DELETE` one | `ACS3-HMAC-SHA256` or Alibaba bearer token |
+//! | `/api/PAILangStudio/2024-07-10/{Action}` (`/langstudio-gateway`) | LangStudio gateway: `POST CreateSnapshot`, `GET ListSnapshots`, `GET GetSnapshot`, `PUT UpdateSnapshot`, `DELETE DeleteSnapshot` | `Authorization: Bearer <DashScope key>` |
+//! | every other `/api/...` (`/graph-olap`) | Graph OLAP control plane ([`graph_olap`]) | `X-Username` |
 //! | `/sts` (and `/`) | STS 2015-04-01, `GET`/`POST` with `Action=AssumeRole` or `AssumeRoleWithOIDC` ([`credentials`]) | `AssumeRole`: RPC V1 `HMAC-SHA1`; OIDC: the token |
 //! | `/imds` | ECS metadata: `PUT /latest/api/token`, `GET /latest/meta-data/ram/security-credentials/[<role>]` | IMDSv2 token, optional unless [`CredentialServices::imds_require_token`] |
 //! | `/credentials-uri` | `GET` (any path below): `{"Code": "Success", "AccessKeyId", ...}` | none |
-//! | `/_emulator` | `faults` (see [`faults`]) and `health`; no auth, never faulted | |
+//! | `/healthz`, `/_emulator` | health (`200 {"status": "ok"}`); `faults` (see [`faults`]) and `health`; no auth, never faulted | |
+//!
+//! An unknown `/api/...` path is Graph OLAP's, unless the request names DSW's or
+//! LangStudio's version in `x-acs-version` (the real services tell them apart by host).
 //!
 //! The temporary credentials that `/sts`, `/imds` and `/credentials-uri` issue open `/dsw`
 //! and `/langstudio` (with their `x-acs-security-token`) until they expire;
@@ -71,8 +77,9 @@
 //! [`RunningEmulator::imds_url`] and `ALIBABA_CLOUD_CREDENTIALS_URI` at
 //! [`RunningEmulator::credentials_uri`]. Details and error codes: [`credentials`].
 //!
-//! The signature covers the full original path, prefix included: sign for
-//! `http://127.0.0.1:<port>/dsw/api/v2/...`, as a client with base URL `.../dsw` does. Every
+//! The signature is verified over the path as sent, as the real services do: an official
+//! SDK signs `/api/v2/instances/...`; a client with base URL `http://<addr>/dsw` signs
+//! `/dsw/api/v2/...`, and that is what is checked. Every
 //! response of the Alibaba APIs has an `x-acs-request-id` header and the same id in its
 //! `RequestId`. Authentication and its error codes: [`auth`] (module docs).
 //!
@@ -470,8 +477,22 @@ impl RunningEmulator {
     /// `DASHSCOPE_API_KEY`, `GRAPH_OLAP_USERNAME` (the first configured Graph OLAP user),
     /// `ALIBABA_CLOUD_CREDENTIALS_URI` (the [`credentials_uri`](Self::credentials_uri), which
     /// the official credentials library reads; its default chain takes the AccessKey
-    /// variables first) and `SNAPSHOT_EMULATOR_URL` (the [`base_url`](Self::base_url)). The values are the demo
-    /// credentials, printed on purpose: they open nothing but this emulator.
+    /// variables first), one endpoint per API in the form its clients take —
+    /// `PAI_DSW_ENDPOINT` and `PAILANGSTUDIO_ENDPOINT` (`host:port`, an official SDK's
+    /// `Config.endpoint`, with protocol `HTTP`), `PAILANGSTUDIO_GATEWAY_URL` and
+    /// `GRAPH_OLAP_URL` (base URLs) — and `SNAPSHOT_EMULATOR_URL` (the
+    /// [`base_url`](Self::base_url)). The values are the demo credentials, printed on
+    /// purpose: they open nothing but this emulator.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let emulator = snapshot_emulator::start(Default::default(), "127.0.0.1:0".parse().unwrap()).await?;
+    /// let env: std::collections::HashMap<_, _> = emulator.env().into_iter().collect();
+    /// assert_eq!(env["PAI_DSW_ENDPOINT"], emulator.addr().to_string());
+    /// assert_eq!(env["PAILANGSTUDIO_GATEWAY_URL"], emulator.langstudio_gateway_url());
+    /// # Ok(()) }
+    /// ```
     pub fn env(&self) -> Vec<(&'static str, String)> {
         let creds = &self.config.credentials;
         let mut env = vec![
@@ -493,6 +514,10 @@ impl RunningEmulator {
             env.push(("GRAPH_OLAP_USERNAME", user.username.clone()));
         }
         env.push(("ALIBABA_CLOUD_CREDENTIALS_URI", self.credentials_uri()));
+        env.push(("PAI_DSW_ENDPOINT", self.endpoint()));
+        env.push(("PAILANGSTUDIO_ENDPOINT", self.endpoint()));
+        env.push(("PAILANGSTUDIO_GATEWAY_URL", self.langstudio_gateway_url()));
+        env.push(("GRAPH_OLAP_URL", self.graph_olap_url()));
         env.push(("SNAPSHOT_EMULATOR_URL", self.base_url()));
         env
     }

@@ -86,10 +86,27 @@ fn write_banner(emulator: &RunningEmulator, print_env: bool) -> std::io::Result<
     }
     let _ = writeln!(text, "snapshot-emulator listening on {base}\n");
     let lines = [
-        ("PAI-DSW", emulator.dsw_url()),
-        ("PAI LangStudio (ROA)", emulator.langstudio_url()),
-        ("PAI LangStudio gateway", emulator.langstudio_gateway_url()),
-        ("Graph OLAP", emulator.graph_olap_url()),
+        (
+            "SDK endpoint",
+            format!("{} (protocol HTTP)", emulator.endpoint()),
+        ),
+        (
+            "PAI-DSW",
+            format!("{}/api/v2/instances/...", emulator.dsw_url()),
+        ),
+        (
+            "PAI LangStudio (ROA)",
+            format!("{}/api/v1/langstudio/snapshots", emulator.langstudio_url()),
+        ),
+        (
+            "PAI LangStudio gateway",
+            format!("{}/{{Action}}", emulator.langstudio_gateway_url()),
+        ),
+        (
+            "Graph OLAP",
+            format!("{}/api/...", emulator.graph_olap_url()),
+        ),
+        ("health", format!("{base}/healthz")),
         ("STS (AssumeRole, OIDC)", emulator.sts_url()),
         ("ECS metadata (IMDS)", emulator.imds_url()),
         ("credentials URI", emulator.credentials_uri()),

@@ -48,10 +48,20 @@ async fn prints_its_environment_and_serves_with_it() {
     let base = &env["SNAPSHOT_EMULATOR_URL"];
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
 
-    let health = reqwest::get(format!("{base}/_emulator/health"))
-        .await
-        .expect("it listens");
-    assert_eq!(health.status(), 200);
+    for health in ["/_emulator/health", "/healthz"] {
+        let health = reqwest::get(format!("{base}{health}"))
+            .await
+            .expect("it listens");
+        assert_eq!(health.status(), 200);
+    }
+    let endpoint = &env["PAI_DSW_ENDPOINT"];
+    assert_eq!(base, &format!("http://{endpoint}"));
+    assert_eq!(&env["PAILANGSTUDIO_ENDPOINT"], endpoint);
+    assert_eq!(
+        env["PAILANGSTUDIO_GATEWAY_URL"],
+        format!("{base}/api/PAILangStudio/2024-07-10")
+    );
+    assert_eq!(&env["GRAPH_OLAP_URL"], base);
 
     // The printed key signs DSW calls the emulator accepts.
     let runtime = snapshots_runtime::Runtime::builder()
@@ -64,8 +74,7 @@ async fn prints_its_environment_and_serves_with_it() {
         )
         .rate_limit(snapshots_runtime::RateLimiter::unlimited())
         .build();
-    let dsw =
-        pai_dsw::Client::new_with_client(&format!("{base}/dsw"), reqwest::Client::new(), runtime);
+    let dsw = pai_dsw::Client::new_with_client(base, reqwest::Client::new(), runtime);
     let listed = dsw
         .list_instance_snapshot()
         .instance_id("dsw-demo0000000001")
