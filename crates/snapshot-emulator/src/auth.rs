@@ -590,6 +590,10 @@ pub(crate) async fn gateway_auth(
 }
 
 #[cfg(test)]
+#[path = "auth_vectors.rs"]
+mod official_vectors;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use snapshots_runtime::auth::AccessKey;
