@@ -500,6 +500,24 @@ pub(crate) struct RoaAuth {
 }
 
 impl RoaAuth {
+    /// DSW's: version `2022-01-01`, the operations of `pai_dsw`.
+    pub(crate) fn dsw(verifier: Arc<Verifier>) -> Self {
+        Self {
+            verifier,
+            version: crate::dsw::VERSION,
+            operations: pai_dsw::OPERATIONS,
+        }
+    }
+
+    /// LangStudio ROA's: version `2024-07-10`, the operations of `pai_langstudio`.
+    pub(crate) fn langstudio(verifier: Arc<Verifier>) -> Self {
+        Self {
+            verifier,
+            version: crate::langstudio::VERSION,
+            operations: pai_langstudio::OPERATIONS,
+        }
+    }
+
     /// The operation served at this method and route template (the dispatcher of
     /// [`crate::mount`] hands the routes the real path, without a compatibility prefix).
     fn operation(&self, method: &Method, route: &str) -> Option<&'static Operation> {

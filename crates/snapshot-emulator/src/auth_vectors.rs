@@ -97,9 +97,19 @@ fn a_request_changed_after_the_sdk_signed_it_is_refused() {
         let original = wire(case);
         // Another path (one byte more) and another query.
         let path = format!("{}x", original.uri.path());
-        let query = original.uri.query().map_or("Extra=1".to_owned(), |q| format!("{q}&Extra=1"));
+        let query = original
+            .uri
+            .query()
+            .map_or("Extra=1".to_owned(), |q| format!("{q}&Extra=1"));
         for uri in [
-            format!("{path}{}", original.uri.query().map(|q| format!("?{q}")).unwrap_or_default()),
+            format!(
+                "{path}{}",
+                original
+                    .uri
+                    .query()
+                    .map(|q| format!("?{q}"))
+                    .unwrap_or_default()
+            ),
             format!("{}?{query}", original.uri.path()),
         ] {
             let changed = Wire {
@@ -111,7 +121,9 @@ fn a_request_changed_after_the_sdk_signed_it_is_refused() {
         }
         // A signed header changed.
         let mut changed = wire(case);
-        changed.headers.insert("x-acs-signature-nonce", HeaderValue::from_static("other"));
+        changed
+            .headers
+            .insert("x-acs-signature-nonce", HeaderValue::from_static("other"));
         let refused = verify(case, &changed).expect_err(name);
         assert_eq!(refused.code, "SignatureDoesNotMatch", "{name}: nonce");
     }

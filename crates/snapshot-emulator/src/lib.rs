@@ -154,10 +154,12 @@ pub mod langstudio;
 pub(crate) mod mount;
 pub mod pagination;
 pub(crate) mod query;
+pub mod seed;
 mod server;
 
 pub use credentials::{CredentialRequests, CredentialServices};
 pub use faults::{Fault, FaultId, FaultRule, FaultStatus, Faults, InvalidFault, When};
+pub use seed::{Seed, SeedError};
 
 use axum::middleware::from_fn_with_state;
 use axum::Router;
@@ -300,6 +302,9 @@ pub struct EmulatorConfig {
     /// The credential services (STS, ECS metadata, credentials URI): assumable roles, the
     /// OIDC provider and token, the lifetime cap of issued credentials, IMDSv2 modes.
     pub credential_services: CredentialServices,
+    /// What it starts with beyond these defaults: instances, workspaces, users, existing
+    /// snapshots, fault rules (default: nothing more). See [`Seed`].
+    pub seed: Seed,
 }
 
 impl Default for EmulatorConfig {
@@ -314,6 +319,7 @@ impl Default for EmulatorConfig {
             graph_olap: crate::graph_olap::Config::default(),
             server: ServerLimits::default(),
             credential_services: CredentialServices::default(),
+            seed: Seed::default(),
         }
     }
 }
@@ -366,13 +372,36 @@ impl EmulatorConfig {
 /// assert_eq!(response.status(), 200);
 /// # }
 /// ```
+///
+/// An invalid [`EmulatorConfig::seed`] (see [`Seed`]) makes every request answer `500`
+/// with `{"error": "the seed is invalid: ..."}`: nothing is served from a half-applied seed
+/// ([`start`] refuses it instead).
 pub fn router(config: EmulatorConfig) -> (Router, Faults) {
-    let (router, faults, _) = build(config);
-    (router, faults)
+    match seed::configure(config).and_then(build) {
+        Ok(built) => (built.router, built.faults),
+        Err(error) => {
+            let message = error.to_string();
+            let answer = move || async move {
+                let body = axum::Json(serde_json::json!({ "error": message }));
+                (axum::http::StatusCode::INTERNAL_SERVER_ERROR, body)
+            };
+            (Router::new().fallback(answer), Faults::new(0))
+        }
+    }
 }
 
-/// The routes, the fault rules and the store of issued credentials.
-fn build(config: EmulatorConfig) -> (Router, Faults, Arc<credentials::CredentialStore>) {
+/// What [`build`] makes: the routes, the fault rules, the stores a state is read from.
+struct Built {
+    router: Router,
+    faults: Faults,
+    issued: Arc<credentials::CredentialStore>,
+    dsw: Arc<dsw::Dsw>,
+    langstudio: Arc<langstudio::LangStudio>,
+}
+
+/// The routes, the fault rules and the stores, with the seed's snapshots and fault rules
+/// in place (its configuration members were applied by [`seed::configure`]).
+fn build(config: EmulatorConfig) -> Result<Built, SeedError> {
     let faults = Faults::new(config.fault_seed);
     let issued = Arc::new(credentials::CredentialStore::new(
         config.credential_services.clone(),
@@ -391,20 +420,14 @@ fn build(config: EmulatorConfig) -> (Router, Faults, Arc<credentials::Credential
         &config.account_id,
         config.timing.langstudio_create,
     ));
-    let dsw_auth = auth::RoaAuth {
-        verifier: verifier.clone(),
-        version: dsw::VERSION,
-        operations: pai_dsw::OPERATIONS,
-    };
-    let langstudio_auth = auth::RoaAuth {
-        verifier: verifier.clone(),
-        version: langstudio::VERSION,
-        operations: pai_langstudio::OPERATIONS,
-    };
+    seed::fill(&config.seed, &dsw, &langstudio, &faults)?;
     let mounted = mount::Apis {
-        dsw: dsw::router(dsw, dsw_auth),
-        langstudio: langstudio::roa_router(langstudio.clone(), langstudio_auth),
-        gateway: langstudio::gateway_router(langstudio, verifier),
+        dsw: dsw::router(dsw.clone(), auth::RoaAuth::dsw(verifier.clone())),
+        langstudio: langstudio::roa_router(
+            langstudio.clone(),
+            auth::RoaAuth::langstudio(verifier.clone()),
+        ),
+        gateway: langstudio::gateway_router(langstudio.clone(), verifier),
         graph_olap: crate::graph_olap::router(config.graph_olap),
     };
     let apis = Router::new()
@@ -415,7 +438,13 @@ fn build(config: EmulatorConfig) -> (Router, Faults, Arc<credentials::Credential
         }))
         .layer(from_fn_with_state(faults.clone(), faults::inject));
     let router = apis.merge(faults::admin_router(faults.clone()));
-    (router, faults, issued)
+    Ok(Built {
+        router,
+        faults,
+        issued,
+        dsw,
+        langstudio,
+    })
 }
 
 /// A running emulator (see [`start`]). Dropping it stops the server too; [`shutdown`]
@@ -428,6 +457,8 @@ pub struct RunningEmulator {
     config: EmulatorConfig,
     faults: Faults,
     issued: Arc<credentials::CredentialStore>,
+    dsw: Arc<dsw::Dsw>,
+    langstudio: Arc<langstudio::LangStudio>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -549,9 +580,31 @@ impl RunningEmulator {
         &self.faults
     }
 
-    /// The configuration it was started with.
+    /// The configuration it was started with (the seed's instances, workspaces and users
+    /// applied).
     pub fn config(&self) -> &EmulatorConfig {
         &self.config
+    }
+
+    /// The state now, as a [`Seed`]: the instances, workspaces and Graph OLAP users, every
+    /// DSW and LangStudio snapshot (ids and creation times kept) and the fault rules.
+    /// Starting an emulator with it gives these back (the binary's `--state FILE`). Graph
+    /// OLAP mappings, snapshots and instances are not part of it.
+    pub fn state(&self) -> Seed {
+        Seed {
+            dsw_instances: self.config.dsw_instances.clone(),
+            langstudio_workspaces: self.config.langstudio_workspaces.clone(),
+            graph_olap_users: self
+                .config
+                .graph_olap
+                .users
+                .iter()
+                .map(Into::into)
+                .collect(),
+            dsw_snapshots: self.dsw.export(),
+            langstudio_snapshots: self.langstudio.export(),
+            faults: self.faults.rules().into_iter().map(|s| s.rule).collect(),
+        }
     }
 
     /// Stops accepting connections and waits (up to 5 s) for the requests in flight.
@@ -574,18 +627,28 @@ impl Drop for RunningEmulator {
 }
 
 /// Starts the emulator on `addr` (`127.0.0.1:0` picks a free port) in a background task of
-/// the current tokio runtime.
+/// the current tokio runtime, with [`EmulatorConfig::seed`] in place. An invalid seed is an
+/// error of kind `InvalidInput` (nothing is started).
 pub async fn start(config: EmulatorConfig, addr: SocketAddr) -> std::io::Result<RunningEmulator> {
+    let invalid = |e: SeedError| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
+    let config = seed::configure(config).map_err(invalid)?;
+    let built = build(config.clone()).map_err(invalid)?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    let (router, faults, issued) = build(config.clone());
     let (stop, stopped) = oneshot::channel();
-    let task = tokio::spawn(server::serve(listener, router, config.server, stopped));
+    let task = tokio::spawn(server::serve(
+        listener,
+        built.router,
+        config.server,
+        stopped,
+    ));
     Ok(RunningEmulator {
         addr,
         config,
-        faults,
-        issued,
+        faults: built.faults,
+        issued: built.issued,
+        dsw: built.dsw,
+        langstudio: built.langstudio,
         stop: Some(stop),
         task: Some(task),
     })
