@@ -394,8 +394,8 @@ impl ClientBuilder {
     /// a default (Graph OLAP) is sent to the origin itself.
     ///
     /// ```
-    /// use snapshots::dsw::ClientInfo as _;
-    /// use snapshots::langstudio::ClientInfo as _;
+    /// use snapshots::pai_dsw::ClientInfo as _;
+    /// use snapshots::pai_langstudio::ClientInfo as _;
     ///
     /// let client = snapshots::Client::builder()
     ///     .origin("http://127.0.0.1:8787")
