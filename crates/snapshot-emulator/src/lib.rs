@@ -118,7 +118,10 @@
 //! `NAME=value` lines ended by an empty line, for scripts. `--dsw-push-ms`,
 //! `--langstudio-create-ms`, `--dsw-instance`, `--workspace`, `--fault-seed`,
 //! `--credentials-lifetime-ms`, `--imds-require-token` and `--imds-v2-disabled` change the
-//! defaults of [`EmulatorConfig`]. It serves until Ctrl-C.
+//! defaults of [`EmulatorConfig`]; `--seed FILE` starts it with a [`Seed`] (JSON or YAML);
+//! `--state FILE` reads that file at start when it exists and writes
+//! [`RunningEmulator::state`] back at shutdown (atomically; at most 16 MiB). It serves until
+//! Ctrl-C or SIGTERM.
 //!
 //! # Server limits
 //!
