@@ -152,22 +152,11 @@ impl Args {
     }
 }
 
-/// Writes the start-up text in one write: a script that reads only the environment block
-/// and closes the pipe must not make a later line fail.
-fn write_banner(emulator: &RunningEmulator, print_env: bool) -> std::io::Result<()> {
-    use std::fmt::Write as _;
-    let config = emulator.config();
+/// The banner's table: what is served where, and what exists.
+fn settings(emulator: &RunningEmulator) -> Vec<(&'static str, String)> {
     let base = emulator.base_url();
-    let mut text = String::new();
-    // The demo credentials only open this emulator; printing them is the point.
-    if print_env {
-        for (name, value) in emulator.env() {
-            let _ = writeln!(text, "{name}={value}");
-        }
-        text.push('\n');
-    }
-    let _ = writeln!(text, "snapshot-emulator listening on {base}\n");
-    let lines = [
+    let config = emulator.config();
+    vec![
         (
             "SDK endpoint",
             format!("{} (protocol HTTP)", emulator.endpoint()),
@@ -206,8 +195,24 @@ fn write_banner(emulator: &RunningEmulator, print_env: bool) -> std::io::Result<
             "LangStudio workspaces",
             config.langstudio_workspaces.join(", "),
         ),
-    ];
-    for (what, value) in lines {
+    ]
+}
+
+/// Writes the start-up text in one write: a script that reads only the environment block
+/// and closes the pipe must not make a later line fail.
+fn write_banner(emulator: &RunningEmulator, print_env: bool) -> std::io::Result<()> {
+    use std::fmt::Write as _;
+    let base = emulator.base_url();
+    let mut text = String::new();
+    // The demo credentials only open this emulator; printing them is the point.
+    if print_env {
+        for (name, value) in emulator.env() {
+            let _ = writeln!(text, "{name}={value}");
+        }
+        text.push('\n');
+    }
+    let _ = writeln!(text, "snapshot-emulator listening on {base}\n");
+    for (what, value) in settings(emulator) {
         let _ = writeln!(text, "  {what:<23}{value}");
     }
     let _ = writeln!(text, "\nDemo credentials (they only open this emulator):\n");
