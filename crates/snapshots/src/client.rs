@@ -398,8 +398,10 @@ impl ClientBuilder {
     /// use snapshots::pai_langstudio::ClientInfo as _;
     ///
     /// let client = snapshots::Client::builder()
+    ///     .environment(snapshots::auth::Environment::default())
+    ///     .alibaba_bearer_token("emulator-demo-alibaba-bearer-token")
+    ///     .dashscope_api_key("sk-emulator-demo-dashscope-key")
     ///     .origin("http://127.0.0.1:8787")
-    ///     .graph_olap_username("alice")
     ///     .build()?;
     /// assert_eq!(client.dsw()?.baseurl(), "http://127.0.0.1:8787");
     /// assert_eq!(
