@@ -5,9 +5,13 @@
 //! 3. `cargo clippy --workspace --all-targets -- -D warnings`
 //! 4. the test suite: `cargo nextest run --workspace` (or `cargo test --workspace` where
 //!    nextest is not installed), then `cargo test --workspace --doc` for the doctests
-//!    (nextest does not run doctests). The official Alibaba Cloud credentials library is
-//!    installed first (a venv under `target/official-sdk/`) and named to the tests by
-//!    `SNAPSHOT_EMULATOR_PYTHON`, so that the emulator is checked against it.
+//!    (nextest does not run doctests). The official Alibaba Cloud credentials library and
+//!    the official DSW and LangStudio Python SDKs are installed first (pinned; a venv under
+//!    `target/official-sdk/`) and named to the tests by `SNAPSHOT_EMULATOR_PYTHON` (with
+//!    `SNAPSHOT_EMULATOR_PYTHON_REQUIRED`, so that they fail rather than skip), so that the
+//!    emulator is checked against them: `official_library` (credentials) and
+//!    `official_sdks` (the 9 operations, V3/STS/bearer). The example crate
+//!    (`examples/snapshot-service`, a workspace member) runs with the workspace's tests.
 //! 5. `cargo xtask fixture-api` (in-process): a fourth API added to a copy of the workspace
 //!    as a user would (a spec, one `APIS` entry, `cargo xtask generate`), tested through the
 //!    facade
@@ -34,8 +38,9 @@ pub fn run(root: &Path) -> Result<()> {
             "warnings",
         ],
     )?;
-    let python = crate::python::venv(root, "official-sdk", &[crate::python::OFFICIAL_CREDENTIALS])?;
+    let python = crate::python::venv(root, "official-sdk", &crate::python::OFFICIAL_SDKS)?;
     std::env::set_var("SNAPSHOT_EMULATOR_PYTHON", &python);
+    std::env::set_var("SNAPSHOT_EMULATOR_PYTHON_REQUIRED", "1");
     if has_nextest() {
         step(
             root,

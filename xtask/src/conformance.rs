@@ -5,7 +5,7 @@
 //!    the pinned version there (`python3 -m venv` + `pip install`, from PyPI).
 //! 2. Builds and starts the emulator binary on a free loopback port.
 //! 3. Runs `st run` once per profile of every API of [`crate::apis::APIS`] (the specs'
-//!    `x-profiles`), each with the base URL of its prefix and the headers of its auth scheme
+//!    `x-profiles`), each against the emulator's root (the real paths) and the headers of its auth scheme
 //!    (see [`runs`]), with the checks
 //!    [`CHECKS`]: no server error (except in operations whose spec documents a 5xx, see
 //!    `st_config`), every status documented, every response valid against the spec (content
@@ -47,9 +47,10 @@ struct Run {
     headers: Vec<String>,
 }
 
-/// One run per `rest` profile of every API of [`crate::apis::APIS`]: the emulator serves a
-/// profile under `/<accessor with hyphens>` (`/dsw`, `/langstudio`), with the headers of the
-/// profile's auth scheme. An `action-path` profile (LangStudio's gateway) is not run:
+/// One run per `rest` profile of every API of [`crate::apis::APIS`]: the emulator serves every
+/// profile at its real paths, at the root, so a run's prefix is the path of the profile's
+/// base URL (empty for all three today: [`base_path`]), with the headers of the profile's
+/// auth scheme. An `action-path` profile (LangStudio's gateway) is not run:
 /// schemathesis sends the paths the spec describes, which such a profile rewrites; the
 /// end-to-end tests cover it.
 fn runs(root: &Path, credentials: &DemoCredentials) -> Result<Vec<Run>> {
@@ -63,13 +64,26 @@ fn runs(root: &Path, credentials: &DemoCredentials) -> Result<Vec<Run>> {
             runs.push(Run {
                 name: profile.title.clone(),
                 spec: api.spec,
-                prefix: format!("/{}", profile.accessor.replace('_', "-")),
+                prefix: base_path(profile.base_url.as_deref()),
                 filter: Vec::new(),
                 headers: headers(profile.auth, credentials),
             });
         }
     }
     Ok(runs)
+}
+
+/// The path of a profile's base URL (`x-profiles` `base-url`), without a trailing slash: the
+/// emulator serves each profile there, on its own host; none for a profile without one.
+fn base_path(base_url: Option<&str>) -> String {
+    let Some(url) = base_url else {
+        return String::new();
+    };
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    match after_scheme.find('/') {
+        Some(at) => after_scheme[at..].trim_end_matches('/').to_owned(),
+        None => String::new(),
+    }
 }
 
 /// The headers of an auth scheme (the runtime's names, see `glue::profiles`), with the
@@ -268,8 +282,21 @@ mod tests {
         assert!(read_credentials("DASHSCOPE_API_KEY=x\n\n".as_bytes()).is_err());
     }
 
-    /// The runs come from the table and the profiles: one per `rest` profile, at the
-    /// emulator's prefixes, with each scheme's headers; the action-path gateway is not run.
+    #[test]
+    fn base_paths_are_the_path_of_the_base_url() {
+        assert_eq!(base_path(None), "");
+        assert_eq!(base_path(Some("https://pai-dsw.{region}.aliyuncs.com")), "");
+        assert_eq!(
+            base_path(Some(
+                "https://api.alibabacloud.com/api/PAILangStudio/2024-07-10/"
+            )),
+            "/api/PAILangStudio/2024-07-10"
+        );
+    }
+
+    /// The runs come from the table and the profiles: one per `rest` profile, at the path
+    /// of its base URL (the root), with each scheme's headers; the action-path gateway is
+    /// not run.
     #[test]
     fn runs_follow_the_profiles() {
         let credentials = DemoCredentials {
@@ -278,11 +305,12 @@ mod tests {
             graph_olap_user: "demo".into(),
         };
         let runs = runs(&crate::spec::workspace_root(), &credentials).unwrap();
-        let prefixes: Vec<&str> = runs.iter().map(|r| r.prefix.as_str()).collect();
-        assert_eq!(prefixes, ["/langstudio", "/dsw", "/graph-olap"]);
-        let olap = runs.iter().find(|r| r.prefix == "/graph-olap").unwrap();
+        let names: Vec<&str> = runs.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["PAI LangStudio (ROA)", "PAI-DSW", "Graph OLAP"]);
+        assert!(runs.iter().all(|r| r.prefix.is_empty()), "{runs:?}");
+        let olap = runs.iter().find(|r| r.name == "Graph OLAP").unwrap();
         assert_eq!(olap.headers, ["X-Username: demo"]);
-        let dsw = runs.iter().find(|r| r.prefix == "/dsw").unwrap();
+        let dsw = runs.iter().find(|r| r.name == "PAI-DSW").unwrap();
         assert_eq!(dsw.headers[0], "x-acs-bearer-token: tok");
     }
 }

@@ -11,6 +11,17 @@ use std::process::Command;
 /// (`crates/snapshot-emulator/tests/official_library.rs`).
 pub const OFFICIAL_CREDENTIALS: &str = "alibabacloud-credentials==1.0.12";
 
+/// The official Python SDKs (and their pinned core) that drive the 9 snapshot operations
+/// against the emulator (`crates/snapshot-emulator/tests/official_sdks.rs`), installed with
+/// [`OFFICIAL_CREDENTIALS`] into one venv: the first CI run spends about 20 s on it.
+pub const OFFICIAL_SDKS: [&str; 5] = [
+    OFFICIAL_CREDENTIALS,
+    "alibabacloud-tea-openapi==0.4.6",
+    "darabonba-core==1.0.9",
+    "alibabacloud-pai-dsw20220101==2.4.0",
+    "alibabacloud-pailangstudio20240710==1.2.2",
+];
+
 /// The Python of the venv `target/<name>/venv` with `packages` installed, creating it (and
 /// installing them) unless its `.installed` file lists exactly these packages.
 pub fn venv(root: &Path, name: &str, packages: &[&str]) -> Result<PathBuf> {

@@ -55,6 +55,10 @@ pub fn banner(emulator: &RunningEmulator) -> String {
         emulator.base_url()
     ));
     text.push_str(&format!(
+        "  official SDK endpoint   {}  (protocol HTTP; every API at its real paths)\n",
+        emulator.endpoint()
+    ));
+    text.push_str(&format!(
         "  PAI-DSW                 {}  (instance {instance})\n",
         emulator.dsw_url()
     ));
@@ -83,6 +87,12 @@ pub fn banner(emulator: &RunningEmulator) -> String {
             creds.access_key_secret.clone(),
         ),
         ("DASHSCOPE_API_KEY", creds.dashscope_api_key.clone()),
+        (
+            "ALIBABA_CLOUD_BEARER_TOKEN",
+            creds.alibaba_bearer_token.clone(),
+        ),
+        ("PAI_DSW_ENDPOINT", emulator.endpoint()),
+        ("PAILANGSTUDIO_ENDPOINT", emulator.endpoint()),
         ("SNAPCTL_DSW_URL", emulator.dsw_url()),
         ("SNAPCTL_LANGSTUDIO_URL", emulator.langstudio_url()),
         (
@@ -130,6 +140,11 @@ mod tests {
             creds.access_key_secret
         )));
         assert!(text.contains("export SNAPCTL_GRAPH_OLAP_USER=demo"));
+        // An official SDK takes `host:port`; every API answers at its real paths there.
+        let endpoint = emulator.addr().to_string();
+        assert!(text.contains(&format!("export PAI_DSW_ENDPOINT={endpoint}")));
+        assert!(text.contains(&format!("export PAILANGSTUDIO_ENDPOINT={endpoint}")));
+        assert!(text.contains(&format!("export SNAPCTL_DSW_URL=http://{endpoint}\n")));
         emulator.shutdown().await;
     }
 }

@@ -41,7 +41,7 @@
 //! sent, they must still name the route's operation and the API's version.
 
 use crate::credentials::{CredentialStore, Lookup};
-use crate::error::{Api, ApiError};
+use crate::error::ApiError;
 use crate::DemoCredentials;
 use axum::body::Body;
 use axum::extract::{MatchedPath, OriginalUri, Request, State};
@@ -493,7 +493,6 @@ fn mismatched_token() -> ApiError {
 #[derive(Debug, Clone)]
 pub(crate) struct RoaAuth {
     pub(crate) verifier: Arc<Verifier>,
-    pub(crate) api: Api,
     /// The API version `x-acs-version` must name.
     pub(crate) version: &'static str,
     /// The API's operations (from its generated crate): the action each route expects.
@@ -501,10 +500,27 @@ pub(crate) struct RoaAuth {
 }
 
 impl RoaAuth {
-    /// The operation served at this method and route template (the route as registered,
-    /// with or without the API's prefix).
+    /// DSW's: version `2022-01-01`, the operations of `pai_dsw`.
+    pub(crate) fn dsw(verifier: Arc<Verifier>) -> Self {
+        Self {
+            verifier,
+            version: crate::dsw::VERSION,
+            operations: pai_dsw::OPERATIONS,
+        }
+    }
+
+    /// LangStudio ROA's: version `2024-07-10`, the operations of `pai_langstudio`.
+    pub(crate) fn langstudio(verifier: Arc<Verifier>) -> Self {
+        Self {
+            verifier,
+            version: crate::langstudio::VERSION,
+            operations: pai_langstudio::OPERATIONS,
+        }
+    }
+
+    /// The operation served at this method and route template (the dispatcher of
+    /// [`crate::mount`] hands the routes the real path, without a compatibility prefix).
     fn operation(&self, method: &Method, route: &str) -> Option<&'static Operation> {
-        let route = route.strip_prefix(self.api.prefix()).unwrap_or(route);
         self.operations
             .iter()
             .find(|op| op.method == method.as_str() && op.path == route)
@@ -590,6 +606,10 @@ pub(crate) async fn gateway_auth(
         Err(error) => error.into_response(),
     }
 }
+
+#[cfg(test)]
+#[path = "auth_vectors.rs"]
+mod official_vectors;
 
 #[cfg(test)]
 mod tests {

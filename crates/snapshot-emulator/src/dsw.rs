@@ -227,6 +227,59 @@ impl Dsw {
         Ok(id)
     }
 
+    /// Adds a snapshot of a seed (its id kept when it has one; created long enough ago to
+    /// be final when it has no creation time), by the same rules as a create.
+    pub(crate) fn seed(
+        &self,
+        seed: &crate::seed::DswSnapshot,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApiError> {
+        let created = seed.created.unwrap_or_else(|| {
+            let push = chrono::TimeDelta::from_std(self.push).unwrap_or(chrono::TimeDelta::zero());
+            now.checked_sub_signed(push).unwrap_or(now)
+        });
+        let made = self.create(&seed.instance_id, seed.request.clone(), created)?;
+        let Some(wanted) = &seed.snapshot_id else {
+            return Ok(());
+        };
+        let mut store = self.store();
+        if store.snapshots.contains_key(wanted) {
+            return Err(validation(format!("The snapshot id {wanted} is taken.")));
+        }
+        if let Some(mut snapshot) = store.snapshots.remove(&made) {
+            snapshot.id = wanted.clone();
+            store
+                .images
+                .insert(snapshot.image_url.clone(), wanted.clone());
+            store.snapshots.insert(wanted.clone(), snapshot);
+        }
+        Ok(())
+    }
+
+    /// Every snapshot, in creation order, as a seed would give it.
+    pub(crate) fn export(&self) -> Vec<crate::seed::DswSnapshot> {
+        let store = self.store();
+        let mut all: Vec<&Snapshot> = store.snapshots.values().collect();
+        all.sort_by_key(|s| s.seq);
+        all.into_iter()
+            .filter_map(|s| {
+                let request = serde_json::json!({
+                    "SnapshotName": s.name,
+                    "ImageUrl": s.image_url,
+                    "Labels": s.labels,
+                    "ExcludePaths": s.exclude_paths,
+                    "Overwrite": true,
+                });
+                Some(crate::seed::DswSnapshot {
+                    instance_id: s.instance_id.clone(),
+                    snapshot_id: Some(s.id.clone()),
+                    created: Some(s.created),
+                    request: serde_json::from_value(request).ok()?,
+                })
+            })
+            .collect()
+    }
+
     fn find(
         &self,
         store: &Store,

@@ -31,41 +31,26 @@ pub(crate) const X_ACS_RETRY_AFTER: HeaderName = HeaderName::from_static("x-acs-
 /// Which emulated API a route belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Api {
-    /// PAI-DSW 2022-01-01, under `/dsw`.
+    /// PAI-DSW 2022-01-01, at `/api/v2/instances` (or under `/dsw`).
     Dsw,
-    /// PAI LangStudio 2024-07-10, ROA form, under `/langstudio`.
+    /// PAI LangStudio 2024-07-10, ROA form, at `/api/v1/langstudio` (or under `/langstudio`).
     LangStudio,
-    /// PAI LangStudio 2024-07-10, gateway form, under `/langstudio-gateway`.
+    /// PAI LangStudio 2024-07-10, gateway form, at `/api/PAILangStudio/2024-07-10` (or under `/langstudio-gateway`).
     LangStudioGateway,
-    /// Graph OLAP control plane, under `/graph-olap`.
+    /// Graph OLAP control plane, at `/api` (or under `/graph-olap`).
     GraphOlap,
     /// STS 2015-04-01 (RPC), under `/sts` (and at `/`).
     Sts,
 }
 
 impl Api {
-    /// The path prefix the API is served under.
-    pub(crate) fn prefix(self) -> &'static str {
-        match self {
-            Api::Dsw => "/dsw",
-            Api::LangStudio => "/langstudio",
-            Api::LangStudioGateway => "/langstudio-gateway",
-            Api::GraphOlap => "/graph-olap",
-            Api::Sts => "/sts",
-        }
-    }
-
-    /// The API a request path belongs to, by its first segment.
+    /// The API a request path belongs to: its real path or compatibility prefix
+    /// ([`crate::mount`]), or `/sts`.
     pub(crate) fn of_path(path: &str) -> Option<Api> {
-        let first = path.trim_start_matches('/').split('/').next()?;
-        match first {
-            "dsw" => Some(Api::Dsw),
-            "langstudio" => Some(Api::LangStudio),
-            "langstudio-gateway" => Some(Api::LangStudioGateway),
-            "graph-olap" => Some(Api::GraphOlap),
-            "sts" => Some(Api::Sts),
-            _ => None,
+        if path == "/sts" || path.starts_with("/sts/") {
+            return Some(Api::Sts);
         }
+        crate::mount::locate(path).map(|located| located.api)
     }
 
     /// The product name in `Recommend` links.
@@ -407,6 +392,12 @@ mod tests {
             Api::of_path("/graph-olap/api/snapshots"),
             Some(Api::GraphOlap)
         );
+        assert_eq!(
+            Api::of_path("/api/v2/instances/x/snapshots"),
+            Some(Api::Dsw)
+        );
+        assert_eq!(Api::of_path("/api/snapshots"), Some(Api::GraphOlap));
+        assert_eq!(Api::of_path("/sts"), Some(Api::Sts));
         assert_eq!(Api::of_path("/dswx/a"), None);
         assert_eq!(Api::of_path("/"), None);
     }

@@ -1,8 +1,10 @@
 //! Fault injection, per route, shared by all four APIs.
 //!
-//! A [`FaultRule`] says *which* requests (method and path pattern, matched on the original
-//! path with its `/dsw`, `/langstudio`, `/langstudio-gateway` or `/graph-olap` prefix, never
-//! on the query), *what* happens to them ([`Fault`]: a 5xx in the API's error shape, a 429
+//! A [`FaultRule`] says *which* requests (method and path pattern, matched on the path as
+//! sent and on its other form, never on the query: each API answers at its real paths and
+//! under a compatibility prefix, and `/dsw/api/v2/**` and `/api/v2/**` name the same
+//! requests, whichever form the client uses; `/dsw`, `/langstudio`, `/langstudio-gateway`
+//! and `/graph-olap` name a whole API), *what* happens to them ([`Fault`]: a 5xx in the API's error shape, a 429
 //! with `Retry-After`, added latency, or a dropped connection), *when* (before the handler
 //! runs, so nothing is changed, or after it, so the change is applied but the client never
 //! hears of it) and *how often* (the first `count` matching requests, a `fraction` of them
@@ -243,12 +245,16 @@ impl FaultRule {
         Ok(())
     }
 
-    fn matches(&self, method: &Method, path: &str) -> bool {
+    /// Whether the rule applies to a request with this method and path (`alias` is the
+    /// path's other form, see [`crate::mount`]: a rule may name either).
+    fn matches(&self, method: &Method, path: &str, alias: Option<&str>) -> bool {
         let method_ok = self
             .method
             .as_deref()
             .is_none_or(|m| m == "*" || m.eq_ignore_ascii_case(method.as_str()));
-        method_ok && path_matches(&self.path, path)
+        method_ok
+            && (path_matches(&self.path, path)
+                || alias.is_some_and(|alias| path_matches(&self.path, alias)))
     }
 }
 
@@ -421,12 +427,13 @@ impl Faults {
 
     /// Applies the rules to one request in one phase (counting and drawing as it goes).
     pub(crate) fn decide(&self, method: &Method, path: &str, when: When) -> Decision {
+        let alias = crate::mount::alias(path);
         let mut state = self.state();
         let State_ { rules, rng, .. } = &mut *state;
         let mut decision = Decision::default();
         for status in rules.iter_mut() {
             let rule = &status.rule;
-            if rule.when != when || !rule.matches(method, path) {
+            if rule.when != when || !rule.matches(method, path, alias.as_deref()) {
                 continue;
             }
             status.matched += 1;
@@ -717,7 +724,8 @@ async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
 }
 
-/// The admin routes: `/_emulator/faults[/{id}]` and `/_emulator/health`.
+/// The admin routes: `/_emulator/faults[/{id}]`, and the health endpoint at
+/// `/_emulator/health` and `/healthz` (the name probes and orchestrators expect).
 pub(crate) fn admin_router(faults: Faults) -> Router {
     Router::new()
         .route(
@@ -726,6 +734,7 @@ pub(crate) fn admin_router(faults: Faults) -> Router {
         )
         .route("/_emulator/faults/{id}", delete(remove_rule))
         .route("/_emulator/health", get(health))
+        .route("/healthz", get(health))
         .layer(axum::extract::DefaultBodyLimit::max(crate::body::MAX_BODY))
         .with_state(faults)
 }

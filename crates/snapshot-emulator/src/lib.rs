@@ -49,19 +49,25 @@
 //!
 //! # Routes
 //!
-//! One port; each API under its prefix, so a client's base URL is
-//! [`RunningEmulator::dsw_url`] and so on:
+//! One port; each API at the real paths of its service, at the root, so that any client of
+//! the real service works unchanged with the emulator's `host:port` as its endpoint
+//! ([`RunningEmulator::endpoint`]; base URLs [`RunningEmulator::dsw_url`] and so on). Each
+//! API also answers under a compatibility prefix (`/dsw/api/v2/...`), the form of earlier
+//! versions; see the `mount` module's source documentation.
 //!
-//! | prefix | API | auth |
+//! | real paths (compatibility prefix) | API | auth |
 //! | --- | --- | --- |
-//! | `/dsw` | DSW: `POST`/`GET /api/v2/instances/{InstanceId}/snapshots`, `GET`/`DELETE .../snapshots/{SnapshotId}` | `ACS3-HMAC-SHA256` or Alibaba bearer token |
-//! | `/langstudio` | LangStudio ROA: `POST`/`GET /api/v1/langstudio/snapshots`, `GET`/`PUT`/`DELETE .../{SnapshotId}` | `ACS3-HMAC-SHA256` or Alibaba bearer token |
-//! | `/langstudio-gateway` | LangStudio gateway: `POST /CreateSnapshot`, `GET /ListSnapshots`, `GET /GetSnapshot`, `PUT /UpdateSnapshot`, `DELETE /DeleteSnapshot` | `Authorization: Bearer <DashScope key>` |
-//! | `/graph-olap` | Graph OLAP control plane, `/api/...` ([`graph_olap`]) | `X-Username` |
+//! | `/api/v2/instances/{InstanceId}/snapshots[/{SnapshotId}]` (`/dsw`) | DSW: `POST`/`GET` the collection, `GET`/`DELETE` one | `ACS3-HMAC-SHA256` or Alibaba bearer token |
+//! | `/api/v1/langstudio/snapshots[/{SnapshotId}]` (`/langstudio`) | LangStudio ROA: `POST`/`GET` the collection, `GET`/`PUT`/`DELETE` one | `ACS3-HMAC-SHA256` or Alibaba bearer token |
+//! | `/api/PAILangStudio/2024-07-10/{Action}` (`/langstudio-gateway`) | LangStudio gateway: `POST CreateSnapshot`, `GET ListSnapshots`, `GET GetSnapshot`, `PUT UpdateSnapshot`, `DELETE DeleteSnapshot` | `Authorization: Bearer <DashScope key>` |
+//! | every other `/api/...` (`/graph-olap`) | Graph OLAP control plane ([`graph_olap`]) | `X-Username` |
 //! | `/sts` (and `/`) | STS 2015-04-01, `GET`/`POST` with `Action=AssumeRole` or `AssumeRoleWithOIDC` ([`credentials`]) | `AssumeRole`: RPC V1 `HMAC-SHA1`; OIDC: the token |
 //! | `/imds` | ECS metadata: `PUT /latest/api/token`, `GET /latest/meta-data/ram/security-credentials/[<role>]` | IMDSv2 token, optional unless [`CredentialServices::imds_require_token`] |
 //! | `/credentials-uri` | `GET` (any path below): `{"Code": "Success", "AccessKeyId", ...}` | none |
-//! | `/_emulator` | `faults` (see [`faults`]) and `health`; no auth, never faulted | |
+//! | `/healthz`, `/_emulator` | health (`200 {"status": "ok"}`); `faults` (see [`faults`]) and `health`; no auth, never faulted | |
+//!
+//! An unknown `/api/...` path is Graph OLAP's, unless the request names DSW's or
+//! LangStudio's version in `x-acs-version` (the real services tell them apart by host).
 //!
 //! The temporary credentials that `/sts`, `/imds` and `/credentials-uri` issue open `/dsw`
 //! and `/langstudio` (with their `x-acs-security-token`) until they expire;
@@ -71,8 +77,9 @@
 //! [`RunningEmulator::imds_url`] and `ALIBABA_CLOUD_CREDENTIALS_URI` at
 //! [`RunningEmulator::credentials_uri`]. Details and error codes: [`credentials`].
 //!
-//! The signature covers the full original path, prefix included: sign for
-//! `http://127.0.0.1:<port>/dsw/api/v2/...`, as a client with base URL `.../dsw` does. Every
+//! The signature is verified over the path as sent, as the real services do: an official
+//! SDK signs `/api/v2/instances/...`; a client with base URL `http://<addr>/dsw` signs
+//! `/dsw/api/v2/...`, and that is what is checked. Every
 //! response of the Alibaba APIs has an `x-acs-request-id` header and the same id in its
 //! `RequestId`. Authentication and its error codes: [`auth`] (module docs).
 //!
@@ -111,7 +118,10 @@
 //! `NAME=value` lines ended by an empty line, for scripts. `--dsw-push-ms`,
 //! `--langstudio-create-ms`, `--dsw-instance`, `--workspace`, `--fault-seed`,
 //! `--credentials-lifetime-ms`, `--imds-require-token` and `--imds-v2-disabled` change the
-//! defaults of [`EmulatorConfig`]. It serves until Ctrl-C.
+//! defaults of [`EmulatorConfig`]; `--seed FILE` starts it with a [`Seed`] (JSON or YAML);
+//! `--state FILE` reads that file at start when it exists and writes
+//! [`RunningEmulator::state`] back at shutdown (atomically; at most 16 MiB). It serves until
+//! Ctrl-C or SIGTERM.
 //!
 //! # Server limits
 //!
@@ -144,12 +154,15 @@ pub mod faults;
 pub mod graph_olap;
 pub(crate) mod ids;
 pub mod langstudio;
+pub(crate) mod mount;
 pub mod pagination;
 pub(crate) mod query;
+pub mod seed;
 mod server;
 
 pub use credentials::{CredentialRequests, CredentialServices};
 pub use faults::{Fault, FaultId, FaultRule, FaultStatus, Faults, InvalidFault, When};
+pub use seed::{Seed, SeedError};
 
 use axum::middleware::from_fn_with_state;
 use axum::Router;
@@ -292,6 +305,9 @@ pub struct EmulatorConfig {
     /// The credential services (STS, ECS metadata, credentials URI): assumable roles, the
     /// OIDC provider and token, the lifetime cap of issued credentials, IMDSv2 modes.
     pub credential_services: CredentialServices,
+    /// What it starts with beyond these defaults: instances, workspaces, users, existing
+    /// snapshots, fault rules (default: nothing more). See [`Seed`].
+    pub seed: Seed,
 }
 
 impl Default for EmulatorConfig {
@@ -306,6 +322,7 @@ impl Default for EmulatorConfig {
             graph_olap: crate::graph_olap::Config::default(),
             server: ServerLimits::default(),
             credential_services: CredentialServices::default(),
+            seed: Seed::default(),
         }
     }
 }
@@ -358,13 +375,36 @@ impl EmulatorConfig {
 /// assert_eq!(response.status(), 200);
 /// # }
 /// ```
+///
+/// An invalid [`EmulatorConfig::seed`] (see [`Seed`]) makes every request answer `500`
+/// with `{"error": "the seed is invalid: ..."}`: nothing is served from a half-applied seed
+/// ([`start`] refuses it instead).
 pub fn router(config: EmulatorConfig) -> (Router, Faults) {
-    let (router, faults, _) = build(config);
-    (router, faults)
+    match seed::configure(config).and_then(build) {
+        Ok(built) => (built.router, built.faults),
+        Err(error) => {
+            let message = error.to_string();
+            let answer = move || async move {
+                let body = axum::Json(serde_json::json!({ "error": message }));
+                (axum::http::StatusCode::INTERNAL_SERVER_ERROR, body)
+            };
+            (Router::new().fallback(answer), Faults::new(0))
+        }
+    }
 }
 
-/// The routes, the fault rules and the store of issued credentials.
-fn build(config: EmulatorConfig) -> (Router, Faults, Arc<credentials::CredentialStore>) {
+/// What [`build`] makes: the routes, the fault rules, the stores a state is read from.
+struct Built {
+    router: Router,
+    faults: Faults,
+    issued: Arc<credentials::CredentialStore>,
+    dsw: Arc<dsw::Dsw>,
+    langstudio: Arc<langstudio::LangStudio>,
+}
+
+/// The routes, the fault rules and the stores, with the seed's snapshots and fault rules
+/// in place (its configuration members were applied by [`seed::configure`]).
+fn build(config: EmulatorConfig) -> Result<Built, SeedError> {
     let faults = Faults::new(config.fault_seed);
     let issued = Arc::new(credentials::CredentialStore::new(
         config.credential_services.clone(),
@@ -383,37 +423,31 @@ fn build(config: EmulatorConfig) -> (Router, Faults, Arc<credentials::Credential
         &config.account_id,
         config.timing.langstudio_create,
     ));
-    let dsw_auth = auth::RoaAuth {
-        verifier: verifier.clone(),
-        api: error::Api::Dsw,
-        version: dsw::VERSION,
-        operations: pai_dsw::OPERATIONS,
-    };
-    let langstudio_auth = auth::RoaAuth {
-        verifier: verifier.clone(),
-        api: error::Api::LangStudio,
-        version: langstudio::VERSION,
-        operations: pai_langstudio::OPERATIONS,
+    seed::fill(&config.seed, &dsw, &langstudio, &faults)?;
+    let mounted = mount::Apis {
+        dsw: dsw::router(dsw.clone(), auth::RoaAuth::dsw(verifier.clone())),
+        langstudio: langstudio::roa_router(
+            langstudio.clone(),
+            auth::RoaAuth::langstudio(verifier.clone()),
+        ),
+        gateway: langstudio::gateway_router(langstudio.clone(), verifier),
+        graph_olap: crate::graph_olap::router(config.graph_olap),
     };
     let apis = Router::new()
-        .nest(error::Api::Dsw.prefix(), dsw::router(dsw, dsw_auth))
-        .nest(
-            error::Api::LangStudio.prefix(),
-            langstudio::roa_router(langstudio.clone(), langstudio_auth),
-        )
-        .nest(
-            error::Api::LangStudioGateway.prefix(),
-            langstudio::gateway_router(langstudio, verifier),
-        )
-        .nest(
-            error::Api::GraphOlap.prefix(),
-            crate::graph_olap::router(config.graph_olap),
-        )
         .merge(credentials::sts::router(sts))
         .merge(credentials::metadata_router(issued.clone()))
+        .fallback_service(tower::service_fn(move |request| {
+            mounted.clone().dispatch(request)
+        }))
         .layer(from_fn_with_state(faults.clone(), faults::inject));
     let router = apis.merge(faults::admin_router(faults.clone()));
-    (router, faults, issued)
+    Ok(Built {
+        router,
+        faults,
+        issued,
+        dsw,
+        langstudio,
+    })
 }
 
 /// A running emulator (see [`start`]). Dropping it stops the server too; [`shutdown`]
@@ -426,6 +460,8 @@ pub struct RunningEmulator {
     config: EmulatorConfig,
     faults: Faults,
     issued: Arc<credentials::CredentialStore>,
+    dsw: Arc<dsw::Dsw>,
+    langstudio: Arc<langstudio::LangStudio>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -441,28 +477,32 @@ impl RunningEmulator {
         format!("http://{}", self.addr)
     }
 
-    /// The DSW base URL, `http://<addr>/dsw`.
+    /// `host:port`: the endpoint an official Alibaba Cloud SDK takes (`Config.endpoint`,
+    /// with protocol `HTTP`) for DSW and LangStudio, as for a real regional host.
+    pub fn endpoint(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// The DSW base URL, `http://<addr>`: DSW answers at its real paths
+    /// (`/api/v2/instances/...`) at the root.
     pub fn dsw_url(&self) -> String {
-        format!("{}{}", self.base_url(), error::Api::Dsw.prefix())
+        self.base_url()
     }
 
-    /// The LangStudio ROA base URL, `http://<addr>/langstudio`.
+    /// The LangStudio ROA base URL, `http://<addr>` (`/api/v1/langstudio/snapshots...`).
     pub fn langstudio_url(&self) -> String {
-        format!("{}{}", self.base_url(), error::Api::LangStudio.prefix())
+        self.base_url()
     }
 
-    /// The LangStudio gateway base URL, `http://<addr>/langstudio-gateway`.
+    /// The LangStudio gateway base URL, `http://<addr>/api/PAILangStudio/2024-07-10` (the
+    /// path of the gateway profile's base URL).
     pub fn langstudio_gateway_url(&self) -> String {
-        format!(
-            "{}{}",
-            self.base_url(),
-            error::Api::LangStudioGateway.prefix()
-        )
+        format!("{}{}", self.base_url(), mount::GATEWAY_ROOT)
     }
 
-    /// The Graph OLAP base URL, `http://<addr>/graph-olap`.
+    /// The Graph OLAP base URL, `http://<addr>` (its routes are `/api/...`).
     pub fn graph_olap_url(&self) -> String {
-        format!("{}{}", self.base_url(), error::Api::GraphOlap.prefix())
+        self.base_url()
     }
 
     /// The environment of a client of this emulator, as `(name, value)` pairs:
@@ -471,8 +511,22 @@ impl RunningEmulator {
     /// `DASHSCOPE_API_KEY`, `GRAPH_OLAP_USERNAME` (the first configured Graph OLAP user),
     /// `ALIBABA_CLOUD_CREDENTIALS_URI` (the [`credentials_uri`](Self::credentials_uri), which
     /// the official credentials library reads; its default chain takes the AccessKey
-    /// variables first) and `SNAPSHOT_EMULATOR_URL` (the [`base_url`](Self::base_url)). The values are the demo
-    /// credentials, printed on purpose: they open nothing but this emulator.
+    /// variables first), one endpoint per API in the form its clients take —
+    /// `PAI_DSW_ENDPOINT` and `PAILANGSTUDIO_ENDPOINT` (`host:port`, an official SDK's
+    /// `Config.endpoint`, with protocol `HTTP`), `PAILANGSTUDIO_GATEWAY_URL` and
+    /// `GRAPH_OLAP_URL` (base URLs) — and `SNAPSHOT_EMULATOR_URL` (the
+    /// [`base_url`](Self::base_url)). The values are the demo credentials, printed on
+    /// purpose: they open nothing but this emulator.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let emulator = snapshot_emulator::start(Default::default(), "127.0.0.1:0".parse().unwrap()).await?;
+    /// let env: std::collections::HashMap<_, _> = emulator.env().into_iter().collect();
+    /// assert_eq!(env["PAI_DSW_ENDPOINT"], emulator.addr().to_string());
+    /// assert_eq!(env["PAILANGSTUDIO_GATEWAY_URL"], emulator.langstudio_gateway_url());
+    /// # Ok(()) }
+    /// ```
     pub fn env(&self) -> Vec<(&'static str, String)> {
         let creds = &self.config.credentials;
         let mut env = vec![
@@ -494,6 +548,10 @@ impl RunningEmulator {
             env.push(("GRAPH_OLAP_USERNAME", user.username.clone()));
         }
         env.push(("ALIBABA_CLOUD_CREDENTIALS_URI", self.credentials_uri()));
+        env.push(("PAI_DSW_ENDPOINT", self.endpoint()));
+        env.push(("PAILANGSTUDIO_ENDPOINT", self.endpoint()));
+        env.push(("PAILANGSTUDIO_GATEWAY_URL", self.langstudio_gateway_url()));
+        env.push(("GRAPH_OLAP_URL", self.graph_olap_url()));
         env.push(("SNAPSHOT_EMULATOR_URL", self.base_url()));
         env
     }
@@ -525,9 +583,31 @@ impl RunningEmulator {
         &self.faults
     }
 
-    /// The configuration it was started with.
+    /// The configuration it was started with (the seed's instances, workspaces and users
+    /// applied).
     pub fn config(&self) -> &EmulatorConfig {
         &self.config
+    }
+
+    /// The state now, as a [`Seed`]: the instances, workspaces and Graph OLAP users, every
+    /// DSW and LangStudio snapshot (ids and creation times kept) and the fault rules.
+    /// Starting an emulator with it gives these back (the binary's `--state FILE`). Graph
+    /// OLAP mappings, snapshots and instances are not part of it.
+    pub fn state(&self) -> Seed {
+        Seed {
+            dsw_instances: self.config.dsw_instances.clone(),
+            langstudio_workspaces: self.config.langstudio_workspaces.clone(),
+            graph_olap_users: self
+                .config
+                .graph_olap
+                .users
+                .iter()
+                .map(Into::into)
+                .collect(),
+            dsw_snapshots: self.dsw.export(),
+            langstudio_snapshots: self.langstudio.export(),
+            faults: self.faults.rules().into_iter().map(|s| s.rule).collect(),
+        }
     }
 
     /// Stops accepting connections and waits (up to 5 s) for the requests in flight.
@@ -550,18 +630,28 @@ impl Drop for RunningEmulator {
 }
 
 /// Starts the emulator on `addr` (`127.0.0.1:0` picks a free port) in a background task of
-/// the current tokio runtime.
+/// the current tokio runtime, with [`EmulatorConfig::seed`] in place. An invalid seed is an
+/// error of kind `InvalidInput` (nothing is started).
 pub async fn start(config: EmulatorConfig, addr: SocketAddr) -> std::io::Result<RunningEmulator> {
+    let invalid = |e: SeedError| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
+    let config = seed::configure(config).map_err(invalid)?;
+    let built = build(config.clone()).map_err(invalid)?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    let (router, faults, issued) = build(config.clone());
     let (stop, stopped) = oneshot::channel();
-    let task = tokio::spawn(server::serve(listener, router, config.server, stopped));
+    let task = tokio::spawn(server::serve(
+        listener,
+        built.router,
+        config.server,
+        stopped,
+    ));
     Ok(RunningEmulator {
         addr,
         config,
-        faults,
-        issued,
+        faults: built.faults,
+        issued: built.issued,
+        dsw: built.dsw,
+        langstudio: built.langstudio,
         stop: Some(stop),
         task: Some(task),
     })

@@ -597,28 +597,42 @@ async fn signatures_are_checked_over_http() {
         (400, "InvalidVersion".into())
     );
 
-    // Signed for a URL without the /dsw prefix, sent with it: the prefix is signed.
+    // The signature covers the path as sent: signed for the real path and sent under the
+    // compatibility prefix `/dsw`, it does not match; signed and sent with the prefix, it does.
     let creds = &emulator.config().credentials;
     let key = AccessKey::new(creds.access_key_id.clone(), creds.access_key_secret.clone());
-    let mut request = reqwest::Request::new(
-        reqwest::Method::GET,
-        reqwest::Url::parse(&url.replace("/dsw/", "/")).expect("url"),
+    let prefixed = format!(
+        "{}/dsw/api/v2/instances/{INSTANCE}/snapshots",
+        emulator.base_url()
     );
-    acs3::sign(
-        &mut request,
-        &key,
-        "ListInstanceSnapshot",
-        "2022-01-01",
-        now,
-        &acs3::new_nonce(),
-    )
-    .expect("signed");
-    *request.url_mut() = reqwest::Url::parse(&url).expect("url");
-    let response = http().execute(request).await.expect("sent");
-    assert_eq!(
-        code_of(response).await,
-        (400, "SignatureDoesNotMatch".into())
-    );
+    for (signed_for, expected) in [(&url, 400), (&prefixed, 200)] {
+        let mut request = reqwest::Request::new(
+            reqwest::Method::GET,
+            reqwest::Url::parse(signed_for).expect("url"),
+        );
+        acs3::sign(
+            &mut request,
+            &key,
+            "ListInstanceSnapshot",
+            "2022-01-01",
+            now,
+            &acs3::new_nonce(),
+        )
+        .expect("signed");
+        *request.url_mut() = reqwest::Url::parse(&prefixed).expect("url");
+        let response = http().execute(request).await.expect("sent");
+        assert_eq!(
+            response.status().as_u16(),
+            expected,
+            "signed for {signed_for}"
+        );
+        if expected == 400 {
+            assert_eq!(
+                code_of(response).await,
+                (400, "SignatureDoesNotMatch".into())
+            );
+        }
+    }
 
     // Wrong secret and unknown key, through the generated client.
     let wrong_secret = dsw_with(

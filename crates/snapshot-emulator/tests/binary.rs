@@ -49,10 +49,20 @@ async fn prints_its_environment_and_serves_with_it() {
     let base = &env["SNAPSHOT_EMULATOR_URL"];
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
 
-    let health = reqwest::get(format!("{base}/_emulator/health"))
-        .await
-        .expect("it listens");
-    assert_eq!(health.status(), 200);
+    for health in ["/_emulator/health", "/healthz"] {
+        let health = reqwest::get(format!("{base}{health}"))
+            .await
+            .expect("it listens");
+        assert_eq!(health.status(), 200);
+    }
+    let endpoint = &env["PAI_DSW_ENDPOINT"];
+    assert_eq!(base, &format!("http://{endpoint}"));
+    assert_eq!(&env["PAILANGSTUDIO_ENDPOINT"], endpoint);
+    assert_eq!(
+        env["PAILANGSTUDIO_GATEWAY_URL"],
+        format!("{base}/api/PAILangStudio/2024-07-10")
+    );
+    assert_eq!(&env["GRAPH_OLAP_URL"], base);
 
     // The printed key signs DSW calls the emulator accepts.
     let runtime = snapshots_runtime::Runtime::builder()
@@ -65,8 +75,7 @@ async fn prints_its_environment_and_serves_with_it() {
         )
         .rate_limit(snapshots_runtime::RateLimiter::unlimited())
         .build();
-    let dsw =
-        pai_dsw::Client::new_with_client(&format!("{base}/dsw"), reqwest::Client::new(), runtime);
+    let dsw = pai_dsw::Client::new_with_client(base, reqwest::Client::new(), runtime);
     let listed = dsw
         .list_instance_snapshot()
         .instance_id("dsw-demo0000000001")
@@ -77,26 +86,127 @@ async fn prints_its_environment_and_serves_with_it() {
     assert_eq!(listed.total_count, Some(0));
 }
 
-/// Starts the binary with `args` (plus a free port); the Graph OLAP URL it prints.
-fn start(args: &[&str]) -> (Running, String) {
+/// Starts the binary with `args` (and `--addr 127.0.0.1:0 --print-env`); its environment
+/// block, and the running process.
+fn spawn(args: &[&str]) -> (std::collections::HashMap<String, String>, Running) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_snapshot-emulator"))
-        .args(["--addr", "127.0.0.1:0"])
+        .args(["--addr", "127.0.0.1:0", "--print-env"])
         .args(args)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::inherit())
         .spawn()
         .expect("the binary starts");
     let stdout = child.stdout.take().expect("stdout");
     let running = Running(child);
-    let url = BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|line| {
-            let rest = line.trim_start().strip_prefix("Graph OLAP ")?;
-            Some(rest.trim().to_owned())
-        })
-        .expect("the Graph OLAP URL");
-    (running, url)
+    let mut env = std::collections::HashMap::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("a line");
+        if line.is_empty() {
+            break;
+        }
+        let (name, value) = line.split_once('=').expect("NAME=value");
+        env.insert(name.to_owned(), value.to_owned());
+    }
+    (env, running)
+}
+
+/// Stops the binary as a service manager would (SIGTERM) and waits for it (at most 10 s).
+fn terminate(mut running: Running) -> std::process::ExitStatus {
+    let pid = running.0.id().to_string();
+    let sent = Command::new("kill").args(["-TERM", &pid]).status();
+    assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Some(status) = running.0.try_wait().expect("waitable") {
+            return status;
+        }
+        assert!(std::time::Instant::now() < deadline, "it did not stop");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// A plain HTTP GET with the Alibaba bearer token, as the README's curl examples send it.
+async fn bearer_get(
+    env: &std::collections::HashMap<String, String>,
+    path: &str,
+) -> serde_json::Value {
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", env["SNAPSHOT_EMULATOR_URL"]))
+        .header("x-acs-bearer-token", &env["ALIBABA_CLOUD_BEARER_TOKEN"])
+        .header("x-acs-signature-type", "BEARERTOKEN")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200, "{path}");
+    response.json().await.expect("JSON")
+}
+
+#[tokio::test]
+async fn a_seed_file_is_served_and_the_state_survives_a_restart() {
+    let dir = std::env::temp_dir().join(format!("emulator-state-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let seed = dir.join("seed.yaml");
+    let state = dir.join("state.json");
+    let _ = std::fs::remove_file(&state);
+    std::fs::write(
+        &seed,
+        "dsw_instances: [dsw-team0000000001]\n\
+         dsw_snapshots:\n  - instance_id: dsw-team0000000001\n    snapshot_id: snp-seeded00000001\n    \
+         request: {SnapshotName: baseline, ImageUrl: registry.example/ns/env:v0}\n\
+         langstudio_snapshots:\n  - request: {SnapshotName: flow_v0, SnapshotResourceId: flow-1}\n",
+    )
+    .expect("seed file");
+    let args = [
+        "--seed",
+        seed.to_str().unwrap(),
+        "--state",
+        state.to_str().unwrap(),
+    ];
+    let (env, running) = spawn(&args);
+    let one = "/api/v2/instances/dsw-team0000000001/snapshots/snp-seeded00000001";
+    let got = bearer_get(&env, one).await;
+    assert_eq!(
+        (got["SnapshotName"].as_str(), got["Status"].as_str()),
+        (Some("baseline"), Some("Saved"))
+    );
+    let listed = bearer_get(&env, "/api/v1/langstudio/snapshots").await;
+    let ls_id = listed["Snapshots"][0]["SnapshotId"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    assert!(terminate(running).success());
+    let written = std::fs::read_to_string(&state).expect("the state is written");
+    assert!(written.contains("snp-seeded00000001"), "{written}");
+
+    // Restarted with the state only (the seed file is gone): the same snapshots, same ids.
+    std::fs::remove_file(&seed).expect("removed");
+    let (env, running) = spawn(&["--state", state.to_str().unwrap()]);
+    assert_eq!(bearer_get(&env, one).await["SnapshotName"], "baseline");
+    let again = bearer_get(&env, &format!("/api/v1/langstudio/snapshots/{ls_id}")).await;
+    assert_eq!(again["SnapshotName"], "flow_v0");
+    assert!(terminate(running).success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn help_names_every_option_and_a_bad_seed_is_refused() {
+    let help = Command::new(env!("CARGO_BIN_EXE_snapshot-emulator"))
+        .arg("--help")
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&help.stdout);
+    for option in ["--addr", "--seed", "--state", "--print-env"] {
+        assert!(text.contains(option), "{option} not in\n{text}");
+    }
+    let bad = std::env::temp_dir().join(format!("emulator-bad-seed-{}.json", std::process::id()));
+    std::fs::write(&bad, r#"{"dsw_instance": ["typo"]}"#).expect("written");
+    let refused = Command::new(env!("CARGO_BIN_EXE_snapshot-emulator"))
+        .args(["--addr", "127.0.0.1:0", "--seed", bad.to_str().unwrap()])
+        .output()
+        .expect("runs");
+    let _ = std::fs::remove_file(&bad);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("dsw_instance"));
 }
 
 #[tokio::test]
@@ -112,9 +222,10 @@ async fn seed_filters_is_a_flag() {
             .as_u16()
     };
     // As the real server: the parameter does not exist, so any value passes.
-    let (_real, url) = start(&[]);
-    assert_eq!(status(url).await, 200);
+    let (env, _real) = spawn(&[]);
+    assert_eq!(status(env["GRAPH_OLAP_URL"].clone()).await, 200);
     // The seed's filter: a date-time, else 422.
-    let (_seed, url) = start(&["--seed-filters"]);
-    assert_eq!(status(url).await, 422);
+    let (env, _seed) = spawn(&["--seed-filters"]);
+    assert_eq!(status(env["GRAPH_OLAP_URL"].clone()).await, 422);
 }
+

@@ -260,6 +260,8 @@ pub struct ClientBuilder {
     region: Option<String>,
     /// Base URLs set by accessor (`dsw`, `graph_olap`, ...).
     base_urls: BTreeMap<String, String>,
+    /// The origin every API without a base URL of its own is sent to.
+    origin: Option<String>,
     retry: Option<RetryConfig>,
     rate_limit: Option<RateLimiter>,
     connect_timeout: Option<Duration>,
@@ -385,6 +387,34 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends every API to this origin (`http://host:port`), at the path of its profile's
+    /// default base URL: what a server that answers every API at its real paths needs, such
+    /// as the emulator (`snapshot_emulator::RunningEmulator::base_url`) or a proxy. A base
+    /// URL set for one accessor ([`base_url`](Self::base_url)) still wins; a profile without
+    /// a default (Graph OLAP) is sent to the origin itself.
+    ///
+    /// ```
+    /// use snapshots::pai_dsw::ClientInfo as _;
+    /// use snapshots::pai_langstudio::ClientInfo as _;
+    ///
+    /// let client = snapshots::Client::builder()
+    ///     .environment(snapshots::auth::Environment::default())
+    ///     .alibaba_bearer_token("emulator-demo-alibaba-bearer-token")
+    ///     .dashscope_api_key("sk-emulator-demo-dashscope-key")
+    ///     .origin("http://127.0.0.1:8787")
+    ///     .build()?;
+    /// assert_eq!(client.dsw()?.baseurl(), "http://127.0.0.1:8787");
+    /// assert_eq!(
+    ///     client.langstudio_gateway()?.baseurl(),
+    ///     "http://127.0.0.1:8787/api/PAILangStudio/2024-07-10"
+    /// );
+    /// # Ok::<(), snapshots::Error>(())
+    /// ```
+    pub fn origin(mut self, origin: impl Into<String>) -> Self {
+        self.origin = Some(origin.into());
+        self
+    }
+
     /// The retry policy of every API (default [`RetryConfig::default`]: 1 s, 2 s, 4 s with
     /// jitter, at most 3 retries, a 60 s total time limit, a retry budget).
     pub fn retry(mut self, retry: RetryConfig) -> Self {
@@ -452,7 +482,11 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let region = self.region.unwrap_or_else(|| DEFAULT_REGION.to_owned());
         check_region(&region)?;
-        let urls = slots::base_urls(crate::generated::APIS, &self.base_urls, &region)?;
+        let mut overrides = self.base_urls;
+        if let Some(origin) = &self.origin {
+            slots::at_origin(crate::generated::APIS, origin, &mut overrides)?;
+        }
+        let urls = slots::base_urls(crate::generated::APIS, &overrides, &region)?;
         let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         let read_timeout = self.read_timeout.unwrap_or(DEFAULT_READ_TIMEOUT);
         // The runtime decides redirects itself: the HTTP client follows none.
@@ -511,6 +545,7 @@ impl fmt::Debug for ClientBuilder {
             .field("graph_olap_username", &self.graph_olap_username)
             .field("region", &self.region)
             .field("base_urls", &base_urls)
+            .field("origin", &self.origin.as_deref().map(redact_url))
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
             .field("connect_timeout", &self.connect_timeout)

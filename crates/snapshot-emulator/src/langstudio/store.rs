@@ -132,6 +132,16 @@ pub(crate) struct LangStudio {
     token_secret: [u8; 16],
 }
 
+/// `value` without its `null` members (absent, as the API's optional members are).
+fn strip_nulls(value: serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => {
+            serde_json::Value::Object(map.into_iter().filter(|(_, v)| !v.is_null()).collect())
+        }
+        other => other,
+    }
+}
+
 pub(super) fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("InvalidParameter", message)
 }
@@ -373,6 +383,67 @@ impl LangStudio {
         }
         store.snapshots.insert(id.clone(), snapshot);
         Ok(id)
+    }
+
+    /// Adds a snapshot of a seed (its id kept when it has one; created long enough ago to
+    /// be final when it has no creation time), by the same rules as a create.
+    pub(crate) fn seed(
+        &self,
+        seed: &crate::seed::LangStudioSnapshot,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApiError> {
+        let created = seed.created.unwrap_or_else(|| {
+            let create =
+                chrono::TimeDelta::from_std(self.create).unwrap_or(chrono::TimeDelta::zero());
+            now.checked_sub_signed(create).unwrap_or(now)
+        });
+        let made = self.create(seed.request.clone(), created)?;
+        let Some(wanted) = &seed.snapshot_id else {
+            return Ok(());
+        };
+        let mut store = self.store();
+        if store.snapshots.contains_key(wanted) {
+            return Err(invalid(format!("The snapshot id {wanted} is taken.")));
+        }
+        if let Some(mut snapshot) = store.snapshots.remove(&made) {
+            snapshot.id = wanted.clone();
+            if let Some(name) = &snapshot.name {
+                store.names.insert(
+                    (snapshot.workspace_id.clone(), name.clone()),
+                    wanted.clone(),
+                );
+            }
+            store.snapshots.insert(wanted.clone(), snapshot);
+        }
+        Ok(())
+    }
+
+    /// Every snapshot, in creation order, as a seed would give it.
+    pub(crate) fn export(&self) -> Vec<crate::seed::LangStudioSnapshot> {
+        let store = self.store();
+        let mut all: Vec<&Snapshot> = store.snapshots.values().collect();
+        all.sort_by_key(|s| s.seq);
+        all.into_iter()
+            .filter_map(|s| {
+                let request = serde_json::json!({
+                    "WorkspaceId": s.workspace_id,
+                    "SnapshotName": s.name,
+                    "Description": s.description,
+                    "Accessibility": s.accessibility,
+                    "CreationType": s.creation_type,
+                    "SnapshotResourceType": s.resource_type,
+                    "SnapshotResourceId": s.resource_id,
+                    "SourceStoragePath": s.source_storage_path,
+                    "WorkDir": s.work_dir,
+                });
+                let request = strip_nulls(request);
+                Some(crate::seed::LangStudioSnapshot {
+                    snapshot_id: Some(s.id.clone()),
+                    created: Some(s.created),
+                    request: serde_json::from_value(request).ok()?,
+                })
+            })
+            .collect()
     }
 
     /// The snapshot `id`, checked against the workspace the caller names.

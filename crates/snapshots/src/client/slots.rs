@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use snapshots_runtime::auth::CredentialsError;
+use snapshots_runtime::profile::REGION_PLACEHOLDER;
 use snapshots_runtime::{
     AuthScheme, Credentials, Profile, RateLimiter, RedirectPolicy, RetryConfig, Runtime,
 };
@@ -138,6 +139,40 @@ pub(crate) fn base_urls(
         .collect()
 }
 
+/// Adds to `overrides`, for every profile of `apis` it does not name, the base URL at
+/// `origin`: the origin followed by the path of the profile's default base URL (nothing for
+/// a profile without one). An origin with a path, query or credentials is an error.
+pub(crate) fn at_origin(
+    apis: &'static [ApiEntry],
+    origin: &str,
+    overrides: &mut BTreeMap<String, String>,
+) -> Result<(), Error> {
+    let checked = base_url("origin", origin.to_owned())?;
+    let has_path = reqwest::Url::parse(&checked).is_ok_and(|u| u.path() != "/");
+    if has_path {
+        return Err(Error::Config(format!(
+            "invalid origin {:?}: an origin takes no path (each API keeps its own)",
+            redact_url(&checked)
+        )));
+    }
+    for (_, profile) in profiles(apis) {
+        if overrides.contains_key(profile.accessor) {
+            continue;
+        }
+        let path = default_path(profile.base_url);
+        overrides.insert(profile.accessor.to_owned(), format!("{checked}{path}"));
+    }
+    Ok(())
+}
+
+/// The path of a default base URL, without a trailing slash (empty for none).
+fn default_path(base_url: Option<&str>) -> String {
+    base_url
+        .and_then(|url| reqwest::Url::parse(&url.replace(REGION_PLACEHOLDER, "r")).ok())
+        .map(|url| url.path().trim_end_matches('/').to_owned())
+        .unwrap_or_default()
+}
+
 /// One slot per profile of `apis`; `urls` is [`base_urls`]'s answer.
 pub(crate) fn build(
     apis: &'static [ApiEntry],
@@ -252,6 +287,27 @@ mod tests {
         );
         let urls = base_urls(&APIS, &overrides(&[("private", "http://h:1/")]), "r").unwrap();
         assert_eq!(urls[1].as_deref(), Some("http://h:1"));
+    }
+
+    #[test]
+    fn an_origin_keeps_each_profiles_path_and_yields_to_overrides() {
+        let mut urls = overrides(&[("private", "http://p:2")]);
+        at_origin(&APIS, "http://127.0.0.1:9/", &mut urls).unwrap();
+        assert_eq!(urls["regional"], "http://127.0.0.1:9");
+        assert_eq!(urls["private"], "http://p:2");
+        for bad in ["http://h:1/x", "ftp://h", "http://u:p@h"] {
+            assert!(at_origin(&APIS, bad, &mut overrides(&[])).is_err(), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The origin's URL is the origin followed by the default's path, whatever it is.
+        #[test]
+        fn an_origin_is_followed_by_the_default_path(path in "(/[a-zA-Z0-9-]{1,8}){0,3}", slash: bool) {
+            let url = format!("https://svc.{{region}}.example.com{path}{}", if slash { "/" } else { "" });
+            proptest::prop_assert_eq!(default_path(Some(&url)), path);
+            proptest::prop_assert_eq!(default_path(None), "");
+        }
     }
 
     #[test]
