@@ -1752,6 +1752,16 @@ code's integers, tried first) or a string (the seed's uuid-looking ids such as
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
+    /**
+Converts from `String` and `&str` (kept as text, in the string variant) as well as from its other payloads:
+
+```
+use graph_olap::types::ResourceId;
+let id = ResourceId::from("snapshot-uuid");
+assert_eq!(id, ResourceId::from(String::from("snapshot-uuid")));
+assert_eq!(id.to_string(), "snapshot-uuid");
+```
+*/
     pub enum ResourceId {
         Int64(i64),
         String(::std::string::String),
@@ -7279,6 +7289,16 @@ code; `updated_at` is accepted by the code only.
             fn from(value: String) -> Self {
                 Self(value.into())
             }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ResourceId {
+        fn from(value: ::std::string::String) -> Self {
+            Self::String(value)
+        }
+    }
+    impl ::std::convert::From<&str> for ResourceId {
+        fn from(value: &str) -> Self {
+            Self::String(value.to_owned())
         }
     }
 }
