@@ -80,7 +80,8 @@ pub fn render(root: &Path, api: &Api) -> Result<Vec<GeneratedFile>> {
     file.items
         .extend(crate::glue::profiles::crate_items(&profiles)?.items);
     let glue = crate::glue::errors::render(&spec.raw, &types)?
-        + &crate::glue::rules::render(&spec.raw, &file)?;
+        + &crate::glue::rules::render(&spec.raw, &file)?
+        + &crate::glue::support::render(&spec.raw);
     file.items.extend(
         syn::parse_str::<syn::File>(&glue)
             .context("the error glue does not parse")?
@@ -334,6 +335,7 @@ fn table_rows(raw: &Value) -> Vec<hooks::TableRow> {
             method: method.to_uppercase(),
             path: path.to_owned(),
             action: crate::profiles::action(op).map(str::to_owned),
+            extra: crate::glue::support::row_suffix(raw, path, &snake_case(id), op),
         });
     });
     rows

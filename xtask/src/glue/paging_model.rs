@@ -31,6 +31,8 @@ pub struct Paging {
     pub next_token: Option<String>,
     /// The offset the response starts at (`offset` only).
     pub response_offset: Option<String>,
+    /// The property path of an item's id, for de-duplicating across pages (optional).
+    pub id: Option<String>,
 }
 
 impl Paging {
@@ -218,6 +220,7 @@ pub fn paging(value: &Value, at: &str) -> Result<Paging, Vec<String>> {
     };
     let next_token = (style == Style::Token).then(|| keys.required("next-token"));
     let response_offset = (style == Style::Offset).then(|| keys.required("response-offset"));
+    let id = keys.string("id");
     for (key, allowed) in [
         ("next-token", style == Style::Token),
         ("response-offset", style == Style::Offset),
@@ -238,6 +241,7 @@ pub fn paging(value: &Value, at: &str) -> Result<Paging, Vec<String>> {
         total,
         next_token,
         response_offset,
+        id,
     })
 }
 
