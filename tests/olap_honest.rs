@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use serde_json::{json, Value};
-use snapshots::paginate::Paginate;
 use snapshots::auth::Environment;
+use snapshots::paginate::Paginate;
 use snapshots::{Client, Error, RateLimiter, RetryConfig};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -139,7 +139,10 @@ async fn ignored_filters_are_applied_by_items() {
         .try_collect::<Vec<_>>()
         .await
         .expect("listed");
-    assert!(none.is_empty(), "every recorded snapshot has mapping_version 1");
+    assert!(
+        none.is_empty(),
+        "every recorded snapshot has mapping_version 1"
+    );
     for request in requests(&server).await {
         let query = request.url.query().unwrap_or_default().to_owned();
         for ignored in ["created_after", "created_before", "mapping_version"] {
@@ -155,8 +158,12 @@ fn field_errors_of_every_recorded_shape() {
     for file in ["graph-olap-captures.jsonl", "graph-olap-captures-2.jsonl"] {
         for exchange in recorded(file) {
             let status = exchange["status"].as_u64().unwrap_or_default() as u16;
-            let expected = exchange.pointer("/response_body/error/details/errors").cloned();
-            let Some(Value::Array(expected)) = expected else { continue };
+            let expected = exchange
+                .pointer("/response_body/error/details/errors")
+                .cloned();
+            let Some(Value::Array(expected)) = expected else {
+                continue;
+            };
             let error = service_error(status, exchange["response_body"].clone());
             let service = error.service().expect("a service error");
             let found = service.field_errors();
