@@ -54,6 +54,24 @@ fn outcome<T: Serialize>(result: Result<ResponseValue<T>, Error<types::ErrorBody
             request_id: request_id(value.headers()),
             body: serde_json::to_value(value.into_inner()).expect("encodes"),
         },
+        // An answer the spec declares a conflict (`x-conflicts`: the in-use delete's 500)
+        // comes back from the runtime unretried, status, headers and body kept.
+        Err(Error::CommunicationError(e)) => match snapshots_runtime::Failure::find(&e) {
+            Some(snapshots_runtime::Failure::DeclaredConflict {
+                status,
+                headers,
+                body,
+                ..
+            }) => match serde_json::from_slice::<types::ErrorBody>(body) {
+                Ok(decoded) => Outcome::Failure {
+                    status: *status,
+                    request_id: request_id(headers),
+                    body: serde_json::to_value(decoded).expect("encodes"),
+                },
+                Err(e) => Outcome::Other(format!("declared conflict body: {e}")),
+            },
+            _ => Outcome::Other(e.to_string()),
+        },
         Err(other) => Outcome::Other(other.to_string()),
     }
 }
