@@ -10084,6 +10084,7 @@ mod paging {
         type Error = Error<types::ErrorBody>;
         const OPERATION: &'static str = "list_instances";
         const STYLE: Style = Style::Offset;
+        const ITEMS: &'static str = "data";
         fn at(self, cursor: &Cursor) -> Self {
             match cursor {
                 Cursor::Offset(o) => self.offset(*o),
@@ -10113,6 +10114,7 @@ mod paging {
         type Error = Error<types::ErrorBody>;
         const OPERATION: &'static str = "list_snapshots";
         const STYLE: Style = Style::Offset;
+        const ITEMS: &'static str = "data";
         fn at(self, cursor: &Cursor) -> Self {
             match cursor {
                 Cursor::Offset(o) => self.offset(*o),

@@ -81,6 +81,7 @@ pub mod emulator;
 pub mod exit;
 pub mod output;
 pub mod progress;
+pub mod raw;
 
 use std::io::{self, Write};
 use std::process::ExitCode;

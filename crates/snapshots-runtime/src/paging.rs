@@ -77,6 +77,10 @@ pub trait Listing<'a>: Clone + Send + Sized + 'a {
     const OPERATION: &'static str;
     /// How the operation pages.
     const STYLE: Style;
+    /// Where a page's JSON body keeps its items: the `x-paging` `items` property path
+    /// (`data`, `Snapshots`; dots between nested members), for callers that read the raw
+    /// body ([`crate::capture`]).
+    const ITEMS: &'static str;
 
     /// The request for `cursor` (`First` leaves it as the user built it).
     fn at(self, cursor: &Cursor) -> Self;

@@ -145,6 +145,7 @@ fn listing(
         "impl<'a> Listing<'a> for builder::{builder}<'a> {{\n\
          type Page = {page};\ntype Item = types::{item};\ntype Error = Error<{error}>;\n\
          const OPERATION: &'static str = \"{progenitor_id}\";\nconst STYLE: Style = {style};\n\
+         const ITEMS: &'static str = {items_path:?};\n\
          fn at(self, cursor: &Cursor) -> Self {{ match cursor {{ {arms} _ => self, }} }}\n\
          fn fetch(self) -> BoxFuture<'a, Result<Self::Page, Self::Error>> {{\n\
          Box::pin(async move {{ Ok(self.send().await?.into_inner()) }}) }}\n\
@@ -155,6 +156,7 @@ fn listing(
         page = response.success,
         error = response.error,
         items = field_path(&paging.items),
+        items_path = paging.items,
         total = fact(&paging.total, "snapshots_runtime::paging::AsCount::as_count"),
         token = fact(&paging.next_token, "snapshots_runtime::paging::AsToken::as_token"),
         offset = fact(&paging.response_offset, "snapshots_runtime::paging::AsCount::as_count"),
@@ -198,6 +200,7 @@ mod tests {
         for needle in [
             "impl<'a> Listing<'a> for builder::ListThings<'a>",
             "type Item = types::Thing;",
+            "const ITEMS: &'static str = \"Things\";",
             "Style::Token { page_fallback: false }",
             "Cursor::Token(t) => self.next_token(t.clone()),",
             "AsToken::as_token(&page.next_token)",
