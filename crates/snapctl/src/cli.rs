@@ -94,8 +94,9 @@ fn after_long_help() -> String {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
-    /// How to print results: aligned text, or exactly one JSON document (an array for
-    /// `list`).
+    /// How to print results: aligned text, or exactly one JSON document, the server's own
+    /// JSON with every null and unknown member (an array for `list`, streamed as pages
+    /// arrive).
     #[arg(
         short,
         long,
@@ -639,7 +640,7 @@ pub struct GraphOlapList {
     /// Sort order.
     #[arg(long, value_enum)]
     pub sort_order: Option<SortOrder>,
-    /// Snapshots per request (1 to 100).
+    /// Snapshots per request (1 to 100; default 100, the largest the API allows).
     #[arg(long, value_name = "N")]
     pub page_size: Option<u64>,
     /// Records to skip before the first one listed (at least 0).

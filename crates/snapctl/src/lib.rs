@@ -43,11 +43,14 @@
 //!
 //! With `--output table`, `list` prints one aligned row per snapshot as the pages arrive
 //! (every page is fetched), and the other commands print the resource as `field  value`
-//! lines. With `--output json`, stdout gets exactly one JSON document, which decodes into
-//! the generated types: an array of `pai_dsw::types::InstanceSnapshot`,
-//! `pai_langstudio::types::Snapshot` or `graph_olap::types::Snapshot` for `list`; the
-//! operation's response (`GetInstanceSnapshotResponse`, `GetSnapshotResponse`, the `data` of
-//! a Graph OLAP envelope, ...) otherwise. `demo` and `emulator` always print text.
+//! lines. With `--output json`, stdout gets exactly one JSON document, the server's own JSON
+//! text re-indented ([`raw`]: every `null`, every member the spec does not know and every
+//! number as the server wrote them): for `list`, an array of the items of every page,
+//! written item by item as the pages arrive; otherwise the operation's answer
+//! (`GetInstanceSnapshot`, `GetSnapshot`, the `data` of a Graph OLAP envelope, ...). A
+//! listing that fails part-way leaves its array unterminated, so that it never parses as a
+//! complete one. `list` asks for the largest page the spec allows (Graph OLAP: 100) unless
+//! `--page-size` says otherwise. `demo` and `emulator` always print text.
 //!
 //! Errors go to stderr: the error, then the API, HTTP status, service code, message and
 //! request id of a service error (as one JSON object `{"error": {...}}` with
