@@ -1038,6 +1038,40 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
             Self::InstanceErrorCode(value)
         }
     }
+    ///A resource event of an instance (memory upgrade, CPU change, OOM recovery).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    pub struct InstanceEvent {
+        ///When the event happened.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        ///Free-form facts of the event.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub details: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        ///Kind of event.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub event_type: ::std::option::Option<::std::string::String>,
+        pub id: ResourceId,
+    }
+    impl InstanceEvent {
+        pub fn builder() -> builder::InstanceEvent {
+            Default::default()
+        }
+    }
+    ///A page of instance events.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    pub struct InstanceEventListEnvelope {
+        pub data: ::std::vec::Vec<InstanceEvent>,
+        pub meta: PaginationMeta,
+    }
+    impl InstanceEventListEnvelope {
+        pub fn builder() -> builder::InstanceEventListEnvelope {
+            Default::default()
+        }
+    }
     ///A page of instances.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
@@ -1105,6 +1139,57 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
                 .map_err(|e: self::error::ConversionError| {
                     <D::Error as ::serde::de::Error>::custom(e.to_string())
                 })
+        }
+    }
+    /**Loading progress of an instance: `{phase: "unknown", steps: []}` until the wrapper
+reports, then the reported phase and steps with the server's `progress_percent`.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    pub struct InstanceProgress {
+        ///Loading phase, `unknown` before the first report.
+        pub phase: ::std::string::String,
+        ///Percentage of completed steps (absent before the first report).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub progress_percent: ::std::option::Option<i64>,
+        ///One step per loading stage (pod scheduling, each node label and edge type).
+        pub steps: ::std::vec::Vec<InstanceProgressStep>,
+    }
+    impl InstanceProgress {
+        pub fn builder() -> builder::InstanceProgress {
+            Default::default()
+        }
+    }
+    ///Loading progress of an instance.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    pub struct InstanceProgressEnvelope {
+        pub data: InstanceProgress,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub meta: ::std::option::Option<Meta>,
+    }
+    impl InstanceProgressEnvelope {
+        pub fn builder() -> builder::InstanceProgressEnvelope {
+            Default::default()
+        }
+    }
+    ///One loading step of an instance.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    pub struct InstanceProgressStep {
+        ///Step name (`pod_scheduled`, a node label or an edge type).
+        pub name: ::std::string::String,
+        ///Rows loaded; null until completed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub row_count: ::std::option::Option<i64>,
+        pub status: ProgressStepStatusValue,
+        ///Node or edge step; null for other steps.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<EntityTypeValue>,
+    }
+    impl InstanceProgressStep {
+        pub fn builder() -> builder::InstanceProgressStep {
+            Default::default()
         }
     }
     ///Instance sort field (the values the running code honours).
@@ -1385,6 +1470,18 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
             Default::default()
         }
     }
+    ///A page of mapping summaries.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    pub struct MappingListEnvelope {
+        pub data: ::std::vec::Vec<MappingSummary>,
+        pub meta: PaginationMeta,
+    }
+    impl MappingListEnvelope {
+        pub fn builder() -> builder::MappingListEnvelope {
+            Default::default()
+        }
+    }
     ///Mapping name, 1-255 characters.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
@@ -1440,6 +1537,176 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
                 .map_err(|e: self::error::ConversionError| {
                     <D::Error as ::serde::de::Error>::custom(e.to_string())
                 })
+        }
+    }
+    /**Mapping sort field (the values the running code sorts by; any other value falls back to
+`created_at` without a 422).
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum MappingSortBy {
+        #[serde(rename = "created_at")]
+        CreatedAt,
+        #[serde(rename = "updated_at")]
+        UpdatedAt,
+        #[serde(rename = "name")]
+        Name,
+    }
+    impl ::std::fmt::Display for MappingSortBy {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::CreatedAt => f.write_str("created_at"),
+                Self::UpdatedAt => f.write_str("updated_at"),
+                Self::Name => f.write_str("name"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for MappingSortBy {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "created_at" => Ok(Self::CreatedAt),
+                "updated_at" => Ok(Self::UpdatedAt),
+                "name" => Ok(Self::Name),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MappingSortBy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MappingSortBy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///A mapping as listed (no definitions; counts instead).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    pub struct MappingSummary {
+        ///Creation time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        ///Current version number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub current_version: ::std::option::Option<i64>,
+        ///Description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Edge definitions of the current version.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub edge_type_count: ::std::option::Option<i64>,
+        pub id: ResourceId,
+        ///Mapping name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Node definitions of the current version.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub node_count: ::std::option::Option<i64>,
+        ///Owner's username.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub owner_username: ::std::option::Option<::std::string::String>,
+        ///Last update time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    }
+    impl MappingSummary {
+        pub fn builder() -> builder::MappingSummary {
+            Default::default()
+        }
+    }
+    ///One version of a mapping with its definitions.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    pub struct MappingVersion {
+        ///Change note of the version.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub change_description: ::std::option::Option<::std::string::String>,
+        ///When the version was created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        ///Who created the version.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<::std::string::String>,
+        ///Edge definitions of the version.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub edge_definitions: ::std::vec::Vec<EdgeDefinition>,
+        pub mapping_id: ResourceId,
+        ///Node definitions of the version.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub node_definitions: ::std::vec::Vec<NodeDefinition>,
+        ///Version number.
+        pub version: i64,
+    }
+    impl MappingVersion {
+        pub fn builder() -> builder::MappingVersion {
+            Default::default()
+        }
+    }
+    ///One mapping version.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    pub struct MappingVersionEnvelope {
+        pub data: MappingVersion,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub meta: ::std::option::Option<Meta>,
+    }
+    impl MappingVersionEnvelope {
+        pub fn builder() -> builder::MappingVersionEnvelope {
+            Default::default()
+        }
+    }
+    ///A page of mapping versions.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    pub struct MappingVersionListEnvelope {
+        pub data: ::std::vec::Vec<MappingVersionSummary>,
+        pub meta: PaginationMeta,
+    }
+    impl MappingVersionListEnvelope {
+        pub fn builder() -> builder::MappingVersionListEnvelope {
+            Default::default()
+        }
+    }
+    ///A mapping version as listed (no definitions).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    pub struct MappingVersionSummary {
+        ///Change note of the version.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub change_description: ::std::option::Option<::std::string::String>,
+        ///When the version was created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        ///Who created the version.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<::std::string::String>,
+        ///Version number.
+        pub version: i64,
+    }
+    impl MappingVersionSummary {
+        pub fn builder() -> builder::MappingVersionSummary {
+            Default::default()
         }
     }
     ///Response metadata. `request_id` is null on success and a string on errors.
@@ -1680,6 +1947,24 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
     }
     impl ReportedProgress {
         pub fn builder() -> builder::ReportedProgress {
+            Default::default()
+        }
+    }
+    ///One loading step as a wrapper reports it.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    pub struct ReportedProgressStep {
+        ///Step name.
+        pub name: ::std::string::String,
+        ///Rows loaded.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub row_count: ::std::option::Option<i64>,
+        pub status: ProgressStepStatus,
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<EntityType>,
+    }
+    impl ReportedProgressStep {
+        pub fn builder() -> builder::ReportedProgressStep {
             Default::default()
         }
     }
@@ -2454,7 +2739,78 @@ code; `updated_at` is accepted by the code only.
                 })
         }
     }
-    ///Body of `update_snapshot_lifecycle`; an omitted field keeps its value.
+    ///Body of `update_instance_cpu`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    pub struct UpdateCpuRequest {
+        ///CPU cores, 1-8 (9 is 422 `less_than_equal`).
+        pub cpu_cores: ::std::num::NonZeroU32,
+    }
+    impl UpdateCpuRequest {
+        pub fn builder() -> builder::UpdateCpuRequest {
+            Default::default()
+        }
+    }
+    ///Body of `update_instance_progress`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    pub struct UpdateInstanceProgressRequest {
+        ///Loading phase.
+        pub phase: ::std::string::String,
+        ///The loading steps.
+        pub steps: ::std::vec::Vec<ReportedProgressStep>,
+    }
+    impl UpdateInstanceProgressRequest {
+        pub fn builder() -> builder::UpdateInstanceProgressRequest {
+            Default::default()
+        }
+    }
+    ///Body of `update_instance`; an omitted field keeps its value (`{}` is valid).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct UpdateInstanceRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<Description>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<InstanceName>,
+    }
+    impl UpdateInstanceRequest {
+        pub fn builder() -> builder::UpdateInstanceRequest {
+            Default::default()
+        }
+    }
+    ///Body of `update_instance_status`; omitted fields keep their values.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    pub struct UpdateInstanceStatusRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_code: ::std::option::Option<InstanceErrorCode>,
+        ///Why the instance failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_message: ::std::option::Option<::std::string::String>,
+        ///URL of the running instance.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub instance_url: ::std::option::Option<::std::string::String>,
+        ///Pod IP address.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub pod_ip: ::std::option::Option<::std::string::String>,
+        ///Kubernetes pod name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub pod_name: ::std::option::Option<::std::string::String>,
+        ///Free-form progress to store.
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub progress: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///Failure stack trace.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub stack_trace: ::std::option::Option<::std::string::String>,
+        pub status: InstanceStatus,
+    }
+    impl UpdateInstanceStatusRequest {
+        pub fn builder() -> builder::UpdateInstanceStatusRequest {
+            Default::default()
+        }
+    }
+    ///Body of `update_snapshot_lifecycle` and `update_instance_lifecycle`; an omitted field keeps its value.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateLifecycleRequest {
@@ -2465,6 +2821,20 @@ code; `updated_at` is accepted by the code only.
     }
     impl UpdateLifecycleRequest {
         pub fn builder() -> builder::UpdateLifecycleRequest {
+            Default::default()
+        }
+    }
+    ///Body of `update_instance_memory`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    pub struct UpdateMemoryRequest {
+        /**Memory in GB, at most 32 (64 is 422 `less_than_equal`). The lower bound was not
+recorded (later upstream code requires at least 2); the server refuses a decrease.
+*/
+        pub memory_gb: i32,
+    }
+    impl UpdateMemoryRequest {
+        pub fn builder() -> builder::UpdateMemoryRequest {
             Default::default()
         }
     }
@@ -2525,6 +2895,31 @@ code; `updated_at` is accepted by the code only.
             Default::default()
         }
     }
+    ///Confirmation of an internal update.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    pub struct UpdatedEnvelope {
+        pub data: UpdatedResult,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub meta: ::std::option::Option<Meta>,
+    }
+    impl UpdatedEnvelope {
+        pub fn builder() -> builder::UpdatedEnvelope {
+            Default::default()
+        }
+    }
+    ///Confirmation of an internal update.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    pub struct UpdatedResult {
+        ///Always true.
+        pub updated: bool,
+    }
+    impl UpdatedResult {
+        pub fn builder() -> builder::UpdatedResult {
+            Default::default()
+        }
+    }
     ///A user (returned bare, without an envelope).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
@@ -2560,6 +2955,35 @@ code; `updated_at` is accepted by the code only.
     }
     impl User {
         pub fn builder() -> builder::User {
+            Default::default()
+        }
+    }
+    ///The caller's active instances and limit.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    pub struct UserInstanceStatus {
+        ///Active instances the caller owns.
+        pub active_instances: i64,
+        ///Instances the caller may still create.
+        pub available_slots: i64,
+        ///Most active instances an analyst may own.
+        pub per_user_limit: i64,
+    }
+    impl UserInstanceStatus {
+        pub fn builder() -> builder::UserInstanceStatus {
+            Default::default()
+        }
+    }
+    ///The caller's instance status.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    pub struct UserInstanceStatusEnvelope {
+        pub data: UserInstanceStatus,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub meta: ::std::option::Option<Meta>,
+    }
+    impl UserInstanceStatusEnvelope {
+        pub fn builder() -> builder::UserInstanceStatusEnvelope {
             Default::default()
         }
     }
@@ -4485,6 +4909,174 @@ code; `updated_at` is accepted by the code only.
             }
         }
         #[derive(Clone, Debug)]
+        pub struct InstanceEvent {
+            created_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            details: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            event_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<super::ResourceId, ::std::string::String>,
+        }
+        impl ::std::default::Default for InstanceEvent {
+            fn default() -> Self {
+                Self {
+                    created_at: Ok(Default::default()),
+                    details: Ok(Default::default()),
+                    event_type: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                }
+            }
+        }
+        impl InstanceEvent {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn details<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.details = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for details: {e}")
+                    });
+                self
+            }
+            pub fn event_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for event_type: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ResourceId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<InstanceEvent> for super::InstanceEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: InstanceEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    details: value.details?,
+                    event_type: value.event_type?,
+                    id: value.id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::InstanceEvent> for InstanceEvent {
+            fn from(value: super::InstanceEvent) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    details: Ok(value.details),
+                    event_type: Ok(value.event_type),
+                    id: Ok(value.id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct InstanceEventListEnvelope {
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::InstanceEvent>,
+                ::std::string::String,
+            >,
+            meta: ::std::result::Result<super::PaginationMeta, ::std::string::String>,
+        }
+        impl ::std::default::Default for InstanceEventListEnvelope {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    meta: Err("no value supplied for meta".to_string()),
+                }
+            }
+        }
+        impl InstanceEventListEnvelope {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::InstanceEvent>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn meta<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::PaginationMeta>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.meta = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for meta: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<InstanceEventListEnvelope>
+        for super::InstanceEventListEnvelope {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: InstanceEventListEnvelope,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    meta: value.meta?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::InstanceEventListEnvelope>
+        for InstanceEventListEnvelope {
+            fn from(value: super::InstanceEventListEnvelope) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    meta: Ok(value.meta),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct InstanceListEnvelope {
             data: ::std::result::Result<
                 ::std::vec::Vec<super::Instance>,
@@ -4543,6 +5135,253 @@ code; `updated_at` is accepted by the code only.
                 Self {
                     data: Ok(value.data),
                     meta: Ok(value.meta),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct InstanceProgress {
+            phase: ::std::result::Result<::std::string::String, ::std::string::String>,
+            progress_percent: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            steps: ::std::result::Result<
+                ::std::vec::Vec<super::InstanceProgressStep>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for InstanceProgress {
+            fn default() -> Self {
+                Self {
+                    phase: Err("no value supplied for phase".to_string()),
+                    progress_percent: Ok(Default::default()),
+                    steps: Err("no value supplied for steps".to_string()),
+                }
+            }
+        }
+        impl InstanceProgress {
+            pub fn phase<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.phase = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for phase: {e}")
+                    });
+                self
+            }
+            pub fn progress_percent<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.progress_percent = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for progress_percent: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn steps<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::InstanceProgressStep>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.steps = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for steps: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<InstanceProgress> for super::InstanceProgress {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: InstanceProgress,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    phase: value.phase?,
+                    progress_percent: value.progress_percent?,
+                    steps: value.steps?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::InstanceProgress> for InstanceProgress {
+            fn from(value: super::InstanceProgress) -> Self {
+                Self {
+                    phase: Ok(value.phase),
+                    progress_percent: Ok(value.progress_percent),
+                    steps: Ok(value.steps),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct InstanceProgressEnvelope {
+            data: ::std::result::Result<super::InstanceProgress, ::std::string::String>,
+            meta: ::std::result::Result<
+                ::std::option::Option<super::Meta>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for InstanceProgressEnvelope {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    meta: Ok(Default::default()),
+                }
+            }
+        }
+        impl InstanceProgressEnvelope {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::InstanceProgress>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn meta<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Meta>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.meta = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for meta: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<InstanceProgressEnvelope>
+        for super::InstanceProgressEnvelope {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: InstanceProgressEnvelope,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    meta: value.meta?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::InstanceProgressEnvelope>
+        for InstanceProgressEnvelope {
+            fn from(value: super::InstanceProgressEnvelope) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    meta: Ok(value.meta),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct InstanceProgressStep {
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            row_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                super::ProgressStepStatusValue,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<super::EntityTypeValue>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for InstanceProgressStep {
+            fn default() -> Self {
+                Self {
+                    name: Err("no value supplied for name".to_string()),
+                    row_count: Ok(Default::default()),
+                    status: Err("no value supplied for status".to_string()),
+                    type_: Ok(Default::default()),
+                }
+            }
+        }
+        impl InstanceProgressStep {
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn row_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.row_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for row_count: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ProgressStepStatusValue>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::EntityTypeValue>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<InstanceProgressStep>
+        for super::InstanceProgressStep {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: InstanceProgressStep,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    name: value.name?,
+                    row_count: value.row_count?,
+                    status: value.status?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::InstanceProgressStep> for InstanceProgressStep {
+            fn from(value: super::InstanceProgressStep) -> Self {
+                Self {
+                    name: Ok(value.name),
+                    row_count: Ok(value.row_count),
+                    status: Ok(value.status),
+                    type_: Ok(value.type_),
                 }
             }
         }
@@ -4913,6 +5752,664 @@ code; `updated_at` is accepted by the code only.
                 Self {
                     data: Ok(value.data),
                     meta: Ok(value.meta),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MappingListEnvelope {
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::MappingSummary>,
+                ::std::string::String,
+            >,
+            meta: ::std::result::Result<super::PaginationMeta, ::std::string::String>,
+        }
+        impl ::std::default::Default for MappingListEnvelope {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    meta: Err("no value supplied for meta".to_string()),
+                }
+            }
+        }
+        impl MappingListEnvelope {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::MappingSummary>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn meta<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::PaginationMeta>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.meta = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for meta: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MappingListEnvelope>
+        for super::MappingListEnvelope {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MappingListEnvelope,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    meta: value.meta?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MappingListEnvelope> for MappingListEnvelope {
+            fn from(value: super::MappingListEnvelope) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    meta: Ok(value.meta),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MappingSummary {
+            created_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            current_version: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            edge_type_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<super::ResourceId, ::std::string::String>,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            node_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            owner_username: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            updated_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MappingSummary {
+            fn default() -> Self {
+                Self {
+                    created_at: Ok(Default::default()),
+                    current_version: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    edge_type_count: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    name: Ok(Default::default()),
+                    node_count: Ok(Default::default()),
+                    owner_username: Ok(Default::default()),
+                    updated_at: Ok(Default::default()),
+                }
+            }
+        }
+        impl MappingSummary {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn current_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.current_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for current_version: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn edge_type_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.edge_type_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for edge_type_count: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ResourceId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn node_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.node_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for node_count: {e}")
+                    });
+                self
+            }
+            pub fn owner_username<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.owner_username = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for owner_username: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MappingSummary> for super::MappingSummary {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MappingSummary,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    current_version: value.current_version?,
+                    description: value.description?,
+                    edge_type_count: value.edge_type_count?,
+                    id: value.id?,
+                    name: value.name?,
+                    node_count: value.node_count?,
+                    owner_username: value.owner_username?,
+                    updated_at: value.updated_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MappingSummary> for MappingSummary {
+            fn from(value: super::MappingSummary) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    current_version: Ok(value.current_version),
+                    description: Ok(value.description),
+                    edge_type_count: Ok(value.edge_type_count),
+                    id: Ok(value.id),
+                    name: Ok(value.name),
+                    node_count: Ok(value.node_count),
+                    owner_username: Ok(value.owner_username),
+                    updated_at: Ok(value.updated_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MappingVersion {
+            change_description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            created_by: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            edge_definitions: ::std::result::Result<
+                ::std::vec::Vec<super::EdgeDefinition>,
+                ::std::string::String,
+            >,
+            mapping_id: ::std::result::Result<super::ResourceId, ::std::string::String>,
+            node_definitions: ::std::result::Result<
+                ::std::vec::Vec<super::NodeDefinition>,
+                ::std::string::String,
+            >,
+            version: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for MappingVersion {
+            fn default() -> Self {
+                Self {
+                    change_description: Ok(Default::default()),
+                    created_at: Ok(Default::default()),
+                    created_by: Ok(Default::default()),
+                    edge_definitions: Ok(Default::default()),
+                    mapping_id: Err("no value supplied for mapping_id".to_string()),
+                    node_definitions: Ok(Default::default()),
+                    version: Err("no value supplied for version".to_string()),
+                }
+            }
+        }
+        impl MappingVersion {
+            pub fn change_description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.change_description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for change_description: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn created_by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_by: {e}")
+                    });
+                self
+            }
+            pub fn edge_definitions<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::EdgeDefinition>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.edge_definitions = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for edge_definitions: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn mapping_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ResourceId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mapping_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mapping_id: {e}")
+                    });
+                self
+            }
+            pub fn node_definitions<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::NodeDefinition>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.node_definitions = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for node_definitions: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for version: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MappingVersion> for super::MappingVersion {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MappingVersion,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    change_description: value.change_description?,
+                    created_at: value.created_at?,
+                    created_by: value.created_by?,
+                    edge_definitions: value.edge_definitions?,
+                    mapping_id: value.mapping_id?,
+                    node_definitions: value.node_definitions?,
+                    version: value.version?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MappingVersion> for MappingVersion {
+            fn from(value: super::MappingVersion) -> Self {
+                Self {
+                    change_description: Ok(value.change_description),
+                    created_at: Ok(value.created_at),
+                    created_by: Ok(value.created_by),
+                    edge_definitions: Ok(value.edge_definitions),
+                    mapping_id: Ok(value.mapping_id),
+                    node_definitions: Ok(value.node_definitions),
+                    version: Ok(value.version),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MappingVersionEnvelope {
+            data: ::std::result::Result<super::MappingVersion, ::std::string::String>,
+            meta: ::std::result::Result<
+                ::std::option::Option<super::Meta>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MappingVersionEnvelope {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    meta: Ok(Default::default()),
+                }
+            }
+        }
+        impl MappingVersionEnvelope {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MappingVersion>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn meta<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Meta>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.meta = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for meta: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MappingVersionEnvelope>
+        for super::MappingVersionEnvelope {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MappingVersionEnvelope,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    meta: value.meta?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MappingVersionEnvelope>
+        for MappingVersionEnvelope {
+            fn from(value: super::MappingVersionEnvelope) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    meta: Ok(value.meta),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MappingVersionListEnvelope {
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::MappingVersionSummary>,
+                ::std::string::String,
+            >,
+            meta: ::std::result::Result<super::PaginationMeta, ::std::string::String>,
+        }
+        impl ::std::default::Default for MappingVersionListEnvelope {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    meta: Err("no value supplied for meta".to_string()),
+                }
+            }
+        }
+        impl MappingVersionListEnvelope {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::MappingVersionSummary>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn meta<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::PaginationMeta>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.meta = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for meta: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MappingVersionListEnvelope>
+        for super::MappingVersionListEnvelope {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MappingVersionListEnvelope,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    meta: value.meta?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MappingVersionListEnvelope>
+        for MappingVersionListEnvelope {
+            fn from(value: super::MappingVersionListEnvelope) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    meta: Ok(value.meta),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MappingVersionSummary {
+            change_description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            created_by: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            version: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for MappingVersionSummary {
+            fn default() -> Self {
+                Self {
+                    change_description: Ok(Default::default()),
+                    created_at: Ok(Default::default()),
+                    created_by: Ok(Default::default()),
+                    version: Err("no value supplied for version".to_string()),
+                }
+            }
+        }
+        impl MappingVersionSummary {
+            pub fn change_description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.change_description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for change_description: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn created_by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_by: {e}")
+                    });
+                self
+            }
+            pub fn version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for version: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MappingVersionSummary>
+        for super::MappingVersionSummary {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MappingVersionSummary,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    change_description: value.change_description?,
+                    created_at: value.created_at?,
+                    created_by: value.created_by?,
+                    version: value.version?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MappingVersionSummary>
+        for MappingVersionSummary {
+            fn from(value: super::MappingVersionSummary) -> Self {
+                Self {
+                    change_description: Ok(value.change_description),
+                    created_at: Ok(value.created_at),
+                    created_by: Ok(value.created_by),
+                    version: Ok(value.version),
                 }
             }
         }
@@ -5387,6 +6884,106 @@ code; `updated_at` is accepted by the code only.
                     completed_steps: Ok(value.completed_steps),
                     current_step: Ok(value.current_step),
                     total_steps: Ok(value.total_steps),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ReportedProgressStep {
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            row_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                super::ProgressStepStatus,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<super::EntityType>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ReportedProgressStep {
+            fn default() -> Self {
+                Self {
+                    name: Err("no value supplied for name".to_string()),
+                    row_count: Ok(Default::default()),
+                    status: Err("no value supplied for status".to_string()),
+                    type_: Ok(Default::default()),
+                }
+            }
+        }
+        impl ReportedProgressStep {
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn row_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.row_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for row_count: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ProgressStepStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::EntityType>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ReportedProgressStep>
+        for super::ReportedProgressStep {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ReportedProgressStep,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    name: value.name?,
+                    row_count: value.row_count?,
+                    status: value.status?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ReportedProgressStep> for ReportedProgressStep {
+            fn from(value: super::ReportedProgressStep) -> Self {
+                Self {
+                    name: Ok(value.name),
+                    row_count: Ok(value.row_count),
+                    status: Ok(value.status),
+                    type_: Ok(value.type_),
                 }
             }
         }
@@ -6687,6 +8284,361 @@ code; `updated_at` is accepted by the code only.
             }
         }
         #[derive(Clone, Debug)]
+        pub struct UpdateCpuRequest {
+            cpu_cores: ::std::result::Result<
+                ::std::num::NonZeroU32,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UpdateCpuRequest {
+            fn default() -> Self {
+                Self {
+                    cpu_cores: Err("no value supplied for cpu_cores".to_string()),
+                }
+            }
+        }
+        impl UpdateCpuRequest {
+            pub fn cpu_cores<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::num::NonZeroU32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cpu_cores = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cpu_cores: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdateCpuRequest> for super::UpdateCpuRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateCpuRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    cpu_cores: value.cpu_cores?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UpdateCpuRequest> for UpdateCpuRequest {
+            fn from(value: super::UpdateCpuRequest) -> Self {
+                Self {
+                    cpu_cores: Ok(value.cpu_cores),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UpdateInstanceProgressRequest {
+            phase: ::std::result::Result<::std::string::String, ::std::string::String>,
+            steps: ::std::result::Result<
+                ::std::vec::Vec<super::ReportedProgressStep>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UpdateInstanceProgressRequest {
+            fn default() -> Self {
+                Self {
+                    phase: Err("no value supplied for phase".to_string()),
+                    steps: Err("no value supplied for steps".to_string()),
+                }
+            }
+        }
+        impl UpdateInstanceProgressRequest {
+            pub fn phase<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.phase = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for phase: {e}")
+                    });
+                self
+            }
+            pub fn steps<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ReportedProgressStep>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.steps = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for steps: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdateInstanceProgressRequest>
+        for super::UpdateInstanceProgressRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateInstanceProgressRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    phase: value.phase?,
+                    steps: value.steps?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UpdateInstanceProgressRequest>
+        for UpdateInstanceProgressRequest {
+            fn from(value: super::UpdateInstanceProgressRequest) -> Self {
+                Self {
+                    phase: Ok(value.phase),
+                    steps: Ok(value.steps),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UpdateInstanceRequest {
+            description: ::std::result::Result<
+                ::std::option::Option<super::Description>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<super::InstanceName>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UpdateInstanceRequest {
+            fn default() -> Self {
+                Self {
+                    description: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                }
+            }
+        }
+        impl UpdateInstanceRequest {
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Description>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::InstanceName>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdateInstanceRequest>
+        for super::UpdateInstanceRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateInstanceRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    description: value.description?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UpdateInstanceRequest>
+        for UpdateInstanceRequest {
+            fn from(value: super::UpdateInstanceRequest) -> Self {
+                Self {
+                    description: Ok(value.description),
+                    name: Ok(value.name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UpdateInstanceStatusRequest {
+            error_code: ::std::result::Result<
+                ::std::option::Option<super::InstanceErrorCode>,
+                ::std::string::String,
+            >,
+            error_message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            instance_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            pod_ip: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            pod_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            progress: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            stack_trace: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<super::InstanceStatus, ::std::string::String>,
+        }
+        impl ::std::default::Default for UpdateInstanceStatusRequest {
+            fn default() -> Self {
+                Self {
+                    error_code: Ok(Default::default()),
+                    error_message: Ok(Default::default()),
+                    instance_url: Ok(Default::default()),
+                    pod_ip: Ok(Default::default()),
+                    pod_name: Ok(Default::default()),
+                    progress: Ok(Default::default()),
+                    stack_trace: Ok(Default::default()),
+                    status: Err("no value supplied for status".to_string()),
+                }
+            }
+        }
+        impl UpdateInstanceStatusRequest {
+            pub fn error_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::InstanceErrorCode>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error_code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error_code: {e}")
+                    });
+                self
+            }
+            pub fn error_message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error_message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error_message: {e}")
+                    });
+                self
+            }
+            pub fn instance_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.instance_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for instance_url: {e}")
+                    });
+                self
+            }
+            pub fn pod_ip<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pod_ip = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pod_ip: {e}")
+                    });
+                self
+            }
+            pub fn pod_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pod_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pod_name: {e}")
+                    });
+                self
+            }
+            pub fn progress<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.progress = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for progress: {e}")
+                    });
+                self
+            }
+            pub fn stack_trace<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.stack_trace = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for stack_trace: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::InstanceStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdateInstanceStatusRequest>
+        for super::UpdateInstanceStatusRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateInstanceStatusRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    error_code: value.error_code?,
+                    error_message: value.error_message?,
+                    instance_url: value.instance_url?,
+                    pod_ip: value.pod_ip?,
+                    pod_name: value.pod_name?,
+                    progress: value.progress?,
+                    stack_trace: value.stack_trace?,
+                    status: value.status?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UpdateInstanceStatusRequest>
+        for UpdateInstanceStatusRequest {
+            fn from(value: super::UpdateInstanceStatusRequest) -> Self {
+                Self {
+                    error_code: Ok(value.error_code),
+                    error_message: Ok(value.error_message),
+                    instance_url: Ok(value.instance_url),
+                    pod_ip: Ok(value.pod_ip),
+                    pod_name: Ok(value.pod_name),
+                    progress: Ok(value.progress),
+                    stack_trace: Ok(value.stack_trace),
+                    status: Ok(value.status),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct UpdateLifecycleRequest {
             inactivity_timeout: ::std::result::Result<
                 ::std::option::Option<super::IsoDuration>,
@@ -6751,6 +8703,49 @@ code; `updated_at` is accepted by the code only.
                 Self {
                     inactivity_timeout: Ok(value.inactivity_timeout),
                     ttl: Ok(value.ttl),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UpdateMemoryRequest {
+            memory_gb: ::std::result::Result<i32, ::std::string::String>,
+        }
+        impl ::std::default::Default for UpdateMemoryRequest {
+            fn default() -> Self {
+                Self {
+                    memory_gb: Err("no value supplied for memory_gb".to_string()),
+                }
+            }
+        }
+        impl UpdateMemoryRequest {
+            pub fn memory_gb<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.memory_gb = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for memory_gb: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdateMemoryRequest>
+        for super::UpdateMemoryRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateMemoryRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    memory_gb: value.memory_gb?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UpdateMemoryRequest> for UpdateMemoryRequest {
+            fn from(value: super::UpdateMemoryRequest) -> Self {
+                Self {
+                    memory_gb: Ok(value.memory_gb),
                 }
             }
         }
@@ -7030,6 +9025,105 @@ code; `updated_at` is accepted by the code only.
             }
         }
         #[derive(Clone, Debug)]
+        pub struct UpdatedEnvelope {
+            data: ::std::result::Result<super::UpdatedResult, ::std::string::String>,
+            meta: ::std::result::Result<
+                ::std::option::Option<super::Meta>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UpdatedEnvelope {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    meta: Ok(Default::default()),
+                }
+            }
+        }
+        impl UpdatedEnvelope {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::UpdatedResult>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn meta<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Meta>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.meta = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for meta: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdatedEnvelope> for super::UpdatedEnvelope {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdatedEnvelope,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    meta: value.meta?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UpdatedEnvelope> for UpdatedEnvelope {
+            fn from(value: super::UpdatedEnvelope) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    meta: Ok(value.meta),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UpdatedResult {
+            updated: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for UpdatedResult {
+            fn default() -> Self {
+                Self {
+                    updated: Err("no value supplied for updated".to_string()),
+                }
+            }
+        }
+        impl UpdatedResult {
+            pub fn updated<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdatedResult> for super::UpdatedResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdatedResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { updated: value.updated? })
+            }
+        }
+        impl ::std::convert::From<super::UpdatedResult> for UpdatedResult {
+            fn from(value: super::UpdatedResult) -> Self {
+                Self { updated: Ok(value.updated) }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct User {
             created_at: ::std::result::Result<
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -7248,6 +9342,158 @@ code; `updated_at` is accepted by the code only.
                 }
             }
         }
+        #[derive(Clone, Debug)]
+        pub struct UserInstanceStatus {
+            active_instances: ::std::result::Result<i64, ::std::string::String>,
+            available_slots: ::std::result::Result<i64, ::std::string::String>,
+            per_user_limit: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for UserInstanceStatus {
+            fn default() -> Self {
+                Self {
+                    active_instances: Err(
+                        "no value supplied for active_instances".to_string(),
+                    ),
+                    available_slots: Err(
+                        "no value supplied for available_slots".to_string(),
+                    ),
+                    per_user_limit: Err(
+                        "no value supplied for per_user_limit".to_string(),
+                    ),
+                }
+            }
+        }
+        impl UserInstanceStatus {
+            pub fn active_instances<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.active_instances = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for active_instances: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn available_slots<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.available_slots = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for available_slots: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn per_user_limit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.per_user_limit = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for per_user_limit: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UserInstanceStatus> for super::UserInstanceStatus {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UserInstanceStatus,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    active_instances: value.active_instances?,
+                    available_slots: value.available_slots?,
+                    per_user_limit: value.per_user_limit?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UserInstanceStatus> for UserInstanceStatus {
+            fn from(value: super::UserInstanceStatus) -> Self {
+                Self {
+                    active_instances: Ok(value.active_instances),
+                    available_slots: Ok(value.available_slots),
+                    per_user_limit: Ok(value.per_user_limit),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UserInstanceStatusEnvelope {
+            data: ::std::result::Result<
+                super::UserInstanceStatus,
+                ::std::string::String,
+            >,
+            meta: ::std::result::Result<
+                ::std::option::Option<super::Meta>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UserInstanceStatusEnvelope {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    meta: Ok(Default::default()),
+                }
+            }
+        }
+        impl UserInstanceStatusEnvelope {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::UserInstanceStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn meta<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Meta>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.meta = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for meta: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UserInstanceStatusEnvelope>
+        for super::UserInstanceStatusEnvelope {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UserInstanceStatusEnvelope,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    meta: value.meta?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UserInstanceStatusEnvelope>
+        for UserInstanceStatusEnvelope {
+            fn from(value: super::UserInstanceStatusEnvelope) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    meta: Ok(value.meta),
+                }
+            }
+        }
     }
     /// Error types.
     pub mod error {
@@ -7290,8 +9536,11 @@ public source GitHub `b4uharsha/newgraph`, recorded at commit `3be7e3e`; the app
 version `0.1.0`). This document covers the Snapshots API of the seed (deprecated; every
 public snapshot endpoint is disabled upstream except the read-only `GET /api/snapshots/{snapshot_id}`),
 its migration path (`POST /api/instances`, `GET /api/instances`, `GET /api/instances/{instance_id}`)
-and the supporting operations the recorded exchanges use (`POST /api/users`,
-`POST /api/users/bootstrap`, `POST /api/mappings`, `PATCH /api/internal/snapshots/{snapshot_id}/status`).
+and every other operation the recorded exchanges (`tests/fixtures/graph-olap-captures*.jsonl`)
+use: instance update, delete, lifecycle, CPU, memory, progress and events, the caller's
+instance status; mappings (create, list, get, versions, a mapping's snapshots and instances);
+users (bootstrap, create, list, get); the internal routes of the export worker and the
+instance wrapper (snapshot status, instance status, progress and activity).
 
 ## Envelopes
 
@@ -7401,7 +9650,36 @@ code at `3be7e3e` and the 59 recorded exchanges. Where they disagree:
   full snapshot envelope. `phase`, `failed_step` and `partial_results` are accepted and ignored;
   a non-null `progress` makes the code fail with 500.
 - **Users.** `POST /api/users` and `/bootstrap` answer the bare user object (no envelope); their
-  errors use `{"detail": "text"}`.
+  errors use `{"detail": "text"}`. `GET /api/users` (admin/ops only) answers a bare array with
+  no `meta` (so no total: a client pages until an empty page) and `GET /api/users/{username}`
+  (self, or admin/ops) a bare object; refusals are 403 and an unknown user is 404, all as
+  `{"detail": "text"}`.
+
+Found in the second recording (`captures-2`, 117 exchanges on an empty database):
+
+- **Instance delete.** `DELETE /api/instances/{id}` answers 204 with no body (404 when missing,
+  403 `PERMISSION_DENIED` for another analyst) and deletes the instance's snapshot when no
+  other instance uses it (that snapshot is 404 afterwards); a snapshot shared with another
+  instance stays.
+- **Instance update and lifecycle.** `PUT /api/instances/{id}` (name 1-255, description at
+  most 4000) and `PUT /{id}/lifecycle` both answer the whole instance; the snapshot's
+  lifecycle update answers only `{id, ttl, inactivity_timeout, updated_at}`. `expires_at` is
+  recomputed from `created_at` and the new `ttl`.
+- **CPU and memory.** `PUT /{id}/cpu` (`cpu_cores` 1-8) and `/{id}/memory` (`memory_gb` at
+  most 32) are 409 `INVALID_STATE` unless the instance is `running`; out-of-range values are
+  422 `less_than_equal`. The instance object has no memory-size field.
+- **Instance progress.** `{phase: "unknown", steps: []}` until the wrapper reports, then
+  `{phase, steps: [{name, status, type, row_count}], progress_percent}`; `type` is null for
+  steps that are neither nodes nor edges (`pod_scheduled`). Spec: `InstanceProgress`.
+- **Instance events.** `GET /{id}/events` is a paginated list that answers 200 with an empty
+  list for a missing instance (no 404).
+- **Internal instance routes.** `PATCH /api/internal/instances/{id}/status` answers the
+  instance with `cpu_cores: null` whatever the public routes show; `PUT .../progress` answers
+  `{"data": {"updated": true}}`; `POST .../activity` answers 204 with no body. No identity.
+- **Mappings.** List items are summaries (`node_count`, `edge_type_count`, no definitions);
+  `GET /api/mappings/{id}` has the definitions. A missing version is 404 `RESOURCE_NOT_FOUND`
+  with `details {resource_type: "mapping_version", resource_id: "1/v2"}`; a non-integer id is
+  422 with field `path.mapping_id`.
 
 
 Version: 0.1.0*/
@@ -7521,6 +9799,22 @@ let response = client.create_instance()
     pub fn create_instance(&self) -> builder::CreateInstance<'_> {
         builder::CreateInstance::new(self)
     }
+    /**Get the caller's instance count and limit
+
+Returns how many active instances the caller has, the per-analyst limit and the slots left
+(`{active_instances, per_user_limit, available_slots}`).
+
+
+Sends a `GET` request to `/api/instances/user/status`
+
+```ignore
+let response = client.get_user_instance_status()
+    .send()
+    .await;
+```*/
+    pub fn get_user_instance_status(&self) -> builder::GetUserInstanceStatus<'_> {
+        builder::GetUserInstanceStatus::new(self)
+    }
     /**Get an instance
 
 Returns one instance. A `running` instance whose pod is not ready is reported as `starting`.
@@ -7538,6 +9832,228 @@ let response = client.get_instance()
 ```*/
     pub fn get_instance(&self) -> builder::GetInstance<'_> {
         builder::GetInstance::new(self)
+    }
+    /**Update an instance's name and description
+
+Renames an instance or changes its description; an omitted or null field keeps its value.
+Owner only (admin and ops bypass the check); others get 403 `PERMISSION_DENIED`. Answers the
+whole instance. Name 1-255 characters, description at most 4000 (one more is 422
+`string_too_long`).
+
+
+Sends a `PUT` request to `/api/instances/{instance_id}`
+
+Arguments:
+- `instance_id`: Instance id (an integer on the wire).
+- `body`
+```ignore
+let response = client.update_instance()
+    .instance_id(instance_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_instance(&self) -> builder::UpdateInstance<'_> {
+        builder::UpdateInstance::new(self)
+    }
+    /**Delete an instance
+
+Deletes an instance (and its pod): 204 with an empty body. Owner only (admin and ops bypass
+the check; another analyst gets 403 `PERMISSION_DENIED`); a missing or already deleted
+instance is 404. The running code also deletes the instance's snapshot when no other
+instance uses it (the snapshot is 404 afterwards); a snapshot shared with another instance
+stays.
+
+
+Sends a `DELETE` request to `/api/instances/{instance_id}`
+
+Arguments:
+- `instance_id`: Instance id (an integer on the wire).
+```ignore
+let response = client.delete_instance()
+    .instance_id(instance_id)
+    .send()
+    .await;
+```*/
+    pub fn delete_instance(&self) -> builder::DeleteInstance<'_> {
+        builder::DeleteInstance::new(self)
+    }
+    /**Change an instance's CPU cores
+
+Sets the CPU cores of a **running** instance (1-8; the pod is resized in place). Any other
+status is 409 `INVALID_STATE` (`details {resource, resource_id, current_state,
+required_state: "running"}`). Owner only (admin and ops bypass the check). Answers the whole
+instance with the new `cpu_cores`.
+
+
+Sends a `PUT` request to `/api/instances/{instance_id}/cpu`
+
+Arguments:
+- `instance_id`: Instance id (an integer on the wire).
+- `body`
+```ignore
+let response = client.update_instance_cpu()
+    .instance_id(instance_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_instance_cpu(&self) -> builder::UpdateInstanceCpu<'_> {
+        builder::UpdateInstanceCpu::new(self)
+    }
+    /**List an instance's resource events
+
+Lists an instance's resource events (memory upgrades, CPU changes, OOM recoveries), paginated
+with `offset`/`limit`. The running code does not check that the instance exists: a missing id
+answers 200 with an empty list.
+
+
+Sends a `GET` request to `/api/instances/{instance_id}/events`
+
+Arguments:
+- `instance_id`: Instance id (an integer on the wire).
+- `limit`: Maximum records to return (max 100).
+- `offset`: Records to skip.
+```ignore
+let response = client.list_instance_events()
+    .instance_id(instance_id)
+    .limit(limit)
+    .offset(offset)
+    .send()
+    .await;
+```*/
+    pub fn list_instance_events(&self) -> builder::ListInstanceEvents<'_> {
+        builder::ListInstanceEvents::new(self)
+    }
+    /**Update an instance's TTL and inactivity timeout
+
+Sets `ttl` and/or `inactivity_timeout` (ISO 8601 durations); an omitted or null field keeps
+its value, and `expires_at` is recomputed from `created_at` and the new `ttl`. Owner only
+(admin and ops bypass the check). Unlike the snapshot lifecycle update, answers the **whole
+instance**, not `{id, ttl, inactivity_timeout, updated_at}`.
+
+
+Sends a `PUT` request to `/api/instances/{instance_id}/lifecycle`
+
+Arguments:
+- `instance_id`: Instance id (an integer on the wire).
+- `body`
+```ignore
+let response = client.update_instance_lifecycle()
+    .instance_id(instance_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_instance_lifecycle(&self) -> builder::UpdateInstanceLifecycle<'_> {
+        builder::UpdateInstanceLifecycle::new(self)
+    }
+    /**Change an instance's memory
+
+Raises the memory of a **running** instance to `memory_gb` (at most 32; the pod is resized in
+place). Any other status is 409 `INVALID_STATE`, as for the CPU. Owner only (admin and ops
+bypass the check). Answers the whole instance; the instance object has no memory-size field
+(`memory_usage_bytes` is the measured use and stays null until reported).
+
+
+Sends a `PUT` request to `/api/instances/{instance_id}/memory`
+
+Arguments:
+- `instance_id`: Instance id (an integer on the wire).
+- `body`
+```ignore
+let response = client.update_instance_memory()
+    .instance_id(instance_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_instance_memory(&self) -> builder::UpdateInstanceMemory<'_> {
+        builder::UpdateInstanceMemory::new(self)
+    }
+    /**Get an instance's start-up progress
+
+Returns the loading progress an instance reported: `{phase: "unknown", steps: []}` until the
+first report, then `{phase, steps: [{name, status, type, row_count}], progress_percent}` (the
+percentage of completed steps, computed by the server). Any provisioned user may read.
+
+
+Sends a `GET` request to `/api/instances/{instance_id}/progress`
+
+Arguments:
+- `instance_id`: Instance id (an integer on the wire).
+```ignore
+let response = client.get_instance_progress()
+    .instance_id(instance_id)
+    .send()
+    .await;
+```*/
+    pub fn get_instance_progress(&self) -> builder::GetInstanceProgress<'_> {
+        builder::GetInstanceProgress::new(self)
+    }
+    /**Record query activity on an instance (internal)
+
+Called by the wrapper pod when a query or algorithm runs; no application auth. Sets
+`last_activity_at` to now (resetting the inactivity timeout): 204 with an empty body.
+
+
+Sends a `POST` request to `/api/internal/instances/{instance_id}/activity`
+
+Arguments:
+- `instance_id`: Instance id (an integer on the wire).
+```ignore
+let response = client.record_instance_activity()
+    .instance_id(instance_id)
+    .send()
+    .await;
+```*/
+    pub fn record_instance_activity(&self) -> builder::RecordInstanceActivity<'_> {
+        builder::RecordInstanceActivity::new(self)
+    }
+    /**Report an instance's loading progress (internal)
+
+Called by the wrapper pod while it loads the snapshot; no application auth. Replaces the
+stored progress with `{phase, steps, progress_percent}` (the server computes the percentage
+of completed steps). Answers `{"data": {"updated": true}}`.
+
+
+Sends a `PUT` request to `/api/internal/instances/{instance_id}/progress`
+
+Arguments:
+- `instance_id`: Instance id (an integer on the wire).
+- `body`
+```ignore
+let response = client.update_instance_progress()
+    .instance_id(instance_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_instance_progress(&self) -> builder::UpdateInstanceProgress<'_> {
+        builder::UpdateInstanceProgress::new(self)
+    }
+    /**Report an instance's status (internal)
+
+Called by the wrapper pod; protected by network policy only, no application auth. Sets the
+status and, when given, `pod_name`, `pod_ip`, `instance_url`, `progress` and the failure
+facts; omitted fields keep their values. Answers the whole instance, except that this route's
+response leaves out `cpu_cores` (it is always null here, while the public routes show it).
+
+
+Sends a `PATCH` request to `/api/internal/instances/{instance_id}/status`
+
+Arguments:
+- `instance_id`: Instance id (an integer on the wire).
+- `body`
+```ignore
+let response = client.update_instance_status()
+    .instance_id(instance_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_instance_status(&self) -> builder::UpdateInstanceStatus<'_> {
+        builder::UpdateInstanceStatus::new(self)
     }
     /**Report a snapshot's export status (internal)
 
@@ -7563,6 +10079,38 @@ let response = client.update_snapshot_status()
     pub fn update_snapshot_status(&self) -> builder::UpdateSnapshotStatus<'_> {
         builder::UpdateSnapshotStatus::new(self)
     }
+    /**List mappings
+
+Lists mapping summaries (`MappingSummary`: no definitions, with `node_count` and
+`edge_type_count`), paginated with `offset`/`limit`; any provisioned user sees every mapping.
+The running code defines `owner`, `search`, `sort_by`, `sort_order`, `offset` and `limit`; an
+unknown `sort_by` falls back to `created_at` and any `sort_order` other than `asc` means
+descending (both without a 422).
+
+
+Sends a `GET` request to `/api/mappings`
+
+Arguments:
+- `limit`: Maximum records to return (max 100).
+- `offset`: Records to skip.
+- `owner`: Filter by `owner_username` (exact match).
+- `search`: Text search (substring) on name and description.
+- `sort_by`: Sort field (default `created_at`).
+- `sort_order`: Sort direction (default `desc`); the server treats anything but `asc` as `desc`.
+```ignore
+let response = client.list_mappings()
+    .limit(limit)
+    .offset(offset)
+    .owner(owner)
+    .search(search)
+    .sort_by(sort_by)
+    .sort_order(sort_order)
+    .send()
+    .await;
+```*/
+    pub fn list_mappings(&self) -> builder::ListMappings<'_> {
+        builder::ListMappings::new(self)
+    }
     /**Create a mapping
 
 Creates a mapping (version 1) from node and edge definitions. Node labels and edge types
@@ -7580,6 +10128,118 @@ let response = client.create_mapping()
 ```*/
     pub fn create_mapping(&self) -> builder::CreateMapping<'_> {
         builder::CreateMapping::new(self)
+    }
+    /**Get a mapping
+
+Returns one mapping with its current version's node and edge definitions. Any provisioned
+user may read any mapping. An unknown id is 404 `RESOURCE_NOT_FOUND`
+(`details.resource_type: "Mapping"`); a non-integer id is 422.
+
+
+Sends a `GET` request to `/api/mappings/{mapping_id}`
+
+Arguments:
+- `mapping_id`: Mapping id (an integer on the wire; a non-integer is 422).
+```ignore
+let response = client.get_mapping()
+    .mapping_id(mapping_id)
+    .send()
+    .await;
+```*/
+    pub fn get_mapping(&self) -> builder::GetMapping<'_> {
+        builder::GetMapping::new(self)
+    }
+    /**List a mapping's instances
+
+Lists the instances created from any snapshot of a mapping, paginated with `offset`/`limit`
+(no other filter). Unknown mapping: 404.
+
+
+Sends a `GET` request to `/api/mappings/{mapping_id}/instances`
+
+Arguments:
+- `mapping_id`: Mapping id (an integer on the wire; a non-integer is 422).
+- `limit`: Maximum records to return (max 100).
+- `offset`: Records to skip.
+```ignore
+let response = client.list_mapping_instances()
+    .mapping_id(mapping_id)
+    .limit(limit)
+    .offset(offset)
+    .send()
+    .await;
+```*/
+    pub fn list_mapping_instances(&self) -> builder::ListMappingInstances<'_> {
+        builder::ListMappingInstances::new(self)
+    }
+    /**List a mapping's snapshots
+
+Lists the snapshots of every version of a mapping, newest first, paginated with
+`offset`/`limit` (no other filter). Served by the mappings router, so it answers although the
+public snapshot router is disabled upstream. Unknown mapping: 404.
+
+
+Sends a `GET` request to `/api/mappings/{mapping_id}/snapshots`
+
+Arguments:
+- `mapping_id`: Mapping id (an integer on the wire; a non-integer is 422).
+- `limit`: Maximum records to return (max 100).
+- `offset`: Records to skip.
+```ignore
+let response = client.list_mapping_snapshots()
+    .mapping_id(mapping_id)
+    .limit(limit)
+    .offset(offset)
+    .send()
+    .await;
+```*/
+    pub fn list_mapping_snapshots(&self) -> builder::ListMappingSnapshots<'_> {
+        builder::ListMappingSnapshots::new(self)
+    }
+    /**List a mapping's versions
+
+Lists the versions of a mapping (`MappingVersionSummary`: no definitions), paginated with
+`offset`/`limit` (the running code pages the full list in memory). Unknown mapping: 404.
+
+
+Sends a `GET` request to `/api/mappings/{mapping_id}/versions`
+
+Arguments:
+- `mapping_id`: Mapping id (an integer on the wire; a non-integer is 422).
+- `limit`: Maximum records to return (max 100).
+- `offset`: Records to skip.
+```ignore
+let response = client.list_mapping_versions()
+    .mapping_id(mapping_id)
+    .limit(limit)
+    .offset(offset)
+    .send()
+    .await;
+```*/
+    pub fn list_mapping_versions(&self) -> builder::ListMappingVersions<'_> {
+        builder::ListMappingVersions::new(self)
+    }
+    /**Get one version of a mapping
+
+Returns one version of a mapping with its definitions. A missing version is 404
+`RESOURCE_NOT_FOUND` with `details.resource_type: "mapping_version"` and `details.resource_id`
+the string `"{mapping_id}/v{version}"` (the seed's `MAPPING_VERSION_NOT_FOUND` is not emitted).
+
+
+Sends a `GET` request to `/api/mappings/{mapping_id}/versions/{version}`
+
+Arguments:
+- `mapping_id`: Mapping id (an integer on the wire; a non-integer is 422).
+- `version`: Mapping version number (1 for a new mapping).
+```ignore
+let response = client.get_mapping_version()
+    .mapping_id(mapping_id)
+    .version(version)
+    .send()
+    .await;
+```*/
+    pub fn get_mapping_version(&self) -> builder::GetMappingVersion<'_> {
+        builder::GetMappingVersion::new(self)
     }
     /**List snapshots
 
@@ -7787,6 +10447,32 @@ let response = client.retry_snapshot()
     pub fn retry_snapshot(&self) -> builder::RetrySnapshot<'_> {
         builder::RetrySnapshot::new(self)
     }
+    /**List users
+
+Lists users, ordered by username; admin and ops only (an analyst gets 403
+`{"detail": "Admin or Ops role required"}`). Answers a **bare JSON array** of users: no
+`data`/`meta` envelope and no total, so a client pages with `offset`/`limit` until a short or
+empty page. The running code defines `is_active`, `limit` and `offset` (the recordings use
+`limit=2`; the upper bound of `limit` was not recorded, the spec keeps the lists' 100).
+
+
+Sends a `GET` request to `/api/users`
+
+Arguments:
+- `is_active`: Only active (`true`) or disabled (`false`) users.
+- `limit`: Maximum records to return (max 100).
+- `offset`: Records to skip.
+```ignore
+let response = client.list_users()
+    .is_active(is_active)
+    .limit(limit)
+    .offset(offset)
+    .send()
+    .await;
+```*/
+    pub fn list_users(&self) -> builder::ListUsers<'_> {
+        builder::ListUsers::new(self)
+    }
     /**Create (provision) a user
 
 Provisions a user; the caller must have role `admin` or `ops` (else 403
@@ -7824,6 +10510,26 @@ let response = client.bootstrap_user()
 ```*/
     pub fn bootstrap_user(&self) -> builder::BootstrapUser<'_> {
         builder::BootstrapUser::new(self)
+    }
+    /**Get a user
+
+Returns one user as a **bare object** (no envelope). An analyst may read only their own
+record (another user's is 403 `{"detail": "Cannot view other users"}`); admin and ops read
+any. An unknown username is 404 `{"detail": "User not found"}`.
+
+
+Sends a `GET` request to `/api/users/{username}`
+
+Arguments:
+- `username`: Username.
+```ignore
+let response = client.get_user()
+    .username(username)
+    .send()
+    .await;
+```*/
+    pub fn get_user(&self) -> builder::GetUser<'_> {
+        builder::GetUser::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -8188,6 +10894,78 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::get_user_instance_status`]
+
+[`Client::get_user_instance_status`]: super::Client::get_user_instance_status*/
+    #[derive(Debug, Clone)]
+    pub struct GetUserInstanceStatus<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> GetUserInstanceStatus<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `GET` request to `/api/instances/user/status`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::UserInstanceStatusEnvelope>,
+            Error<types::ErrorBody>,
+        > {
+            let Self { client } = self;
+            let url = format!("{}/api/instances/user/status", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_user_instance_status",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::get_instance`]
 
 [`Client::get_instance`]: super::Client::get_instance*/
@@ -8280,6 +11058,1242 @@ pub mod builder {
                     )
                 }
                 422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_instance`]
+
+[`Client::update_instance`]: super::Client::update_instance*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateInstance<'a> {
+        client: &'a super::Client,
+        instance_id: Result<types::ResourceId, String>,
+        body: Result<types::builder::UpdateInstanceRequest, String>,
+    }
+    impl<'a> UpdateInstance<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                instance_id: Err("instance_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn instance_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ResourceId>,
+        {
+            self.instance_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `ResourceId` for instance_id failed".to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateInstanceRequest>,
+            <V as std::convert::TryInto<
+                types::UpdateInstanceRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `UpdateInstanceRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdateInstanceRequest,
+            ) -> types::builder::UpdateInstanceRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/api/instances/{instance_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::InstanceEnvelope>, Error<types::ErrorBody>> {
+            let Self { client, instance_id, body } = self;
+            let instance_id = instance_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UpdateInstanceRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/instances/{}", client.baseurl, encode_path(& instance_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_instance",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_instance`]
+
+[`Client::delete_instance`]: super::Client::delete_instance*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteInstance<'a> {
+        client: &'a super::Client,
+        instance_id: Result<types::ResourceId, String>,
+    }
+    impl<'a> DeleteInstance<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                instance_id: Err("instance_id was not initialized".to_string()),
+            }
+        }
+        pub fn instance_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ResourceId>,
+        {
+            self.instance_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `ResourceId` for instance_id failed".to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/api/instances/{instance_id}`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ErrorBody>> {
+            let Self { client, instance_id } = self;
+            let instance_id = instance_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/instances/{}", client.baseurl, encode_path(& instance_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_instance",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_instance_cpu`]
+
+[`Client::update_instance_cpu`]: super::Client::update_instance_cpu*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateInstanceCpu<'a> {
+        client: &'a super::Client,
+        instance_id: Result<types::ResourceId, String>,
+        body: Result<types::builder::UpdateCpuRequest, String>,
+    }
+    impl<'a> UpdateInstanceCpu<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                instance_id: Err("instance_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn instance_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ResourceId>,
+        {
+            self.instance_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `ResourceId` for instance_id failed".to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateCpuRequest>,
+            <V as std::convert::TryInto<
+                types::UpdateCpuRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `UpdateCpuRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdateCpuRequest,
+            ) -> types::builder::UpdateCpuRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/api/instances/{instance_id}/cpu`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::InstanceEnvelope>, Error<types::ErrorBody>> {
+            let Self { client, instance_id, body } = self;
+            let instance_id = instance_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UpdateCpuRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/instances/{}/cpu", client.baseurl, encode_path(& instance_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_instance_cpu",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                409u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_instance_events`]
+
+[`Client::list_instance_events`]: super::Client::list_instance_events*/
+    #[derive(Debug, Clone)]
+    pub struct ListInstanceEvents<'a> {
+        client: &'a super::Client,
+        instance_id: Result<types::ResourceId, String>,
+        limit: Result<Option<::std::num::NonZeroU64>, String>,
+        offset: Result<Option<i64>, String>,
+    }
+    impl<'a> ListInstanceEvents<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                instance_id: Err("instance_id was not initialized".to_string()),
+                limit: Ok(None),
+                offset: Ok(None),
+            }
+        }
+        pub fn instance_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ResourceId>,
+        {
+            self.instance_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `ResourceId` for instance_id failed".to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU64` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for offset failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/instances/{instance_id}/events`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::InstanceEventListEnvelope>,
+            Error<types::ErrorBody>,
+        > {
+            let Self { client, instance_id, limit, offset } = self;
+            let instance_id = instance_id.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/instances/{}/events", client.baseurl, encode_path(& instance_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_instance_events",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_instance_lifecycle`]
+
+[`Client::update_instance_lifecycle`]: super::Client::update_instance_lifecycle*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateInstanceLifecycle<'a> {
+        client: &'a super::Client,
+        instance_id: Result<types::ResourceId, String>,
+        body: Result<types::builder::UpdateLifecycleRequest, String>,
+    }
+    impl<'a> UpdateInstanceLifecycle<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                instance_id: Err("instance_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn instance_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ResourceId>,
+        {
+            self.instance_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `ResourceId` for instance_id failed".to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateLifecycleRequest>,
+            <V as std::convert::TryInto<
+                types::UpdateLifecycleRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `UpdateLifecycleRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdateLifecycleRequest,
+            ) -> types::builder::UpdateLifecycleRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/api/instances/{instance_id}/lifecycle`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::InstanceEnvelope>, Error<types::ErrorBody>> {
+            let Self { client, instance_id, body } = self;
+            let instance_id = instance_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UpdateLifecycleRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/instances/{}/lifecycle", client.baseurl, encode_path(&
+                instance_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_instance_lifecycle",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_instance_memory`]
+
+[`Client::update_instance_memory`]: super::Client::update_instance_memory*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateInstanceMemory<'a> {
+        client: &'a super::Client,
+        instance_id: Result<types::ResourceId, String>,
+        body: Result<types::builder::UpdateMemoryRequest, String>,
+    }
+    impl<'a> UpdateInstanceMemory<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                instance_id: Err("instance_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn instance_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ResourceId>,
+        {
+            self.instance_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `ResourceId` for instance_id failed".to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateMemoryRequest>,
+            <V as std::convert::TryInto<
+                types::UpdateMemoryRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `UpdateMemoryRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdateMemoryRequest,
+            ) -> types::builder::UpdateMemoryRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/api/instances/{instance_id}/memory`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::InstanceEnvelope>, Error<types::ErrorBody>> {
+            let Self { client, instance_id, body } = self;
+            let instance_id = instance_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UpdateMemoryRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/instances/{}/memory", client.baseurl, encode_path(& instance_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_instance_memory",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                409u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_instance_progress`]
+
+[`Client::get_instance_progress`]: super::Client::get_instance_progress*/
+    #[derive(Debug, Clone)]
+    pub struct GetInstanceProgress<'a> {
+        client: &'a super::Client,
+        instance_id: Result<types::ResourceId, String>,
+    }
+    impl<'a> GetInstanceProgress<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                instance_id: Err("instance_id was not initialized".to_string()),
+            }
+        }
+        pub fn instance_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ResourceId>,
+        {
+            self.instance_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `ResourceId` for instance_id failed".to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/instances/{instance_id}/progress`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::InstanceProgressEnvelope>,
+            Error<types::ErrorBody>,
+        > {
+            let Self { client, instance_id } = self;
+            let instance_id = instance_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/instances/{}/progress", client.baseurl, encode_path(& instance_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_instance_progress",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::record_instance_activity`]
+
+[`Client::record_instance_activity`]: super::Client::record_instance_activity*/
+    #[derive(Debug, Clone)]
+    pub struct RecordInstanceActivity<'a> {
+        client: &'a super::Client,
+        instance_id: Result<types::ResourceId, String>,
+    }
+    impl<'a> RecordInstanceActivity<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                instance_id: Err("instance_id was not initialized".to_string()),
+            }
+        }
+        pub fn instance_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ResourceId>,
+        {
+            self.instance_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `ResourceId` for instance_id failed".to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/internal/instances/{instance_id}/activity`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ErrorBody>> {
+            let Self { client, instance_id } = self;
+            let instance_id = instance_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/internal/instances/{}/activity", client.baseurl, encode_path(&
+                instance_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "record_instance_activity",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_instance_progress`]
+
+[`Client::update_instance_progress`]: super::Client::update_instance_progress*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateInstanceProgress<'a> {
+        client: &'a super::Client,
+        instance_id: Result<types::ResourceId, String>,
+        body: Result<types::builder::UpdateInstanceProgressRequest, String>,
+    }
+    impl<'a> UpdateInstanceProgress<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                instance_id: Err("instance_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn instance_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ResourceId>,
+        {
+            self.instance_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `ResourceId` for instance_id failed".to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateInstanceProgressRequest>,
+            <V as std::convert::TryInto<
+                types::UpdateInstanceProgressRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `UpdateInstanceProgressRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdateInstanceProgressRequest,
+            ) -> types::builder::UpdateInstanceProgressRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/api/internal/instances/{instance_id}/progress`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::UpdatedEnvelope>, Error<types::ErrorBody>> {
+            let Self { client, instance_id, body } = self;
+            let instance_id = instance_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UpdateInstanceProgressRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/internal/instances/{}/progress", client.baseurl, encode_path(&
+                instance_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_instance_progress",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_instance_status`]
+
+[`Client::update_instance_status`]: super::Client::update_instance_status*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateInstanceStatus<'a> {
+        client: &'a super::Client,
+        instance_id: Result<types::ResourceId, String>,
+        body: Result<types::builder::UpdateInstanceStatusRequest, String>,
+    }
+    impl<'a> UpdateInstanceStatus<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                instance_id: Err("instance_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn instance_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ResourceId>,
+        {
+            self.instance_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `ResourceId` for instance_id failed".to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateInstanceStatusRequest>,
+            <V as std::convert::TryInto<
+                types::UpdateInstanceStatusRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `UpdateInstanceStatusRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdateInstanceStatusRequest,
+            ) -> types::builder::UpdateInstanceStatusRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PATCH` request to `/api/internal/instances/{instance_id}/status`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::InstanceEnvelope>, Error<types::ErrorBody>> {
+            let Self { client, instance_id, body } = self;
+            let instance_id = instance_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UpdateInstanceStatusRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/internal/instances/{}/status", client.baseurl, encode_path(&
+                instance_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_instance_status",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -8421,6 +12435,181 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::list_mappings`]
+
+[`Client::list_mappings`]: super::Client::list_mappings*/
+    #[derive(Debug, Clone)]
+    pub struct ListMappings<'a> {
+        client: &'a super::Client,
+        limit: Result<Option<::std::num::NonZeroU64>, String>,
+        offset: Result<Option<i64>, String>,
+        owner: Result<Option<::std::string::String>, String>,
+        search: Result<Option<::std::string::String>, String>,
+        sort_by: Result<Option<types::MappingSortBy>, String>,
+        sort_order: Result<Option<types::SortOrder>, String>,
+    }
+    impl<'a> ListMappings<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                limit: Ok(None),
+                offset: Ok(None),
+                owner: Ok(None),
+                search: Ok(None),
+                sort_by: Ok(None),
+                sort_order: Ok(None),
+            }
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU64` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for offset failed".to_string());
+            self
+        }
+        pub fn owner<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.owner = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for owner failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn search<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.search = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for search failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn sort_by<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MappingSortBy>,
+        {
+            self.sort_by = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `MappingSortBy` for sort_by failed".to_string()
+                });
+            self
+        }
+        pub fn sort_order<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::SortOrder>,
+        {
+            self.sort_order = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `SortOrder` for sort_order failed".to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/mappings`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::MappingListEnvelope>, Error<types::ErrorBody>> {
+            let Self { client, limit, offset, owner, search, sort_by, sort_order } = self;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let owner = owner.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let sort_by = sort_by.map_err(Error::InvalidRequest)?;
+            let sort_order = sort_order.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/mappings", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("owner", &owner))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .query(&progenitor_client::QueryParam::new("sort_by", &sort_by))
+                .query(&progenitor_client::QueryParam::new("sort_order", &sort_order))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_mappings",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::create_mapping`]
 
 [`Client::create_mapping`]: super::Client::create_mapping*/
@@ -8516,6 +12705,636 @@ pub mod builder {
                     )
                 }
                 403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_mapping`]
+
+[`Client::get_mapping`]: super::Client::get_mapping*/
+    #[derive(Debug, Clone)]
+    pub struct GetMapping<'a> {
+        client: &'a super::Client,
+        mapping_id: Result<types::ResourceId, String>,
+    }
+    impl<'a> GetMapping<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                mapping_id: Err("mapping_id was not initialized".to_string()),
+            }
+        }
+        pub fn mapping_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ResourceId>,
+        {
+            self.mapping_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `ResourceId` for mapping_id failed".to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/mappings/{mapping_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::MappingEnvelope>, Error<types::ErrorBody>> {
+            let Self { client, mapping_id } = self;
+            let mapping_id = mapping_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/mappings/{}", client.baseurl, encode_path(& mapping_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_mapping",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_mapping_instances`]
+
+[`Client::list_mapping_instances`]: super::Client::list_mapping_instances*/
+    #[derive(Debug, Clone)]
+    pub struct ListMappingInstances<'a> {
+        client: &'a super::Client,
+        mapping_id: Result<types::ResourceId, String>,
+        limit: Result<Option<::std::num::NonZeroU64>, String>,
+        offset: Result<Option<i64>, String>,
+    }
+    impl<'a> ListMappingInstances<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                mapping_id: Err("mapping_id was not initialized".to_string()),
+                limit: Ok(None),
+                offset: Ok(None),
+            }
+        }
+        pub fn mapping_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ResourceId>,
+        {
+            self.mapping_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `ResourceId` for mapping_id failed".to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU64` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for offset failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/mappings/{mapping_id}/instances`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::InstanceListEnvelope>,
+            Error<types::ErrorBody>,
+        > {
+            let Self { client, mapping_id, limit, offset } = self;
+            let mapping_id = mapping_id.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/mappings/{}/instances", client.baseurl, encode_path(& mapping_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_mapping_instances",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_mapping_snapshots`]
+
+[`Client::list_mapping_snapshots`]: super::Client::list_mapping_snapshots*/
+    #[derive(Debug, Clone)]
+    pub struct ListMappingSnapshots<'a> {
+        client: &'a super::Client,
+        mapping_id: Result<types::ResourceId, String>,
+        limit: Result<Option<::std::num::NonZeroU64>, String>,
+        offset: Result<Option<i64>, String>,
+    }
+    impl<'a> ListMappingSnapshots<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                mapping_id: Err("mapping_id was not initialized".to_string()),
+                limit: Ok(None),
+                offset: Ok(None),
+            }
+        }
+        pub fn mapping_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ResourceId>,
+        {
+            self.mapping_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `ResourceId` for mapping_id failed".to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU64` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for offset failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/mappings/{mapping_id}/snapshots`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::SnapshotListEnvelope>,
+            Error<types::ErrorBody>,
+        > {
+            let Self { client, mapping_id, limit, offset } = self;
+            let mapping_id = mapping_id.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/mappings/{}/snapshots", client.baseurl, encode_path(& mapping_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_mapping_snapshots",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_mapping_versions`]
+
+[`Client::list_mapping_versions`]: super::Client::list_mapping_versions*/
+    #[derive(Debug, Clone)]
+    pub struct ListMappingVersions<'a> {
+        client: &'a super::Client,
+        mapping_id: Result<types::ResourceId, String>,
+        limit: Result<Option<::std::num::NonZeroU64>, String>,
+        offset: Result<Option<i64>, String>,
+    }
+    impl<'a> ListMappingVersions<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                mapping_id: Err("mapping_id was not initialized".to_string()),
+                limit: Ok(None),
+                offset: Ok(None),
+            }
+        }
+        pub fn mapping_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ResourceId>,
+        {
+            self.mapping_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `ResourceId` for mapping_id failed".to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU64` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for offset failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/mappings/{mapping_id}/versions`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::MappingVersionListEnvelope>,
+            Error<types::ErrorBody>,
+        > {
+            let Self { client, mapping_id, limit, offset } = self;
+            let mapping_id = mapping_id.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/mappings/{}/versions", client.baseurl, encode_path(& mapping_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_mapping_versions",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_mapping_version`]
+
+[`Client::get_mapping_version`]: super::Client::get_mapping_version*/
+    #[derive(Debug, Clone)]
+    pub struct GetMappingVersion<'a> {
+        client: &'a super::Client,
+        mapping_id: Result<types::ResourceId, String>,
+        version: Result<::std::num::NonZeroU64, String>,
+    }
+    impl<'a> GetMappingVersion<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                mapping_id: Err("mapping_id was not initialized".to_string()),
+                version: Err("version was not initialized".to_string()),
+            }
+        }
+        pub fn mapping_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ResourceId>,
+        {
+            self.mapping_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `ResourceId` for mapping_id failed".to_string()
+                });
+            self
+        }
+        pub fn version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU64>,
+        {
+            self.version = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU64` for version failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/mappings/{mapping_id}/versions/{version}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::MappingVersionEnvelope>,
+            Error<types::ErrorBody>,
+        > {
+            let Self { client, mapping_id, version } = self;
+            let mapping_id = mapping_id.map_err(Error::InvalidRequest)?;
+            let version = version.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/mappings/{}/versions/{}", client.baseurl, encode_path(&
+                mapping_id.to_string()), encode_path(& version.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_mapping_version",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -9647,6 +14466,132 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::list_users`]
+
+[`Client::list_users`]: super::Client::list_users*/
+    #[derive(Debug, Clone)]
+    pub struct ListUsers<'a> {
+        client: &'a super::Client,
+        is_active: Result<Option<bool>, String>,
+        limit: Result<Option<::std::num::NonZeroU64>, String>,
+        offset: Result<Option<i64>, String>,
+    }
+    impl<'a> ListUsers<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                is_active: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+            }
+        }
+        pub fn is_active<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.is_active = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for is_active failed".to_string());
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU64` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for offset failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/users`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<::std::vec::Vec<types::User>>,
+            Error<types::ErrorBody>,
+        > {
+            let Self { client, is_active, limit, offset } = self;
+            let is_active = is_active.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/users", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("is_active", &is_active))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_users",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::create_user`]
 
 [`Client::create_user`]: super::Client::create_user*/
@@ -9867,6 +14812,108 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::get_user`]
+
+[`Client::get_user`]: super::Client::get_user*/
+    #[derive(Debug, Clone)]
+    pub struct GetUser<'a> {
+        client: &'a super::Client,
+        username: Result<::std::string::String, String>,
+    }
+    impl<'a> GetUser<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                username: Err("username was not initialized".to_string()),
+            }
+        }
+        pub fn username<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.username = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for username failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/users/{username}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::User>, Error<types::ErrorBody>> {
+            let Self { client, username } = self;
+            let username = username.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/users/{}", client.baseurl, encode_path(& username.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_user",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
 }
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
@@ -9901,10 +14948,136 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             >,
         ),
     snapshots_runtime::Operation::new(
+            "get_user_instance_status",
+            "get_user_instance_status",
+            "GET",
+            "/api/instances/user/status",
+        )
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::UserInstanceStatusEnvelope,
+                types::ErrorBody,
+            >,
+        ),
+    snapshots_runtime::Operation::new(
+            "delete_instance",
+            "delete_instance",
+            "DELETE",
+            "/api/instances/{instance_id}",
+        )
+        .with_body_check(
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
+        ),
+    snapshots_runtime::Operation::new(
             "get_instance",
             "get_instance",
             "GET",
             "/api/instances/{instance_id}",
+        )
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::InstanceEnvelope,
+                types::ErrorBody,
+            >,
+        ),
+    snapshots_runtime::Operation::new(
+            "update_instance",
+            "update_instance",
+            "PUT",
+            "/api/instances/{instance_id}",
+        )
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::InstanceEnvelope,
+                types::ErrorBody,
+            >,
+        ),
+    snapshots_runtime::Operation::new(
+            "update_instance_cpu",
+            "update_instance_cpu",
+            "PUT",
+            "/api/instances/{instance_id}/cpu",
+        )
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::InstanceEnvelope,
+                types::ErrorBody,
+            >,
+        ),
+    snapshots_runtime::Operation::new(
+            "list_instance_events",
+            "list_instance_events",
+            "GET",
+            "/api/instances/{instance_id}/events",
+        )
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::InstanceEventListEnvelope,
+                types::ErrorBody,
+            >,
+        ),
+    snapshots_runtime::Operation::new(
+            "update_instance_lifecycle",
+            "update_instance_lifecycle",
+            "PUT",
+            "/api/instances/{instance_id}/lifecycle",
+        )
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::InstanceEnvelope,
+                types::ErrorBody,
+            >,
+        ),
+    snapshots_runtime::Operation::new(
+            "update_instance_memory",
+            "update_instance_memory",
+            "PUT",
+            "/api/instances/{instance_id}/memory",
+        )
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::InstanceEnvelope,
+                types::ErrorBody,
+            >,
+        ),
+    snapshots_runtime::Operation::new(
+            "get_instance_progress",
+            "get_instance_progress",
+            "GET",
+            "/api/instances/{instance_id}/progress",
+        )
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::InstanceProgressEnvelope,
+                types::ErrorBody,
+            >,
+        ),
+    snapshots_runtime::Operation::new(
+            "record_instance_activity",
+            "record_instance_activity",
+            "POST",
+            "/api/internal/instances/{instance_id}/activity",
+        )
+        .with_body_check(
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
+        ),
+    snapshots_runtime::Operation::new(
+            "update_instance_progress",
+            "update_instance_progress",
+            "PUT",
+            "/api/internal/instances/{instance_id}/progress",
+        )
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::UpdatedEnvelope,
+                types::ErrorBody,
+            >,
+        ),
+    snapshots_runtime::Operation::new(
+            "update_instance_status",
+            "update_instance_status",
+            "PATCH",
+            "/api/internal/instances/{instance_id}/status",
         )
         .with_body_check(
             snapshots_runtime::operation::check_body::<
@@ -9925,6 +15098,18 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             >,
         ),
     snapshots_runtime::Operation::new(
+            "list_mappings",
+            "list_mappings",
+            "GET",
+            "/api/mappings",
+        )
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::MappingListEnvelope,
+                types::ErrorBody,
+            >,
+        ),
+    snapshots_runtime::Operation::new(
             "create_mapping",
             "create_mapping",
             "POST",
@@ -9933,6 +15118,66 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
         .with_body_check(
             snapshots_runtime::operation::check_body::<
                 types::MappingEnvelope,
+                types::ErrorBody,
+            >,
+        ),
+    snapshots_runtime::Operation::new(
+            "get_mapping",
+            "get_mapping",
+            "GET",
+            "/api/mappings/{mapping_id}",
+        )
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::MappingEnvelope,
+                types::ErrorBody,
+            >,
+        ),
+    snapshots_runtime::Operation::new(
+            "list_mapping_instances",
+            "list_mapping_instances",
+            "GET",
+            "/api/mappings/{mapping_id}/instances",
+        )
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::InstanceListEnvelope,
+                types::ErrorBody,
+            >,
+        ),
+    snapshots_runtime::Operation::new(
+            "list_mapping_snapshots",
+            "list_mapping_snapshots",
+            "GET",
+            "/api/mappings/{mapping_id}/snapshots",
+        )
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::SnapshotListEnvelope,
+                types::ErrorBody,
+            >,
+        ),
+    snapshots_runtime::Operation::new(
+            "list_mapping_versions",
+            "list_mapping_versions",
+            "GET",
+            "/api/mappings/{mapping_id}/versions",
+        )
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::MappingVersionListEnvelope,
+                types::ErrorBody,
+            >,
+        ),
+    snapshots_runtime::Operation::new(
+            "get_mapping_version",
+            "get_mapping_version",
+            "GET",
+            "/api/mappings/{mapping_id}/versions/{version}",
+        )
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                types::MappingVersionEnvelope,
                 types::ErrorBody,
             >,
         ),
@@ -10029,6 +15274,13 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
                 types::ErrorBody,
             >,
         ),
+    snapshots_runtime::Operation::new("list_users", "list_users", "GET", "/api/users")
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<
+                ::std::vec::Vec<types::User>,
+                types::ErrorBody,
+            >,
+        ),
     snapshots_runtime::Operation::new("create_user", "create_user", "POST", "/api/users")
         .with_body_check(
             snapshots_runtime::operation::check_body::<types::User, types::ErrorBody>,
@@ -10038,6 +15290,15 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "bootstrap_user",
             "POST",
             "/api/users/bootstrap",
+        )
+        .with_body_check(
+            snapshots_runtime::operation::check_body::<types::User, types::ErrorBody>,
+        ),
+    snapshots_runtime::Operation::new(
+            "get_user",
+            "get_user",
+            "GET",
+            "/api/users/{username}",
         )
         .with_body_check(
             snapshots_runtime::operation::check_body::<types::User, types::ErrorBody>,
@@ -10108,6 +15369,156 @@ mod paging {
             }
         }
     }
+    impl<'a> Listing<'a> for builder::ListInstanceEvents<'a> {
+        type Page = types::InstanceEventListEnvelope;
+        type Item = types::InstanceEvent;
+        type Error = Error<types::ErrorBody>;
+        const OPERATION: &'static str = "list_instance_events";
+        const STYLE: Style = Style::Offset;
+        const ITEMS: &'static str = "data";
+        fn at(self, cursor: &Cursor) -> Self {
+            match cursor {
+                Cursor::Offset(o) => self.offset(*o),
+                _ => self,
+            }
+        }
+        fn fetch(self) -> BoxFuture<'a, Result<Self::Page, Self::Error>> {
+            Box::pin(async move { Ok(self.send().await?.into_inner()) })
+        }
+        fn items_of(page: &Self::Page) -> &[Self::Item] {
+            &page.data
+        }
+        fn into_items(page: Self::Page) -> Vec<Self::Item> {
+            page.data
+        }
+        fn facts(page: &Self::Page) -> PageFacts {
+            PageFacts {
+                total: snapshots_runtime::paging::AsCount::as_count(&page.meta.total),
+                next_token: None,
+                offset: snapshots_runtime::paging::AsCount::as_count(&page.meta.offset),
+            }
+        }
+    }
+    impl<'a> Listing<'a> for builder::ListMappings<'a> {
+        type Page = types::MappingListEnvelope;
+        type Item = types::MappingSummary;
+        type Error = Error<types::ErrorBody>;
+        const OPERATION: &'static str = "list_mappings";
+        const STYLE: Style = Style::Offset;
+        const ITEMS: &'static str = "data";
+        fn at(self, cursor: &Cursor) -> Self {
+            match cursor {
+                Cursor::Offset(o) => self.offset(*o),
+                _ => self,
+            }
+        }
+        fn fetch(self) -> BoxFuture<'a, Result<Self::Page, Self::Error>> {
+            Box::pin(async move { Ok(self.send().await?.into_inner()) })
+        }
+        fn items_of(page: &Self::Page) -> &[Self::Item] {
+            &page.data
+        }
+        fn into_items(page: Self::Page) -> Vec<Self::Item> {
+            page.data
+        }
+        fn facts(page: &Self::Page) -> PageFacts {
+            PageFacts {
+                total: snapshots_runtime::paging::AsCount::as_count(&page.meta.total),
+                next_token: None,
+                offset: snapshots_runtime::paging::AsCount::as_count(&page.meta.offset),
+            }
+        }
+    }
+    impl<'a> Listing<'a> for builder::ListMappingInstances<'a> {
+        type Page = types::InstanceListEnvelope;
+        type Item = types::Instance;
+        type Error = Error<types::ErrorBody>;
+        const OPERATION: &'static str = "list_mapping_instances";
+        const STYLE: Style = Style::Offset;
+        const ITEMS: &'static str = "data";
+        fn at(self, cursor: &Cursor) -> Self {
+            match cursor {
+                Cursor::Offset(o) => self.offset(*o),
+                _ => self,
+            }
+        }
+        fn fetch(self) -> BoxFuture<'a, Result<Self::Page, Self::Error>> {
+            Box::pin(async move { Ok(self.send().await?.into_inner()) })
+        }
+        fn items_of(page: &Self::Page) -> &[Self::Item] {
+            &page.data
+        }
+        fn into_items(page: Self::Page) -> Vec<Self::Item> {
+            page.data
+        }
+        fn facts(page: &Self::Page) -> PageFacts {
+            PageFacts {
+                total: snapshots_runtime::paging::AsCount::as_count(&page.meta.total),
+                next_token: None,
+                offset: snapshots_runtime::paging::AsCount::as_count(&page.meta.offset),
+            }
+        }
+    }
+    impl<'a> Listing<'a> for builder::ListMappingSnapshots<'a> {
+        type Page = types::SnapshotListEnvelope;
+        type Item = types::Snapshot;
+        type Error = Error<types::ErrorBody>;
+        const OPERATION: &'static str = "list_mapping_snapshots";
+        const STYLE: Style = Style::Offset;
+        const ITEMS: &'static str = "data";
+        fn at(self, cursor: &Cursor) -> Self {
+            match cursor {
+                Cursor::Offset(o) => self.offset(*o),
+                _ => self,
+            }
+        }
+        fn fetch(self) -> BoxFuture<'a, Result<Self::Page, Self::Error>> {
+            Box::pin(async move { Ok(self.send().await?.into_inner()) })
+        }
+        fn items_of(page: &Self::Page) -> &[Self::Item] {
+            &page.data
+        }
+        fn into_items(page: Self::Page) -> Vec<Self::Item> {
+            page.data
+        }
+        fn facts(page: &Self::Page) -> PageFacts {
+            PageFacts {
+                total: snapshots_runtime::paging::AsCount::as_count(&page.meta.total),
+                next_token: None,
+                offset: snapshots_runtime::paging::AsCount::as_count(&page.meta.offset),
+            }
+        }
+    }
+    impl<'a> Listing<'a> for builder::ListMappingVersions<'a> {
+        type Page = types::MappingVersionListEnvelope;
+        type Item = types::MappingVersionSummary;
+        type Error = Error<types::ErrorBody>;
+        const OPERATION: &'static str = "list_mapping_versions";
+        const STYLE: Style = Style::Offset;
+        const ITEMS: &'static str = "data";
+        fn at(self, cursor: &Cursor) -> Self {
+            match cursor {
+                Cursor::Offset(o) => self.offset(*o),
+                _ => self,
+            }
+        }
+        fn fetch(self) -> BoxFuture<'a, Result<Self::Page, Self::Error>> {
+            Box::pin(async move { Ok(self.send().await?.into_inner()) })
+        }
+        fn items_of(page: &Self::Page) -> &[Self::Item] {
+            &page.data
+        }
+        fn into_items(page: Self::Page) -> Vec<Self::Item> {
+            page.data
+        }
+        fn facts(page: &Self::Page) -> PageFacts {
+            PageFacts {
+                total: snapshots_runtime::paging::AsCount::as_count(&page.meta.total),
+                next_token: None,
+                offset: snapshots_runtime::paging::AsCount::as_count(&page.meta.offset),
+            }
+        }
+    }
     impl<'a> Listing<'a> for builder::ListSnapshots<'a> {
         type Page = types::SnapshotListEnvelope;
         type Item = types::Snapshot;
@@ -10138,6 +15549,36 @@ mod paging {
             }
         }
     }
+    impl<'a> Listing<'a> for builder::ListUsers<'a> {
+        type Page = ::std::vec::Vec<types::User>;
+        type Item = types::User;
+        type Error = Error<types::ErrorBody>;
+        const OPERATION: &'static str = "list_users";
+        const STYLE: Style = Style::OffsetFromZero;
+        const ITEMS: &'static str = "";
+        fn at(self, cursor: &Cursor) -> Self {
+            match cursor {
+                Cursor::Offset(o) => self.offset(*o),
+                _ => self,
+            }
+        }
+        fn fetch(self) -> BoxFuture<'a, Result<Self::Page, Self::Error>> {
+            Box::pin(async move { Ok(self.send().await?.into_inner()) })
+        }
+        fn items_of(page: &Self::Page) -> &[Self::Item] {
+            &page[..]
+        }
+        fn into_items(page: Self::Page) -> Vec<Self::Item> {
+            page
+        }
+        fn facts(_page: &Self::Page) -> PageFacts {
+            PageFacts {
+                total: None,
+                next_token: None,
+                offset: None,
+            }
+        }
+    }
 }
 /// Waiters, from the spec's `x-waiters`: per waiter, its status sets, a target type and its
 /// constructor. Wait with `snapshots::wait::Waiter::new(target)` (or `snapshots::wait::until`).
@@ -10147,6 +15588,83 @@ pub mod waiters {
     use snapshots_runtime::waiter::{
         BoxFuture, Observation, StatusFields, StatusSets, WaitTarget,
     };
+    /// The status values of the `instance` waiter (polls `get_instance`), from the spec's `x-waiters`.
+    pub const INSTANCE: StatusSets = StatusSets {
+        waiting: &["waiting_for_snapshot", "starting"],
+        success: &["running"],
+        failure: &["failed", "stopping"],
+    };
+    const INSTANCE_FIELDS: StatusFields = StatusFields {
+        status: "data.status",
+        code: Some("data.error_code"),
+        message: Some("data.error_message"),
+    };
+    /// What the `instance` waiter polls: `get_instance` with its identifying parameters.
+    #[derive(Debug, Clone)]
+    pub struct Instance<'a> {
+        client: &'a Client,
+        instance_id: types::ResourceId,
+    }
+    /// The `instance` waiter's target (Graph OLAP instance `instance_id`); wait for it with `snapshots::wait::until`.
+    pub fn instance<'a>(
+        client: &'a Client,
+        instance_id: impl Into<types::ResourceId>,
+    ) -> Instance<'a> {
+        Instance {
+            client,
+            instance_id: instance_id.into(),
+        }
+    }
+    impl<'a> WaitTarget<'a> for Instance<'a> {
+        type Output = types::Instance;
+        type Error = Error<types::ErrorBody>;
+        const SETS: StatusSets = INSTANCE;
+        fn describe(&self) -> String {
+            format!("Graph OLAP instance {instance_id}", instance_id = self.instance_id)
+        }
+        fn observe(
+            &self,
+        ) -> BoxFuture<'a, Result<Observation<Self::Output>, Self::Error>> {
+            let request = self
+                .client
+                .get_instance()
+                .instance_id(self.instance_id.clone());
+            Box::pin(async move {
+                let response = request.send().await?.into_inner();
+                let json = serde_json::to_value(&response).unwrap_or_default();
+                Ok(Observation::read(&json, &INSTANCE_FIELDS, &INSTANCE, response.data))
+            })
+        }
+        fn progress(
+            &self,
+        ) -> BoxFuture<'a, Option<snapshots_runtime::waiter::Progress>> {
+            let request = self
+                .client
+                .get_instance_progress()
+                .instance_id(self.instance_id.clone());
+            Box::pin(async move {
+                snapshots_runtime::waiter::progress_of(
+                    request.send().await.map(|r| r.into_inner().data),
+                    &INSTANCE_PROGRESS,
+                )
+            })
+        }
+    }
+    const INSTANCE_PROGRESS: snapshots_runtime::waiter::ProgressFields = snapshots_runtime::waiter::ProgressFields {
+        done: &[],
+        total: &[],
+        phase: Some("phase"),
+        steps: Some(("steps", "status", "completed")),
+    };
+    /// Reads a `InstanceProgress` the way the `instance` waiter does (the paths of its `x-waiters` progress).
+    impl From<types::InstanceProgress> for snapshots_runtime::waiter::Progress {
+        fn from(raw: types::InstanceProgress) -> Self {
+            snapshots_runtime::waiter::Progress::read(
+                serde_json::to_value(&raw).unwrap_or_default(),
+                &INSTANCE_PROGRESS,
+            )
+        }
+    }
     /// The status values of the `snapshot` waiter (polls `get_snapshot`), from the spec's `x-waiters`.
     pub const SNAPSHOT: StatusSets = StatusSets {
         waiting: &["pending", "creating"],
@@ -10379,6 +15897,123 @@ pub const RULES: &[snapshots_runtime::rules::Rule] = &[
         text: "matching `^P(\\d+D)?(T(\\d+H)?(\\d+M)?(\\d+S)?)?$`",
     },
     snapshots_runtime::rules::Rule {
+        operation: "update_instance",
+        location: snapshots_runtime::rules::Location::Body,
+        field: "description",
+        member: "description",
+        rust_type: "Description",
+        minimum: None,
+        maximum: None,
+        pattern: None,
+        min_length: None,
+        max_length: Some(4000),
+        text: "at most 4000 characters",
+    },
+    snapshots_runtime::rules::Rule {
+        operation: "update_instance",
+        location: snapshots_runtime::rules::Location::Body,
+        field: "name",
+        member: "name",
+        rust_type: "InstanceName",
+        minimum: None,
+        maximum: None,
+        pattern: None,
+        min_length: Some(1),
+        max_length: Some(255),
+        text: "1 to 255 characters",
+    },
+    snapshots_runtime::rules::Rule {
+        operation: "update_instance_cpu",
+        location: snapshots_runtime::rules::Location::Body,
+        field: "cpu_cores",
+        member: "cpu_cores",
+        rust_type: "NonZeroU32",
+        minimum: Some(1),
+        maximum: Some(8),
+        pattern: None,
+        min_length: None,
+        max_length: None,
+        text: "between 1 and 8",
+    },
+    snapshots_runtime::rules::Rule {
+        operation: "list_instance_events",
+        location: snapshots_runtime::rules::Location::Query,
+        field: "offset",
+        member: "offset",
+        rust_type: "i64",
+        minimum: Some(0),
+        maximum: None,
+        pattern: None,
+        min_length: None,
+        max_length: None,
+        text: "at least 0 (the number of records to skip)",
+    },
+    snapshots_runtime::rules::Rule {
+        operation: "list_instance_events",
+        location: snapshots_runtime::rules::Location::Query,
+        field: "limit",
+        member: "limit",
+        rust_type: "NonZeroU64",
+        minimum: Some(1),
+        maximum: Some(100),
+        pattern: None,
+        min_length: None,
+        max_length: None,
+        text: "between 1 and 100 (seed 004: \"Maximum records to return (max 100)\")",
+    },
+    snapshots_runtime::rules::Rule {
+        operation: "update_instance_lifecycle",
+        location: snapshots_runtime::rules::Location::Body,
+        field: "inactivity_timeout",
+        member: "inactivity_timeout",
+        rust_type: "IsoDuration",
+        minimum: None,
+        maximum: None,
+        pattern: Some("^P(\\d+D)?(T(\\d+H)?(\\d+M)?(\\d+S)?)?$"),
+        min_length: None,
+        max_length: None,
+        text: "matching `^P(\\d+D)?(T(\\d+H)?(\\d+M)?(\\d+S)?)?$`",
+    },
+    snapshots_runtime::rules::Rule {
+        operation: "update_instance_lifecycle",
+        location: snapshots_runtime::rules::Location::Body,
+        field: "ttl",
+        member: "ttl",
+        rust_type: "IsoDuration",
+        minimum: None,
+        maximum: None,
+        pattern: Some("^P(\\d+D)?(T(\\d+H)?(\\d+M)?(\\d+S)?)?$"),
+        min_length: None,
+        max_length: None,
+        text: "matching `^P(\\d+D)?(T(\\d+H)?(\\d+M)?(\\d+S)?)?$`",
+    },
+    snapshots_runtime::rules::Rule {
+        operation: "update_instance_memory",
+        location: snapshots_runtime::rules::Location::Body,
+        field: "memory_gb",
+        member: "memory_gb",
+        rust_type: "i32",
+        minimum: None,
+        maximum: Some(32),
+        pattern: None,
+        min_length: None,
+        max_length: None,
+        text: "at most 32",
+    },
+    snapshots_runtime::rules::Rule {
+        operation: "update_instance_progress",
+        location: snapshots_runtime::rules::Location::Body,
+        field: "steps[].row_count",
+        member: "steps[].row_count",
+        rust_type: "i64",
+        minimum: Some(0),
+        maximum: None,
+        pattern: None,
+        min_length: None,
+        max_length: None,
+        text: "at least 0",
+    },
+    snapshots_runtime::rules::Rule {
         operation: "update_snapshot_status",
         location: snapshots_runtime::rules::Location::Body,
         field: "progress.completed_steps",
@@ -10416,6 +16051,32 @@ pub const RULES: &[snapshots_runtime::rules::Rule] = &[
         min_length: None,
         max_length: None,
         text: "at least 0",
+    },
+    snapshots_runtime::rules::Rule {
+        operation: "list_mappings",
+        location: snapshots_runtime::rules::Location::Query,
+        field: "offset",
+        member: "offset",
+        rust_type: "i64",
+        minimum: Some(0),
+        maximum: None,
+        pattern: None,
+        min_length: None,
+        max_length: None,
+        text: "at least 0 (the number of records to skip)",
+    },
+    snapshots_runtime::rules::Rule {
+        operation: "list_mappings",
+        location: snapshots_runtime::rules::Location::Query,
+        field: "limit",
+        member: "limit",
+        rust_type: "NonZeroU64",
+        minimum: Some(1),
+        maximum: Some(100),
+        pattern: None,
+        min_length: None,
+        max_length: None,
+        text: "between 1 and 100 (seed 004: \"Maximum records to return (max 100)\")",
     },
     snapshots_runtime::rules::Rule {
         operation: "create_mapping",
@@ -10613,6 +16274,84 @@ pub const RULES: &[snapshots_runtime::rules::Rule] = &[
         text: "matching `^P(\\d+D)?(T(\\d+H)?(\\d+M)?(\\d+S)?)?$`",
     },
     snapshots_runtime::rules::Rule {
+        operation: "list_mapping_instances",
+        location: snapshots_runtime::rules::Location::Query,
+        field: "offset",
+        member: "offset",
+        rust_type: "i64",
+        minimum: Some(0),
+        maximum: None,
+        pattern: None,
+        min_length: None,
+        max_length: None,
+        text: "at least 0 (the number of records to skip)",
+    },
+    snapshots_runtime::rules::Rule {
+        operation: "list_mapping_instances",
+        location: snapshots_runtime::rules::Location::Query,
+        field: "limit",
+        member: "limit",
+        rust_type: "NonZeroU64",
+        minimum: Some(1),
+        maximum: Some(100),
+        pattern: None,
+        min_length: None,
+        max_length: None,
+        text: "between 1 and 100 (seed 004: \"Maximum records to return (max 100)\")",
+    },
+    snapshots_runtime::rules::Rule {
+        operation: "list_mapping_snapshots",
+        location: snapshots_runtime::rules::Location::Query,
+        field: "offset",
+        member: "offset",
+        rust_type: "i64",
+        minimum: Some(0),
+        maximum: None,
+        pattern: None,
+        min_length: None,
+        max_length: None,
+        text: "at least 0 (the number of records to skip)",
+    },
+    snapshots_runtime::rules::Rule {
+        operation: "list_mapping_snapshots",
+        location: snapshots_runtime::rules::Location::Query,
+        field: "limit",
+        member: "limit",
+        rust_type: "NonZeroU64",
+        minimum: Some(1),
+        maximum: Some(100),
+        pattern: None,
+        min_length: None,
+        max_length: None,
+        text: "between 1 and 100 (seed 004: \"Maximum records to return (max 100)\")",
+    },
+    snapshots_runtime::rules::Rule {
+        operation: "list_mapping_versions",
+        location: snapshots_runtime::rules::Location::Query,
+        field: "offset",
+        member: "offset",
+        rust_type: "i64",
+        minimum: Some(0),
+        maximum: None,
+        pattern: None,
+        min_length: None,
+        max_length: None,
+        text: "at least 0 (the number of records to skip)",
+    },
+    snapshots_runtime::rules::Rule {
+        operation: "list_mapping_versions",
+        location: snapshots_runtime::rules::Location::Query,
+        field: "limit",
+        member: "limit",
+        rust_type: "NonZeroU64",
+        minimum: Some(1),
+        maximum: Some(100),
+        pattern: None,
+        min_length: None,
+        max_length: None,
+        text: "between 1 and 100 (seed 004: \"Maximum records to return (max 100)\")",
+    },
+    snapshots_runtime::rules::Rule {
         operation: "list_snapshots",
         location: snapshots_runtime::rules::Location::Query,
         field: "mapping_version",
@@ -10780,6 +16519,32 @@ pub const RULES: &[snapshots_runtime::rules::Rule] = &[
         min_length: None,
         max_length: None,
         text: "matching `^P(\\d+D)?(T(\\d+H)?(\\d+M)?(\\d+S)?)?$`",
+    },
+    snapshots_runtime::rules::Rule {
+        operation: "list_users",
+        location: snapshots_runtime::rules::Location::Query,
+        field: "offset",
+        member: "offset",
+        rust_type: "i64",
+        minimum: Some(0),
+        maximum: None,
+        pattern: None,
+        min_length: None,
+        max_length: None,
+        text: "at least 0 (the number of records to skip)",
+    },
+    snapshots_runtime::rules::Rule {
+        operation: "list_users",
+        location: snapshots_runtime::rules::Location::Query,
+        field: "limit",
+        member: "limit",
+        rust_type: "NonZeroU64",
+        minimum: Some(1),
+        maximum: Some(100),
+        pattern: None,
+        min_length: None,
+        max_length: None,
+        text: "between 1 and 100 (seed 004: \"Maximum records to return (max 100)\")",
     },
     snapshots_runtime::rules::Rule {
         operation: "create_user",

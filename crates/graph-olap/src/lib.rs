@@ -19,9 +19,26 @@
 //! | --- | --- |
 //! | [`Client::list_instances`] | `GET /api/instances` |
 //! | [`Client::create_instance`] | `POST /api/instances` |
+//! | [`Client::get_user_instance_status`] | `GET /api/instances/user/status` |
+//! | [`Client::delete_instance`] | `DELETE /api/instances/{instance_id}` |
 //! | [`Client::get_instance`] | `GET /api/instances/{instance_id}` |
+//! | [`Client::update_instance`] | `PUT /api/instances/{instance_id}` |
+//! | [`Client::update_instance_cpu`] | `PUT /api/instances/{instance_id}/cpu` |
+//! | [`Client::list_instance_events`] | `GET /api/instances/{instance_id}/events` |
+//! | [`Client::update_instance_lifecycle`] | `PUT /api/instances/{instance_id}/lifecycle` |
+//! | [`Client::update_instance_memory`] | `PUT /api/instances/{instance_id}/memory` |
+//! | [`Client::get_instance_progress`] | `GET /api/instances/{instance_id}/progress` |
+//! | [`Client::record_instance_activity`] | `POST /api/internal/instances/{instance_id}/activity` |
+//! | [`Client::update_instance_progress`] | `PUT /api/internal/instances/{instance_id}/progress` |
+//! | [`Client::update_instance_status`] | `PATCH /api/internal/instances/{instance_id}/status` |
 //! | [`Client::update_snapshot_status`] | `PATCH /api/internal/snapshots/{snapshot_id}/status` |
+//! | [`Client::list_mappings`] | `GET /api/mappings` |
 //! | [`Client::create_mapping`] | `POST /api/mappings` |
+//! | [`Client::get_mapping`] | `GET /api/mappings/{mapping_id}` |
+//! | [`Client::list_mapping_instances`] | `GET /api/mappings/{mapping_id}/instances` |
+//! | [`Client::list_mapping_snapshots`] | `GET /api/mappings/{mapping_id}/snapshots` |
+//! | [`Client::list_mapping_versions`] | `GET /api/mappings/{mapping_id}/versions` |
+//! | [`Client::get_mapping_version`] | `GET /api/mappings/{mapping_id}/versions/{version}` |
 //! | [`Client::list_snapshots`] | `GET /api/snapshots` (deprecated) |
 //! | [`Client::create_snapshot`] | `POST /api/snapshots` (deprecated) |
 //! | [`Client::delete_snapshot`] | `DELETE /api/snapshots/{snapshot_id}` (deprecated) |
@@ -30,8 +47,10 @@
 //! | [`Client::update_snapshot_lifecycle`] | `PUT /api/snapshots/{snapshot_id}/lifecycle` (deprecated) |
 //! | [`Client::get_snapshot_progress`] | `GET /api/snapshots/{snapshot_id}/progress` (deprecated) |
 //! | [`Client::retry_snapshot`] | `POST /api/snapshots/{snapshot_id}/retry` (deprecated) |
+//! | [`Client::list_users`] | `GET /api/users` |
 //! | [`Client::create_user`] | `POST /api/users` |
 //! | [`Client::bootstrap_user`] | `POST /api/users/bootstrap` |
+//! | [`Client::get_user`] | `GET /api/users/{username}` |
 
 #[rustfmt::skip]
 mod generated;

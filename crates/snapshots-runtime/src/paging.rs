@@ -27,6 +27,11 @@ pub enum Style {
     },
     /// `offset`: record offsets, the response offset plus the items received, until the total.
     Offset,
+    /// `offset` of a response that does not say where it starts (a bare array, `x-paging`
+    /// without `response-offset`): the stream owns the offset parameter, as it owns page
+    /// numbers, from 0 (replacing the builder's), adding the items received, until an empty
+    /// page or the total.
+    OffsetFromZero,
 }
 
 /// Where the next request starts.
@@ -78,8 +83,8 @@ pub trait Listing<'a>: Clone + Send + Sized + 'a {
     /// How the operation pages.
     const STYLE: Style;
     /// Where a page's JSON body keeps its items: the `x-paging` `items` property path
-    /// (`data`, `Snapshots`; dots between nested members), for callers that read the raw
-    /// body ([`crate::capture`]).
+    /// (`data`, `Snapshots`; dots between nested members; empty when the body is the array
+    /// itself, `items: $`), for callers that read the raw body ([`crate::capture`]).
     const ITEMS: &'static str;
 
     /// The request for `cursor` (`First` leaves it as the user built it).
@@ -100,6 +105,7 @@ pub fn first(style: Style) -> Cursor {
     match style {
         Style::PageNumber => Cursor::Page(1),
         Style::Token { .. } | Style::Offset => Cursor::First,
+        Style::OffsetFromZero => Cursor::Offset(0),
     }
 }
 
@@ -117,7 +123,7 @@ pub fn next(
         Style::Token { page_fallback } => {
             next_token(facts, cursor, page_len, received, page_fallback)
         }
-        Style::Offset => next_offset(facts, cursor, page_len),
+        Style::Offset | Style::OffsetFromZero => next_offset(facts, cursor, page_len),
     }
 }
 
@@ -258,7 +264,7 @@ mod tests {
                 next_token: matches!(style, Style::Token { .. })
                     .then(|| end.to_string())
                     .filter(|_| end < len),
-                offset: Some(start as i64),
+                offset: (style != Style::OffsetFromZero).then_some(start as i64),
             };
             match next(style, &facts, &cursor, page_len as usize, received) {
                 Next::Fetch(n) => cursor = n,
@@ -277,6 +283,17 @@ mod tests {
             prop_assert_eq!(received, len);
             let pages = len.div_ceil(size).max(1);
             let expected = if with_total || len == 0 { pages } else { pages + 1 };
+            prop_assert_eq!(requests, expected);
+        }
+
+        /// A bare-array listing (no response offset) receives every item once, with or
+        /// without a total; without one it asks once more for the empty page.
+        #[test]
+        fn offsets_from_zero_receive_everything(len in 0u64..500, size in 1u64..=100, with_total: bool) {
+            let (requests, received) = walk(Style::OffsetFromZero, len, size, with_total).unwrap();
+            prop_assert_eq!(received, len);
+            let pages = len.div_ceil(size);
+            let expected = if with_total { pages.max(1) } else { pages + 1 };
             prop_assert_eq!(requests, expected);
         }
 
@@ -371,6 +388,30 @@ mod tests {
         };
         assert_eq!(
             next(fallback, &empty_token, &Cursor::First, 10, 10),
+            Next::Done
+        );
+    }
+
+    /// A bare-array listing starts at offset 0 and walks by the items received, until an
+    /// empty page (no total) or the total.
+    #[test]
+    fn offsets_from_zero_own_the_parameter() {
+        assert_eq!(first(Style::OffsetFromZero), Cursor::Offset(0));
+        let none = PageFacts::default();
+        assert_eq!(
+            next(Style::OffsetFromZero, &none, &Cursor::Offset(0), 2, 2),
+            Next::Fetch(Cursor::Offset(2))
+        );
+        assert_eq!(
+            next(Style::OffsetFromZero, &none, &Cursor::Offset(2), 0, 2),
+            Next::Done
+        );
+        let total = PageFacts {
+            total: Some(3),
+            ..PageFacts::default()
+        };
+        assert_eq!(
+            next(Style::OffsetFromZero, &total, &Cursor::Offset(2), 1, 3),
             Next::Done
         );
     }

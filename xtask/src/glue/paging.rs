@@ -110,7 +110,12 @@ fn listing(
         .get(&progenitor_id)
         .with_context(|| format!("progenitor generated no `send` for {id}"))?;
     let schema = success_schema(op).context("no success schema")?;
-    let items = property_at(doc, schema, &paging.items, false).map_err(|e| anyhow!(e))?;
+    let whole = paging.items == paging_model::WHOLE;
+    let items = if whole {
+        schema
+    } else {
+        property_at(doc, schema, &paging.items, false).map_err(|e| anyhow!(e))?
+    };
     let items = crate::lint::paging::resolve(doc, items);
     let Some(item) = items.get("items").and_then(ref_name) else {
         bail!("`items` is not an array of a component schema");
@@ -121,7 +126,14 @@ fn listing(
             "Style::Token {{ page_fallback: {} }}",
             paging.param("page").is_some()
         ),
+        Style::Offset if paging.response_offset.is_none() => "Style::OffsetFromZero".to_owned(),
         Style::Offset => "Style::Offset".to_owned(),
+    };
+    let (items_of, into_items) = if whole {
+        ("&page[..]".to_owned(), "page".to_owned())
+    } else {
+        let field = field_path(&paging.items);
+        (format!("&page.{field}"), format!("page.{field}"))
     };
     let mut arms = String::new();
     for (role, variant, value) in [
@@ -149,14 +161,21 @@ fn listing(
          fn at(self, cursor: &Cursor) -> Self {{ match cursor {{ {arms} _ => self, }} }}\n\
          fn fetch(self) -> BoxFuture<'a, Result<Self::Page, Self::Error>> {{\n\
          Box::pin(async move {{ Ok(self.send().await?.into_inner()) }}) }}\n\
-         fn items_of(page: &Self::Page) -> &[Self::Item] {{ &page.{items} }}\n\
-         fn into_items(page: Self::Page) -> Vec<Self::Item> {{ page.{items} }}\n\
-         fn facts(page: &Self::Page) -> PageFacts {{ PageFacts {{ total: {total}, next_token: {token}, offset: {offset} }} }}\n}}\n",
+         fn items_of(page: &Self::Page) -> &[Self::Item] {{ {items_of} }}\n\
+         fn into_items(page: Self::Page) -> Vec<Self::Item> {{ {into_items} }}\n\
+         fn facts({page_arg}: &Self::Page) -> PageFacts {{ PageFacts {{ total: {total}, next_token: {token}, offset: {offset} }} }}\n}}\n",
         builder = pascal_case(id),
+        page_arg = if [&paging.total, &paging.next_token, &paging.response_offset]
+            .iter()
+            .all(|p| p.is_none())
+        {
+            "_page"
+        } else {
+            "page"
+        },
         page = response.success,
         error = response.error,
-        items = field_path(&paging.items),
-        items_path = paging.items,
+        items_path = if whole { "" } else { paging.items.as_str() },
         total = fact(&paging.total, "snapshots_runtime::paging::AsCount::as_count"),
         token = fact(&paging.next_token, "snapshots_runtime::paging::AsToken::as_token"),
         offset = fact(&paging.response_offset, "snapshots_runtime::paging::AsCount::as_count"),
@@ -204,6 +223,41 @@ mod tests {
             "Style::Token { page_fallback: false }",
             "Cursor::Token(t) => self.next_token(t.clone()),",
             "AsToken::as_token(&page.next_token)",
+        ] {
+            assert!(code.contains(needle), "{needle:?} not in:\n{code}");
+        }
+    }
+
+    /// A list operation whose response is the bare array (`items: $`, no response offset)
+    /// pages from offset 0, its items the page itself.
+    #[test]
+    fn a_bare_array_listing_pages_from_zero() {
+        let doc = serde_json::json!({
+            "paths": {"/users": {"get": {
+                "operationId": "list_users",
+                "parameters": [{"name": "offset", "in": "query", "schema": {"type": "integer"}},
+                               {"name": "limit", "in": "query", "schema": {"type": "integer"}}],
+                "x-paging": {"style": "offset", "offset": "offset", "limit": "limit", "items": "$"},
+                "responses": {"200": {"content": {"application/json": {"schema":
+                    {"type": "array", "items": {"$ref": "#/components/schemas/User"}}}}}}
+            }}},
+            "components": {"schemas": {"User": {"type": "object"}}}
+        });
+        let types = BTreeMap::from([(
+            "list_users".to_owned(),
+            ResponseTypes {
+                success: "::std::vec::Vec<types::User>".into(),
+                error: "types::Problem".into(),
+            },
+        )]);
+        let code = render(&doc, &types).unwrap();
+        syn::parse_str::<syn::File>(&code).expect("the paging module parses");
+        for needle in [
+            "type Item = types::User;",
+            "const STYLE: Style = Style::OffsetFromZero;",
+            "&page[..]",
+            "offset: None",
+            "total: None",
         ] {
             assert!(code.contains(needle), "{needle:?} not in:\n{code}");
         }

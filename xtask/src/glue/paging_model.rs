@@ -5,6 +5,9 @@
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 
+/// The `items` path of a response that is itself the array of items (no envelope).
+pub const WHOLE: &str = "$";
+
 /// How a list pages (`style`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
@@ -23,13 +26,14 @@ pub struct Paging {
     pub style: Style,
     /// Request parameters by role: `page`, `page-size`, `token`, `offset`, `limit`.
     pub params: Vec<(&'static str, String)>,
-    /// Response property paths: `items`, `total`, `next-token`, `response-offset`.
+    /// Response property path of the items; [`WHOLE`] when the response is the array.
     pub items: String,
     /// The total (optional except for `offset`).
     pub total: Option<String>,
     /// The next token (`token` only).
     pub next_token: Option<String>,
-    /// The offset the response starts at (`offset` only).
+    /// The offset the response starts at (`offset` only; without it the stream owns the
+    /// offset parameter, starting at 0).
     pub response_offset: Option<String>,
 }
 
@@ -211,13 +215,14 @@ pub fn paging(value: &Value, at: &str) -> Result<Paging, Vec<String>> {
     };
     let params = request_params(&mut keys, style, &at);
     let items = keys.required("items");
-    let total = if style == Style::Offset {
-        Some(keys.required("total"))
-    } else {
-        keys.string("total")
-    };
+    let total = keys.string("total");
     let next_token = (style == Style::Token).then(|| keys.required("next-token"));
-    let response_offset = (style == Style::Offset).then(|| keys.required("response-offset"));
+    let response_offset = keys.string("response-offset");
+    if style == Style::Offset && response_offset.is_some() && total.is_none() {
+        keys.problems.push(format!(
+            "{at}: `total` is missing (an offset listing with a `response-offset` needs it)"
+        ));
+    }
     for (key, allowed) in [
         ("next-token", style == Style::Token),
         ("response-offset", style == Style::Offset),
@@ -419,6 +424,37 @@ mod tests {
             "{errors}"
         );
         assert!(paging(&json!({"style": "cursor"}), "op").is_err());
+    }
+
+    /// An offset listing without a response offset needs no total (a bare array); one with
+    /// a response offset does.
+    #[test]
+    fn offset_listings_of_bare_arrays_parse() {
+        let bare = paging(
+            &json!({"style": "offset", "offset": "o", "limit": "l", "items": WHOLE}),
+            "op",
+        )
+        .unwrap();
+        assert_eq!((bare.total, bare.response_offset), (None, None));
+        let errors = paging(
+            &json!({"style": "offset", "offset": "o", "limit": "l", "items": "data",
+                    "response-offset": "meta.offset"}),
+            "op",
+        )
+        .unwrap_err()
+        .join("\n");
+        assert!(errors.contains("`total` is missing"), "{errors}");
+        let errors = paging(
+            &json!({"style": "page-number", "page": "p", "page-size": "s", "items": "x",
+                    "response-offset": "meta.offset"}),
+            "op",
+        )
+        .unwrap_err()
+        .join("\n");
+        assert!(
+            errors.contains("`response-offset` does not belong"),
+            "{errors}"
+        );
     }
 
     #[test]

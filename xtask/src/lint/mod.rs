@@ -96,7 +96,10 @@ fn operations(doc: &Value, problems: &mut Vec<String>) {
                 .cloned()
         };
         let success = responses.iter().filter(|(s, _)| s.starts_with('2'));
-        if !success.clone().any(|(_, r)| schema_of(r).is_some()) {
+        // A success is typed by its JSON schema, or bodiless (no `content` at all: a 204).
+        let bodiless = |r: &Value| r.get("content").is_none();
+        let all_bodiless = success.clone().count() > 0 && success.clone().all(|(_, r)| bodiless(r));
+        if !all_bodiless && !success.clone().any(|(_, r)| schema_of(r).is_some()) {
             problems.push(format!(
                 "{here}: no 2xx response with an application/json schema"
             ));
@@ -344,6 +347,23 @@ mod tests {
                 "{needle:?} not found in:\n{problems}"
             );
         }
+    }
+
+    /// A bodiless 204 is a typed success (`()`); a 2xx whose body is not JSON is not.
+    #[test]
+    fn a_bodiless_success_is_enough() {
+        let mut doc = good();
+        doc["paths"]["/things/{id}"]["delete"] = json!({
+            "operationId": "DeleteThing",
+            "responses": {"204": {"description": "gone"},
+                          "404": {"description": "no", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
+        });
+        let clean = lint(&spec_of(doc.clone()), Path::new("/nonexistent")).join("\n");
+        assert!(!clean.contains("no 2xx response"), "{clean}");
+        doc["paths"]["/things/{id}"]["delete"]["responses"]["204"]["content"] =
+            json!({"text/plain": {"schema": {"type": "string"}}});
+        let problems = lint(&spec_of(doc), Path::new("/nonexistent")).join("\n");
+        assert!(problems.contains("no 2xx response"), "{problems}");
     }
 
     #[test]

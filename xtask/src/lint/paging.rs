@@ -123,7 +123,12 @@ fn check_paging(
             problems.push(format!("{at}: x-paging `{role}` {property:?}: {why}"));
         }
     }
-    match property_at(doc, schema, &paging.items, false) {
+    let items = if paging.items == paging_model::WHOLE {
+        Ok(schema)
+    } else {
+        property_at(doc, schema, &paging.items, false)
+    };
+    match items {
         Err(why) => problems.push(format!("{at}: x-paging `items` {:?}: {why}", paging.items)),
         Ok(items) => {
             let items = resolve(doc, items);
