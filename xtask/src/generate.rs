@@ -80,13 +80,15 @@ pub fn render(root: &Path, api: &Api) -> Result<Vec<GeneratedFile>> {
     file.items
         .extend(crate::glue::profiles::crate_items(&profiles)?.items);
     let glue = crate::glue::errors::render(&spec.raw, &types)?
-        + &crate::glue::rules::render(&spec.raw, &file)?;
+        + &crate::glue::rules::render(&spec.raw, &file)?
+        + &crate::glue::support::render(&spec.raw);
     file.items.extend(
         syn::parse_str::<syn::File>(&glue)
             .context("the error glue does not parse")?
             .items,
     );
     crate::glue::stable::non_exhaustive_types(&mut file)?;
+    crate::glue::conversions::text_conversions(&mut file, &api.lib_name())?;
     let code = hooks::safe_http_client(&prettyplease::unparse(&file))?;
     check_operation_ids(&spec.raw, &code)?;
 
@@ -333,6 +335,7 @@ fn table_rows(raw: &Value) -> Vec<hooks::TableRow> {
             method: method.to_uppercase(),
             path: path.to_owned(),
             action: crate::profiles::action(op).map(str::to_owned),
+            extra: crate::glue::support::row_suffix(raw, path, &snake_case(id), op),
         });
     });
     rows

@@ -3207,6 +3207,7 @@ pub const ERROR_SHAPE: snapshots_runtime::error_shape::ErrorShape = snapshots_ru
     ],
     throttling_codes: &["Throttling"],
     not_found_codes: &[],
+    field_errors: &[],
 };
 impl snapshots_runtime::error_shape::ErrorBody for types::AlibabaError {
     const SHAPE: &'static snapshots_runtime::error_shape::ErrorShape = &ERROR_SHAPE;

@@ -10,7 +10,8 @@
 //! - [`retry`]: the retry policy, backoff with jitter, `Retry-After`, the retry budget;
 //! - [`rate_limit`]: the client-side request rate limit;
 //! - [`Operation`]: what the runtime knows of each operation (its action name for signing,
-//!   the check of its response bodies);
+//!   the check of its response bodies, the answers that are conflicts ([`conflict`]), the
+//!   query parameters the server does not honour ([`query`]));
 //! - [`Failure`]: why the runtime ended a call itself, failing closed (unauthenticated,
 //!   redirect, body too large, undecodable body);
 //! - [`RedirectPolicy`] and [`http_client_builder`]: no redirect followed unless asked, and
@@ -28,11 +29,13 @@
 pub mod auth;
 mod body;
 pub mod capture;
+pub mod conflict;
 pub mod error_shape;
 mod failure;
 pub mod operation;
 pub mod paging;
 pub mod profile;
+pub mod query;
 pub mod rate_limit;
 mod redirect;
 pub mod retry;

@@ -309,7 +309,8 @@ impl Runtime {
             request_id = tracing::field::Empty,
         );
         async move {
-            let rewritten = self.shared.transport.apply(request, &operation);
+            let rewritten = crate::query::apply(request, operation.id, operation.query)
+                .and_then(|request| self.shared.transport.apply(request, &operation));
             let result = match rewritten {
                 Ok(request) => self.call(client, Some(request), operation, version).await,
                 Err(failure) => Err(AttemptError::Failure(failure)),
@@ -365,6 +366,7 @@ impl Runtime {
                 (&operation, version, current),
             ))
             .await;
+            let result = declared_conflict(result, &operation);
             let code = match &result {
                 Ok(answer) if answer.status() >= 400 => retry::service_code(&answer.body),
                 _ => None,
@@ -567,6 +569,30 @@ fn redirect_failure(status: u16, location: Option<&str>, refusal: RedirectRefusa
         location: location.map(bounded),
         refusal,
     })
+}
+
+/// An answer the operation's spec declares a conflict becomes
+/// [`Failure::DeclaredConflict`] (never retried); anything else is kept.
+fn declared_conflict(
+    result: Result<Answer, AttemptError>,
+    operation: &Operation,
+) -> Result<Answer, AttemptError> {
+    match result {
+        Ok(answer)
+            if operation
+                .conflicts
+                .iter()
+                .any(|c| c.matches(answer.status(), &answer.body)) =>
+        {
+            Err(AttemptError::Failure(Failure::DeclaredConflict {
+                operation: operation.id.to_owned(),
+                status: answer.status(),
+                headers: answer.head.headers,
+                body: answer.body,
+            }))
+        }
+        other => other,
+    }
 }
 
 /// The end of a call: the response, unless its body does not decode as the spec documents

@@ -156,7 +156,7 @@ fn listing(
     Ok(format!(
         "impl<'a> Listing<'a> for builder::{builder}<'a> {{\n\
          type Page = {page};\ntype Item = types::{item};\ntype Error = Error<{error}>;\n\
-         const OPERATION: &'static str = \"{progenitor_id}\";\nconst STYLE: Style = {style};\n\
+         const OPERATION: &'static str = \"{progenitor_id}\";\nconst STYLE: Style = {style};\n{id}\
          const ITEMS: &'static str = {items_path:?};\n\
          fn at(self, cursor: &Cursor) -> Self {{ match cursor {{ {arms} _ => self, }} }}\n\
          fn fetch(self) -> BoxFuture<'a, Result<Self::Page, Self::Error>> {{\n\
@@ -176,6 +176,10 @@ fn listing(
         page = response.success,
         error = response.error,
         items_path = if whole { "" } else { paging.items.as_str() },
+        id = match &paging.id {
+            Some(id) => format!("const ID: &'static [&'static str] = &{:?};\n", id.split('.').collect::<Vec<_>>()),
+            None => String::new(),
+        },
         total = fact(&paging.total, "snapshots_runtime::paging::AsCount::as_count"),
         token = fact(&paging.next_token, "snapshots_runtime::paging::AsToken::as_token"),
         offset = fact(&paging.response_offset, "snapshots_runtime::paging::AsCount::as_count"),
