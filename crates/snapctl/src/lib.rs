@@ -64,14 +64,14 @@
 //! | 0 | success |
 //! | 1 | unexpected failure (output not writable, emulator not started) |
 //! | 2 | usage error: unknown command or option, missing or malformed argument |
-//! | 3 | invalid value: refused before sending (names, ranges, labels) or by the service (HTTP 400/422) |
+//! | 3 | invalid value: refused before sending (names, ranges, labels, filters the server ignores) or by the service (HTTP 400/422) |
 //! | 4 | no usable credentials, or a configuration error (base URL, region) |
 //! | 5 | not found (HTTP 404) |
 //! | 6 | other service error (HTTP 5xx, 429 after retries, undecodable or oversized answer, redirect) |
 //! | 7 | service unreachable or timed out (connection, DNS, TLS, timeout) |
 //! | 8 | wait: the snapshot ended in a failed status |
 //! | 9 | wait: still in progress when --timeout ran out |
-//! | 10 | conflict with the resource's state (HTTP 409) |
+//! | 10 | conflict with the resource's state (HTTP 409, or a snapshot still in use) |
 //! | 11 | credentials or permission refused by the service (HTTP 401/403, bad signature or key) |
 //!
 //! The same table is at the end of `snapctl --help` ([`exit::Exit`]).
@@ -273,6 +273,21 @@ pub fn error_text(failure: &Failure) -> String {
             if let Some(recommend) = service.recommend() {
                 line("recommend:", recommend);
             }
+            let fields = service.field_errors();
+            if !fields.is_empty() {
+                text.push_str("  field errors:\n");
+            }
+            for field in fields {
+                text.push_str(&format!(
+                    "    {}: {}{}\n",
+                    output::clean(&field.location),
+                    output::clean(field.message.as_deref().unwrap_or("-")),
+                    field
+                        .kind
+                        .map(|kind| format!(" ({})", output::clean(&kind)))
+                        .unwrap_or_default()
+                ));
+            }
         }
         snapshots::Error::Decode {
             status, request_id, ..
@@ -297,7 +312,9 @@ pub fn error_text(failure: &Failure) -> String {
 }
 
 /// The JSON form of an error: `{"error": {"exit_code", "message", "api", "status", "code",
-/// "request_id", "field", "rule"}}` (members without a value are null).
+/// "message_from_service", "request_id", "field", "rule", "field_errors"}}` (members without a
+/// value are null; `field_errors` is the service's list of refused fields, each
+/// `{"location", "message", "type"}`, empty when it gave none).
 pub fn error_json(failure: &Failure) -> serde_json::Value {
     let error = failure.sdk_error();
     let service = error.and_then(snapshots::Error::service);
@@ -305,6 +322,12 @@ pub fn error_json(failure: &Failure) -> serde_json::Value {
         Some(snapshots::Error::Validation { field, rule }) => (Some(field), Some(rule)),
         _ => (None, None),
     };
+    let field_errors: Vec<serde_json::Value> = service
+        .map(snapshots::ServiceError::field_errors)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|f| json!({"location": f.location, "message": f.message, "type": f.kind}))
+        .collect();
     json!({
         "error": {
             "exit_code": failure.exit().code(),
@@ -316,6 +339,7 @@ pub fn error_json(failure: &Failure) -> serde_json::Value {
             "request_id": error.and_then(snapshots::Error::request_id),
             "field": field,
             "rule": rule,
+            "field_errors": field_errors,
         }
     })
 }
@@ -358,6 +382,46 @@ mod tests {
         ] {
             assert!(text.contains(expected), "{expected:?} not in\n{text}");
         }
+    }
+
+    /// The control plane's 422 for `mapping_id: 0`, as recorded.
+    fn field_failure() -> Failure {
+        let body: graph_olap::types::ErrorBody = serde_json::from_value(json!({
+            "error": {"code": "VALIDATION_FAILED", "message": "Request validation failed",
+                      "details": {"errors": [{"field": "body.mapping_id",
+                          "message": "Input should be greater than 0", "type": "greater_than"}]}},
+            "meta": {"request_id": "f489dd7d"}
+        }))
+        .expect("an error body");
+        let response = graph_olap::ResponseValue::new(
+            body,
+            reqwest::StatusCode::UNPROCESSABLE_ENTITY,
+            reqwest::header::HeaderMap::new(),
+        );
+        Failure::Sdk(snapshots::Error::from(graph_olap::Error::ErrorResponse(
+            response,
+        )))
+    }
+
+    #[test]
+    fn field_errors_are_listed_in_text_and_json() {
+        let failure = field_failure();
+        assert_eq!(failure.exit(), Exit::Invalid);
+        let text = error_text(&failure);
+        assert!(
+            text.contains(
+                "  field errors:\n    body.mapping_id: Input should be greater than 0 (greater_than)\n"
+            ),
+            "{text}"
+        );
+        let value = error_json(&failure);
+        assert_eq!(
+            value["error"]["field_errors"],
+            json!([{"location": "body.mapping_id", "message": "Input should be greater than 0",
+                    "type": "greater_than"}])
+        );
+        let value = error_json(&service_failure());
+        assert_eq!(value["error"]["field_errors"], json!([]));
     }
 
     #[test]

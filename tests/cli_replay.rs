@@ -1,10 +1,16 @@
+//! Recorded Graph OLAP exchanges replayed to `snapctl`: lossless JSON, field errors, and the
+//! in-use delete as a conflict.
+//!
 //! `snapctl --output json` prints what the server sent: every recorded success of the
 //! Graph OLAP control plane (`tests/fixtures/graph-olap-captures.jsonl`, and
 //! `graph-olap-captures-2.jsonl` when present) is replayed by a mock server to the `snapctl`
 //! command that makes that call, and the command's stdout must equal the recorded `data`
 //! (the whole body for the envelope-less users API) once both have their keys sorted: every
 //! `null`, every member the spec does not know, every number as written. DSW and
-//! LangStudio answers with nulls and unknown members go through the same check.
+//! LangStudio answers with nulls and unknown members go through the same check. The recorded
+//! 500 of deleting a snapshot an instance uses exits 10 after one request (no retries), and
+//! each recorded 422 prints its field errors (location, message, type) on stderr, as text
+//! and as JSON.
 //!
 //! The binary is `snapctl-e2e` of this package (`snapctl::main()`), run with a cleared
 //! environment against loopback only.
@@ -135,10 +141,10 @@ impl Replay {
         });
     }
 
-    /// `snapctl -o json <args>` against the mock; its stdout as JSON.
-    fn json(&self, args: &[String]) -> Value {
+    /// `snapctl <args>` against the mock (retries on, as a user runs it).
+    fn run(&self, args: &[String]) -> std::process::Output {
         let uri = self.server.uri();
-        let output = Command::new(snapctl_bin())
+        Command::new(snapctl_bin())
             .env_clear()
             .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
             .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI-test")
@@ -147,11 +153,24 @@ impl Replay {
             .env("SNAPCTL_LANGSTUDIO_URL", &uri)
             .env("SNAPCTL_GRAPH_OLAP_URL", &uri)
             .env("SNAPCTL_GRAPH_OLAP_USER", "alice")
-            .args(["--output", "json", "--no-retry"])
             .args(args)
             .timeout(Duration::from_secs(30))
             .output()
-            .expect("snapctl ran");
+            .expect("snapctl ran")
+    }
+
+    /// How many requests the mock received since it was last set up.
+    fn received(&self) -> usize {
+        self.runtime
+            .block_on(self.server.received_requests())
+            .map_or(0, |requests| requests.len())
+    }
+
+    /// `snapctl -o json <args>` against the mock; its stdout as JSON.
+    fn json(&self, args: &[String]) -> Value {
+        let mut full: Vec<String> = vec!["--output".into(), "json".into(), "--no-retry".into()];
+        full.extend_from_slice(args);
+        let output = self.run(&full);
         assert!(
             output.status.success(),
             "snapctl {args:?} failed: {}",
@@ -163,6 +182,78 @@ impl Replay {
                 String::from_utf8_lossy(&output.stdout)
             )
         })
+    }
+}
+
+/// The exchanges of both capture files.
+fn all_captures() -> Vec<Capture> {
+    let mut all = capture_file("graph-olap-captures.jsonl");
+    all.extend(capture_file("graph-olap-captures-2.jsonl"));
+    all
+}
+
+#[test]
+fn deleting_a_snapshot_in_use_exits_10_at_once_without_retries() {
+    let replay = Replay::new();
+    let in_use: Vec<Capture> = all_captures()
+        .into_iter()
+        .filter(|c| c.method == "DELETE" && c.path.starts_with("/api/snapshots/") && c.status == 500)
+        .collect();
+    assert!(!in_use.is_empty(), "no recorded in-use delete");
+    for capture in in_use {
+        replay.answer(capture.status, &capture.response_body);
+        let id = capture.path.rsplit('/').next().expect("an id").to_owned();
+        let started = std::time::Instant::now();
+        let output = replay.run(&["graph-olap".into(), "delete".into(), id]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(10), "{stderr}");
+        assert_eq!(replay.received(), 1, "retried: {stderr}");
+        assert!(started.elapsed() < Duration::from_secs(5), "{stderr}");
+        assert!(stderr.contains("INTERNAL_ERROR"), "{stderr}");
+    }
+}
+
+#[test]
+fn recorded_field_errors_are_printed_in_text_and_json() {
+    let replay = Replay::new();
+    let refused: Vec<Capture> = all_captures()
+        .into_iter()
+        .filter(|c| {
+            c.method == "POST"
+                && c.path == "/api/snapshots"
+                && c.status == 422
+                && c.response_body["error"]["details"]["errors"].is_array()
+        })
+        .collect();
+    assert!(!refused.is_empty(), "no recorded 422 with field errors");
+    let create: Vec<String> = ["graph-olap", "create", "--name", "zero", "--mapping-id", "5"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    for capture in refused {
+        let errors = capture.response_body["error"]["details"]["errors"]
+            .as_array()
+            .expect("errors")
+            .clone();
+        replay.answer(capture.status, &capture.response_body);
+        let output = replay.run(&create);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{stderr}");
+        assert!(stderr.contains("  field errors:\n"), "{stderr}");
+        for error in &errors {
+            let location = error["field"].as_str().expect("a field");
+            assert!(stderr.contains(&format!("    {location}: ")), "{location}: {stderr}");
+        }
+
+        let mut json_args = vec!["--output".to_owned(), "json".to_owned()];
+        json_args.extend(create.iter().cloned());
+        let output = replay.run(&json_args);
+        let printed: Value = serde_json::from_slice(&output.stderr).expect("one JSON error");
+        let expected: Vec<Value> = errors
+            .iter()
+            .map(|e| json!({"location": e["field"], "message": e["message"], "type": e["type"]}))
+            .collect();
+        assert_eq!(printed["error"]["field_errors"], Value::Array(expected));
     }
 }
 
