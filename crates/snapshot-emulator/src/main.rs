@@ -40,6 +40,10 @@ struct Args {
     /// The IMDSv2 token endpoint answers 404 (clients fall back to v1).
     #[arg(long)]
     imds_v2_disabled: bool,
+    /// Graph OLAP: apply the seed's list filters (`created_after`, `created_before`,
+    /// `mapping_version`, `sort_by=status`), which the real server ignores.
+    #[arg(long)]
+    seed_filters: bool,
     /// Start the output with the client environment as `NAME=value` lines and an empty line
     /// (for scripts), before the text for people.
     #[arg(long)]
@@ -56,6 +60,7 @@ impl Args {
             fault_seed: self.fault_seed,
             ..EmulatorConfig::default()
         };
+        config.graph_olap.seed_filters = self.seed_filters;
         let services = &mut config.credential_services;
         services.credentials_lifetime = self.credentials_lifetime_ms.map(Duration::from_millis);
         services.imds_require_token = self.imds_require_token;

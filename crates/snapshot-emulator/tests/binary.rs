@@ -1,5 +1,6 @@
 //! The `snapshot-emulator` binary: it listens where it says, prints the client environment
-//! first with `--print-env`, and the credentials it prints open its APIs.
+//! first with `--print-env`, and the credentials it prints open its APIs; `--seed-filters`
+//! switches the Graph OLAP list to the seed's filters.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -74,4 +75,46 @@ async fn prints_its_environment_and_serves_with_it() {
         .expect("listed")
         .into_inner();
     assert_eq!(listed.total_count, Some(0));
+}
+
+/// Starts the binary with `args` (plus a free port); the Graph OLAP URL it prints.
+fn start(args: &[&str]) -> (Running, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_snapshot-emulator"))
+        .args(["--addr", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let running = Running(child);
+    let url = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            let rest = line.trim_start().strip_prefix("Graph OLAP ")?;
+            Some(rest.trim().to_owned())
+        })
+        .expect("the Graph OLAP URL");
+    (running, url)
+}
+
+#[tokio::test]
+async fn seed_filters_is_a_flag() {
+    let status = |url: String| async move {
+        reqwest::Client::new()
+            .get(format!("{url}/api/snapshots?created_after=not-a-date"))
+            .header("X-Username", "demo")
+            .send()
+            .await
+            .expect("an answer")
+            .status()
+            .as_u16()
+    };
+    // As the real server: the parameter does not exist, so any value passes.
+    let (_real, url) = start(&[]);
+    assert_eq!(status(url).await, 200);
+    // The seed's filter: a date-time, else 422.
+    let (_seed, url) = start(&["--seed-filters"]);
+    assert_eq!(status(url).await, 422);
 }

@@ -6,7 +6,9 @@
 use graph_olap::types::{self, ErrorBody};
 use graph_olap::{Client, Error, ResponseValue};
 use serde_json::{json, Value};
-use snapshot_emulator::graph_olap::{router, Clock, Config, Role, SeedUser, Timing};
+use snapshot_emulator::graph_olap::{
+    router, Clock, Config, ReferencedSnapshotDelete, Role, SeedUser, Timing,
+};
 use snapshots_runtime::{Credentials, RateLimiter, RetryConfig, Runtime};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -554,10 +556,12 @@ async fn instances_wait_for_their_snapshot_then_start() {
     clock.advance(Duration::from_secs(1));
     let starting = instance(&demo, id).await;
     assert_eq!(starting.status.to_string(), "starting");
-    assert!(starting.pod_name.is_some() && starting.instance_url.is_some());
+    // As upstream: no pod until a wrapper reports one (captures-2 #70).
+    assert!(starting.pod_name.is_none() && starting.instance_url.is_none());
     clock.advance(Duration::from_secs(20));
     let running = instance(&demo, id).await;
     assert_eq!(running.status.to_string(), "running");
+    assert!(running.pod_name.is_some() && running.instance_url.is_some());
     assert_eq!(
         running.started_at.map(|t| t.to_rfc3339()).as_deref(),
         Some("2026-11-23T16:54:15+00:00")
@@ -612,18 +616,24 @@ async fn an_instance_fails_with_its_snapshot() {
         .error_message
         .as_deref()
         .is_some_and(|m| m.starts_with("Snapshot failed: ")));
-    // A failed instance is not active: its snapshot may go.
-    demo.delete_snapshot()
-        .snapshot_id(id_of(&inst.snapshot_id))
-        .send()
-        .await
-        .expect("deleted");
+    // As upstream, even a failed instance holds its snapshot: 500, nothing deleted.
+    let snapshot_id = id_of(&inst.snapshot_id);
+    let (status, body) = failure(demo.delete_snapshot().snapshot_id(snapshot_id).send().await);
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (500, json!("INTERNAL_ERROR"))
+    );
+    assert_eq!(status_of(&get(&demo, snapshot_id).await), "failed");
 }
 
 #[tokio::test]
-async fn deleting_a_snapshot_in_use_is_a_conflict() {
+async fn deleting_a_snapshot_in_use_is_a_conflict_under_the_seed_rule() {
     let (_, config) = manual(Timing::instant());
-    let url = serve(config).await;
+    let url = serve(Config {
+        referenced_snapshot_delete: ReferencedSnapshotDelete::Conflict,
+        ..config
+    })
+    .await;
     let demo = client(&url, "demo");
     let inst = create_instance(&demo, "user").await.expect("created");
     let snapshot_id = id_of(&inst.snapshot_id);
@@ -634,7 +644,7 @@ async fn deleting_a_snapshot_in_use_is_a_conflict() {
     assert_eq!(body["error"]["details"]["statuses"], json!(["running"]));
     assert_eq!(status_of(&get(&demo, snapshot_id).await), "ready");
 
-    // Once the instance is gone (DELETE /api/instances/{id}, outside the spec), it may go.
+    // Once the instance is gone, so is the snapshot (the cascade of the real server).
     let response = reqwest::Client::new()
         .delete(format!("{url}/api/instances/{}", id_of(&inst.id)))
         .header("X-Username", "demo")
@@ -642,11 +652,8 @@ async fn deleting_a_snapshot_in_use_is_a_conflict() {
         .await
         .expect("an answer");
     assert_eq!(response.status().as_u16(), 204);
-    demo.delete_snapshot()
-        .snapshot_id(snapshot_id)
-        .send()
-        .await
-        .expect("deleted");
+    let (status, _) = failure(demo.delete_snapshot().snapshot_id(snapshot_id).send().await);
+    assert_eq!(status, 404);
 }
 
 #[tokio::test]

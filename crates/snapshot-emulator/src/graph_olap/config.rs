@@ -247,10 +247,11 @@ impl fmt::Debug for Clock {
 pub enum ReferencedSnapshotDelete {
     /// The seed's rule: 409 `RESOURCE_HAS_DEPENDENCIES` while an active instance
     /// (`waiting_for_snapshot`, `starting`, `running`) uses it; otherwise deleted.
-    #[default]
     Conflict,
-    /// The recorded code's behaviour: 500 `INTERNAL_ERROR` (no `details`) while any instance
-    /// references it, whatever its status; the snapshot is kept.
+    /// The real server's behaviour (the default; captures 57 of the first file and 105 of
+    /// the second): 500 `INTERNAL_ERROR` (no `details`) while any instance references it,
+    /// whatever its status; the snapshot is kept.
+    #[default]
     InternalError,
 }
 
@@ -288,12 +289,24 @@ pub struct Config {
     pub clock: Clock,
     /// Answer to deleting a snapshot that instances use.
     pub referenced_snapshot_delete: ReferencedSnapshotDelete,
-    /// Active instances one user may own (upstream `per_analyst`, default 5).
+    /// Active instances one user may own (upstream `per_analyst`: 10 as the running server
+    /// seeds it, which `GET /api/instances/user/status` reports).
     pub max_instances_per_user: u64,
     /// Active instances in total (upstream `cluster_total`, default 50).
     pub max_instances_total: u64,
     /// Whether to create the demo mapping (id 1, owner `demo`) at start-up.
     pub demo_mapping: bool,
+    /// The seed's list filters instead of the real server's behaviour (default `false`).
+    ///
+    /// The real server ignores `created_after`, `created_before` and `mapping_version` on
+    /// `GET /api/snapshots` (any value, even `not-a-date`) and sorts an unknown `sort_by`
+    /// (such as `status`) by `created_at`. With `seed_filters` the emulator applies them as
+    /// seed 004 documents them: `created_at >= created_after`, `created_at <=
+    /// created_before` (RFC 3339; another value is 422 `datetime_from_date_parsing`),
+    /// `mapping_version` equal, and `sort_by=status`; `created_after`/`created_before` also
+    /// filter `GET /api/instances`. The `snapshot-emulator` binary sets it with
+    /// `--seed-filters`.
+    pub seed_filters: bool,
 }
 
 impl Default for Config {
@@ -324,18 +337,21 @@ impl Default for Config {
             tokens,
             timing: Timing::default(),
             clock: Clock::system(),
-            referenced_snapshot_delete: ReferencedSnapshotDelete::Conflict,
-            max_instances_per_user: 5,
+            referenced_snapshot_delete: ReferencedSnapshotDelete::InternalError,
+            max_instances_per_user: 10,
             max_instances_total: 50,
             demo_mapping: true,
+            seed_filters: false,
         }
     }
 }
 
 impl Config {
     /// The set-up the recorded exchanges were made with: only the `system` (ops) user, no
-    /// tokens, no mapping, nothing moves on its own ([`Timing::frozen`]), and deleting a
-    /// referenced snapshot answers 500 as the recorded code does.
+    /// tokens, no mapping; snapshots move only through the internal status route
+    /// ([`Timing::frozen`]) while the instance job picks a waiting instance up after 5 s
+    /// (`instance_pickup`, about the upstream job's interval: `starting` once its snapshot is
+    /// ready, `failed` once it failed), and no instance runs before a wrapper reports it.
     ///
     /// ```
     /// let config = snapshot_emulator::graph_olap::Config::as_recorded();
@@ -346,15 +362,20 @@ impl Config {
         Self {
             users: vec![SeedUser {
                 display_name: "System".into(),
+                email: "system@internal".into(),
                 ..SeedUser::new("system", Role::Ops)
             }],
             tokens: BTreeMap::new(),
-            timing: Timing::frozen(),
+            timing: Timing {
+                instance_pickup: Duration::from_secs(5),
+                ..Timing::frozen()
+            },
             clock: Clock::system(),
             referenced_snapshot_delete: ReferencedSnapshotDelete::InternalError,
-            max_instances_per_user: 5,
+            max_instances_per_user: 10,
             max_instances_total: 50,
             demo_mapping: false,
+            seed_filters: false,
         }
     }
 }
@@ -377,6 +398,7 @@ impl fmt::Debug for Config {
             .field("max_instances_per_user", &self.max_instances_per_user)
             .field("max_instances_total", &self.max_instances_total)
             .field("demo_mapping", &self.demo_mapping)
+            .field("seed_filters", &self.seed_filters)
             .finish()
     }
 }

@@ -32,6 +32,11 @@ pub(crate) enum ApiError {
     Disabled,
     /// `POST /api/users` by an analyst: 403 `{"detail": "Admin or Ops role required"}`.
     PrivilegeRequired,
+    /// `GET /api/users/{username}` of another user by an analyst: 403
+    /// `{"detail": "Cannot view other users"}`.
+    CannotViewOthers,
+    /// `GET /api/users/{username}` of an unknown user: 404 `{"detail": "User not found"}`.
+    UserNotFound,
     /// `POST /api/users` for an existing username: 409.
     UserExists(String),
     /// `POST /api/users/bootstrap` once users exist: 409.
@@ -94,6 +99,7 @@ impl ApiError {
             Self::NotProvisioned(_)
             | Self::Disabled
             | Self::PrivilegeRequired
+            | Self::CannotViewOthers
             | Self::PermissionDenied { .. } => StatusCode::FORBIDDEN,
             Self::UserExists(_)
             | Self::BootstrapClosed
@@ -101,7 +107,9 @@ impl ApiError {
             | Self::HasDependencies { .. }
             | Self::ConcurrencyLimit { .. } => StatusCode::CONFLICT,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::NotFound { .. } | Self::RouteNotFound => StatusCode::NOT_FOUND,
+            Self::NotFound { .. } | Self::RouteNotFound | Self::UserNotFound => {
+                StatusCode::NOT_FOUND
+            }
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::BodyUnreadable(_) => StatusCode::BAD_REQUEST,
@@ -168,6 +176,8 @@ impl ApiError {
             ),
             Self::Disabled => detail_object(C::UserDisabled, "User account is disabled".into()),
             Self::PrivilegeRequired => detail_text("Admin or Ops role required"),
+            Self::CannotViewOthers => detail_text("Cannot view other users"),
+            Self::UserNotFound => detail_text("User not found"),
             Self::UserExists(name) => detail_text(&format!("User {name} already exists")),
             Self::BootstrapClosed => detail_text("Bootstrap only works when no users exist"),
             Self::RouteNotFound => detail_text("Not Found"),

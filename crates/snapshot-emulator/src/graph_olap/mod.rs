@@ -10,17 +10,25 @@
 //!
 //! | method and path | answer |
 //! | --- | --- |
-//! | `GET /api/snapshots` | 200 page: filters `owner`, `mapping_id`, `status`, `search` (SQL `LIKE '%x%'` on name and description, case-sensitive), `sort_by` (`created_at`, `updated_at`, `name`, `size_bytes`; others fall back to `created_at`), `sort_order` (`asc`, anything else is descending), `offset` (>= 0), `limit` (1-100, default 50); ties are broken by id, so pages are stable; `meta.total` counts every match |
+//! | `GET /api/snapshots` | 200 page: filters `owner`, `mapping_id`, `status`, `search` (SQL `LIKE '%x%'` on name and description, case-sensitive), `sort_by` (`created_at`, `updated_at`, `name`, `size_bytes`; others fall back to `created_at`), `sort_order` (`asc`, anything else is descending), `offset` (>= 0), `limit` (1-100, default 50); ties are broken by id, so pages are stable; `meta.total` counts every match; `created_after`, `created_before`, `mapping_version` are ignored as upstream ignores them, unless [`Config::seed_filters`] |
 //! | `POST /api/snapshots` | 201 snapshot, `pending`; 404 `Mapping` / `MappingVersion` (`"1/v42"`) |
 //! | `GET /api/snapshots/{id}` | 200; 404 |
 //! | `PUT /api/snapshots/{id}` | 200; name and description, a null or omitted member keeps its value |
-//! | `DELETE /api/snapshots/{id}` | 204 without a body; 409 `RESOURCE_HAS_DEPENDENCIES` while active instances use it (see [`ReferencedSnapshotDelete`]) |
+//! | `DELETE /api/snapshots/{id}` | 204 without a body; 500 `INTERNAL_ERROR` while any instance uses it, nothing deleted (the seed's 409 `RESOURCE_HAS_DEPENDENCIES` with [`ReferencedSnapshotDelete::Conflict`]) |
 //! | `PUT /api/snapshots/{id}/lifecycle` | 200 `{id, ttl, inactivity_timeout, updated_at}`; ISO 8601 durations `^P(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$` |
 //! | `POST /api/snapshots/{id}/retry` | 200 snapshot, `pending` again (the old `error_message` is kept, as upstream); 409 `INVALID_STATE` unless `failed` |
 //! | `GET /api/snapshots/{id}/progress` | 200 `{jobs_total, jobs_pending, jobs_claimed, jobs_submitted, jobs_completed, jobs_failed, jobs[{name, type, status, row_count}]}` |
 //! | `POST /api/instances` | 201 instance `waiting_for_snapshot`: reuses the newest `ready` snapshot of the mapping version or creates `Auto-snapshot for {name}`; 409 `CONCURRENCY_LIMIT_EXCEEDED` |
 //! | `GET /api/instances`, `GET /api/instances/{id}` | 200 page (filters `owner`, `snapshot_id`, `status`, `search`; sort `created_at`, `updated_at`, `name`, `started_at`) / 200; 404 |
-//! | `DELETE /api/instances/{id}` | 204 (an upstream route outside the spec, so that a snapshot can be freed) |
+//! | `DELETE /api/instances/{id}` | 204; 404; 403 for another analyst; its snapshot goes too when no other instance uses it |
+//! | `PUT /api/instances/{id}`, `/lifecycle` | 200 whole instance (name, description; ttl, inactivity timeout, `expires_at` follows) |
+//! | `PUT /api/instances/{id}/cpu`, `/memory` | 200 whole instance (`cpu_cores` changes); 409 `INVALID_STATE` unless `running` |
+//! | `GET /api/instances/{id}/progress` | 200 `{phase: "unknown", steps: []}` until a wrapper reports, then `{phase, steps, progress_percent}`; 404 |
+//! | `GET /api/instances/{id}/events` | 200 empty page, even for a missing id |
+//! | `GET /api/instances/user/status` | 200 `{active_instances, per_user_limit, available_slots}` |
+//! | `PATCH /api/internal/instances/{id}/status`, `PUT .../progress`, `POST .../activity` | no identity: the wrapper's report (the status answer has `cpu_cores: null`, as upstream), `{updated: true}`, 204 (`last_activity_at`) |
+//! | `GET /api/users`, `GET /api/users/{username}` | bare array (`is_active`, `offset`, `limit`; newest first) admin/ops only / bare user, oneself or admin/ops (403 `{"detail": "Cannot view other users"}`, 404 `{"detail": "User not found"}`) |
+//! | `GET /api/mappings`, `/{id}`, `/{id}/versions`, `/{id}/versions/{v}`, `/{id}/snapshots`, `/{id}/instances` | page of summaries (`node_count`, `edge_type_count`; `owner`, `search`, sort `created_at`, `updated_at`, `name`) / mapping with definitions / versions / one version (404 `mapping_version` `1/v2`) / pages |
 //! | `POST /api/users` | 201 bare user; admin or ops only (403 `{"detail": "Admin or Ops role required"}`); 409 when the user exists |
 //! | `POST /api/users/bootstrap` | 201 bare user with role `ops`, no identity needed; 409 once any user exists |
 //! | `POST /api/mappings` | 201 mapping (version 1); labels unique, edges between defined labels |
@@ -63,9 +71,11 @@
 //!   with it the instance).
 //! - `retry` restarts the export of a `failed` snapshot from `pending`.
 //! - An instance stays `waiting_for_snapshot` at least [`Timing::instance_pickup`] and until
-//!   its snapshot is `ready`, is then `starting` (with `pod_name` and `instance_url`) for
-//!   [`Timing::instance_startup`], then `running` (`started_at`). If the snapshot fails the
-//!   instance fails with `DATA_LOAD_ERROR` (`Snapshot failed: ...`).
+//!   its snapshot is `ready`, is then `starting` (no pod yet, as upstream) for
+//!   [`Timing::instance_startup`], then `running` (`started_at`, `pod_name`,
+//!   `instance_url`): the emulator's stand-in for the wrapper pod's report, which the
+//!   internal status route can also make. If the snapshot fails the instance fails with
+//!   `DATA_LOAD_ERROR` (`Snapshot failed: ...`).
 //! - `PATCH /api/internal/snapshots/{id}/status` takes a snapshot out of the simulation.
 //!
 //! # Demo users
@@ -77,9 +87,9 @@
 //!
 //! # Where it differs from the recorded code
 //!
-//! - Deleting a snapshot that active instances use answers 409 `RESOURCE_HAS_DEPENDENCIES`
-//!   (the seed's rule) instead of the recorded 500, unless
-//!   [`ReferencedSnapshotDelete::InternalError`] is configured.
+//! - An instance reaches `running` on its own after [`Timing::instance_startup`] (upstream
+//!   waits for the wrapper pod's report).
+//! - With [`Config::seed_filters`], the seed's list filters apply (upstream ignores them).
 //! - A non-null `progress` in the internal status PATCH is stored (upstream fails with 500).
 //! - `x-request-id` is also sent on 500 answers.
 //!
@@ -96,6 +106,7 @@
 mod config;
 mod error;
 mod export;
+mod models;
 mod query;
 mod routes;
 mod store;
@@ -104,8 +115,8 @@ mod wire;
 
 pub use config::{Clock, Config, ReferencedSnapshotDelete, Role, SeedUser, Timing};
 
-/// The Graph OLAP control plane: every `/api/...` route of the spec (plus
-/// `DELETE /api/instances/{id}`), over a fresh in-memory store set up from `config`.
+/// The Graph OLAP control plane: every `/api/...` route of the spec, over a fresh
+/// in-memory store set up from `config`.
 ///
 /// ```
 /// use snapshot_emulator::graph_olap::{router, Config, Timing};
@@ -115,7 +126,12 @@ pub use config::{Clock, Config, ReferencedSnapshotDelete, Role, SeedUser, Timing
 pub fn router(config: Config) -> axum::Router {
     let now = config.clock.now();
     let store = store::Store::new(&config, now);
-    routes::routes(routes::App::new(store, config.clock, config.tokens))
+    routes::routes(routes::App::new(
+        store,
+        config.clock,
+        config.tokens,
+        config.seed_filters,
+    ))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! of repeated parameters wins), and the SQL `LIKE '%x%'` search upstream performs.
 
 use super::validate::{check_query_value, FieldError, Rule};
+use chrono::{DateTime, Utc};
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
@@ -48,11 +49,83 @@ pub(crate) struct ListParams {
     pub descending: bool,
     pub offset: u64,
     pub limit: u64,
+    /// The seed's filters ([`super::Config::seed_filters`]); `None` by default, as the real
+    /// server ignores them.
+    pub seed: Option<SeedFilters>,
+}
+
+/// The list filters only the seed documents, applied with [`super::Config::seed_filters`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct SeedFilters {
+    /// `created_at >= created_after`.
+    pub created_after: Option<DateTime<Utc>>,
+    /// `created_at <= created_before`.
+    pub created_before: Option<DateTime<Utc>>,
+    /// Exact `mapping_version` (snapshots only).
+    pub mapping_version: Option<i64>,
+}
+
+impl SeedFilters {
+    /// Whether a resource created at `created_at` (of `mapping_version`, if it has one)
+    /// passes the filters.
+    pub(crate) fn admits(&self, created_at: DateTime<Utc>, mapping_version: Option<i64>) -> bool {
+        self.created_after.is_none_or(|after| created_at >= after)
+            && self
+                .created_before
+                .is_none_or(|before| created_at <= before)
+            && self
+                .mapping_version
+                .is_none_or(|wanted| mapping_version.is_none_or(|v| v == wanted))
+    }
+}
+
+/// A seed date-time filter: RFC 3339, else 422 as pydantic words it.
+fn seed_time(
+    pairs: &[(String, String)],
+    name: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<DateTime<Utc>> {
+    let raw = last(pairs, name)?;
+    match DateTime::parse_from_rfc3339(raw) {
+        Ok(at) => Some(at.with_timezone(&Utc)),
+        Err(_) => {
+            errors.push(FieldError::new(
+                &format!("query.{name}"),
+                "Input should be a valid datetime or date, invalid character in year",
+                "datetime_from_date_parsing",
+            ));
+            None
+        }
+    }
+}
+
+/// The seed's filters of a list query (`None` unless `enabled`).
+fn seed_filters(
+    pairs: &[(String, String)],
+    enabled: bool,
+    errors: &mut Vec<FieldError>,
+) -> Option<SeedFilters> {
+    if !enabled {
+        return None;
+    }
+    let mapping_version = last(pairs, "mapping_version")
+        .and_then(|raw| check_query_value("mapping_version", &VERSION, raw, errors))
+        .and_then(|v| v.as_i64());
+    Some(SeedFilters {
+        created_after: seed_time(pairs, "created_after", errors),
+        created_before: seed_time(pairs, "created_before", errors),
+        mapping_version,
+    })
 }
 
 /// The spec's bounds of the list operations' `offset` and `limit` (the same for every list).
 const OFFSET: Rule = Rule::spec_int("list_snapshots", "offset");
 const LIMIT: Rule = Rule::spec_int("list_snapshots", "limit");
+const VERSION: Rule = Rule::Int {
+    gt: None,
+    ge: Some(1),
+    le: None,
+};
 const ID: Rule = Rule::Int {
     gt: None,
     ge: None,
@@ -60,12 +133,13 @@ const ID: Rule = Rule::Int {
 };
 
 /// Validates the list parameters; `parent` names the id filter (`mapping_id` or
-/// `snapshot_id`) and `statuses` the status enum. Errors come in the order of the upstream
-/// endpoint's parameters.
+/// `snapshot_id`) and `statuses` the status enum; `seed` also reads the seed's filters.
+/// Errors come in the order of the upstream endpoint's parameters.
 pub(crate) fn list_params(
     pairs: &[(String, String)],
     parent: &str,
     statuses: &'static [&'static str],
+    seed: bool,
 ) -> Result<ListParams, Vec<FieldError>> {
     let mut errors = Vec::new();
     let non_empty = |name: &str| {
@@ -90,6 +164,7 @@ pub(crate) fn list_params(
     let search = non_empty("search");
     let sort_by = last(pairs, "sort_by").unwrap_or("created_at").to_owned();
     let descending = !last(pairs, "sort_order").is_some_and(|o| o.eq_ignore_ascii_case("asc"));
+    let seed = seed_filters(pairs, seed, &mut errors);
     let offset = int("offset", &OFFSET, &mut errors).unwrap_or(0);
     let limit = int("limit", &LIMIT, &mut errors).unwrap_or(50);
     if !errors.is_empty() {
@@ -104,6 +179,7 @@ pub(crate) fn list_params(
         descending,
         offset: u64::try_from(offset).unwrap_or(0),
         limit: u64::try_from(limit).unwrap_or(50),
+        seed,
     })
 }
 
@@ -184,8 +260,13 @@ mod tests {
                 ("owner".into(), "bob".into()),
             ]
         );
-        let params = list_params(&pairs("owner=a&owner=bob"), "mapping_id", SNAPSHOT_STATUSES)
-            .expect("valid");
+        let params = list_params(
+            &pairs("owner=a&owner=bob"),
+            "mapping_id",
+            SNAPSHOT_STATUSES,
+            false,
+        )
+        .expect("valid");
         assert_eq!(params.owner.as_deref(), Some("bob"));
     }
 
@@ -195,6 +276,7 @@ mod tests {
             &pairs("sort_order=ASC&mapping_id=0&unknown=1"),
             "mapping_id",
             SNAPSHOT_STATUSES,
+            false,
         )
         .expect("valid");
         assert_eq!(
@@ -208,12 +290,14 @@ mod tests {
                 descending: false,
                 offset: 0,
                 limit: 50,
+                seed: None,
             }
         );
         let params = list_params(
             &pairs("sort_order=sideways"),
             "mapping_id",
             SNAPSHOT_STATUSES,
+            false,
         )
         .expect("valid");
         assert!(params.descending);
@@ -222,15 +306,20 @@ mod tests {
     #[test]
     fn recorded_query_errors() {
         // #17 and #18.
-        let errors = list_params(&pairs("status=bogus"), "mapping_id", SNAPSHOT_STATUSES)
-            .expect_err("bad status");
+        let errors = list_params(
+            &pairs("status=bogus"),
+            "mapping_id",
+            SNAPSHOT_STATUSES,
+            false,
+        )
+        .expect_err("bad status");
         assert_eq!(errors[0].field, "query.status");
         assert_eq!(
             errors[0].message,
             "Input should be 'pending', 'creating', 'ready', 'failed' or 'cancelled'"
         );
         assert_eq!(errors[0].kind, "enum");
-        let errors = list_params(&pairs("limit=1000"), "mapping_id", SNAPSHOT_STATUSES)
+        let errors = list_params(&pairs("limit=1000"), "mapping_id", SNAPSHOT_STATUSES, false)
             .expect_err("limit too large");
         assert_eq!(
             (
@@ -248,6 +337,7 @@ mod tests {
             &pairs("limit=0&offset=-1&mapping_id=x&status="),
             "mapping_id",
             SNAPSHOT_STATUSES,
+            false,
         )
         .expect_err("all wrong");
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
@@ -260,6 +350,26 @@ mod tests {
                 "query.limit"
             ]
         );
+    }
+
+    #[test]
+    fn seed_filters_only_when_enabled() {
+        let query = pairs("created_after=not-a-date&mapping_version=0");
+        let params = list_params(&query, "mapping_id", SNAPSHOT_STATUSES, false).expect("ignored");
+        assert_eq!(params.seed, None);
+        let errors = list_params(&query, "mapping_id", SNAPSHOT_STATUSES, true).expect_err("422");
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["query.mapping_version", "query.created_after"]);
+        let query = pairs("created_before=2026-01-01T00:00:00Z&mapping_version=2");
+        let seed = list_params(&query, "mapping_id", SNAPSHOT_STATUSES, true)
+            .expect("valid")
+            .seed
+            .expect("seed filters");
+        let at = |text: &str| text.parse::<DateTime<Utc>>().expect("a time");
+        assert!(seed.admits(at("2025-12-31T23:59:59Z"), Some(2)));
+        assert!(seed.admits(at("2026-01-01T00:00:00Z"), None));
+        assert!(!seed.admits(at("2026-01-01T00:00:01Z"), Some(2)));
+        assert!(!seed.admits(at("2025-01-01T00:00:00Z"), Some(1)));
     }
 
     #[test]
@@ -281,6 +391,18 @@ mod tests {
         #[test]
         fn like_without_wildcards_is_substring(text in "[a-c ]{0,12}", needle in "[a-c ]{0,4}") {
             prop_assert_eq!(like_contains(&text, &needle), text.contains(&needle));
+        }
+
+        /// The seed's date filters are the inclusive bounds they name.
+        #[test]
+        fn seed_date_bounds(at in 0i64..1000, after in 0i64..1000, before in 0i64..1000) {
+            let time = |s: i64| DateTime::<Utc>::from_timestamp(s, 0).unwrap_or_default();
+            let seed = SeedFilters {
+                created_after: Some(time(after)),
+                created_before: Some(time(before)),
+                mapping_version: None,
+            };
+            prop_assert_eq!(seed.admits(time(at), Some(1)), after <= at && at <= before);
         }
     }
 }

@@ -25,20 +25,30 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+mod more;
+
 /// Shared state of the handlers.
 #[derive(Clone)]
 pub(crate) struct App {
     store: Arc<Mutex<Store>>,
     clock: Clock,
     tokens: Arc<BTreeMap<String, String>>,
+    /// [`super::Config::seed_filters`].
+    seed_filters: bool,
 }
 
 impl App {
-    pub(crate) fn new(store: Store, clock: Clock, tokens: BTreeMap<String, String>) -> Self {
+    pub(crate) fn new(
+        store: Store,
+        clock: Clock,
+        tokens: BTreeMap<String, String>,
+        seed_filters: bool,
+    ) -> Self {
         Self {
             store: Arc::new(Mutex::new(store)),
             clock,
             tokens: Arc::new(tokens),
+            seed_filters,
         }
     }
 
@@ -226,7 +236,8 @@ async fn list_snapshots(
 ) -> Answer {
     let (_, store, _) = app.authenticate(&headers)?;
     let pairs = parse_pairs(query.as_deref());
-    let params = list_params(&pairs, "mapping_id", SNAPSHOT_STATUSES).map_err(invalid)?;
+    let params =
+        list_params(&pairs, "mapping_id", SNAPSHOT_STATUSES, app.seed_filters).map_err(invalid)?;
     let (items, total) = store.list_snapshots(&params);
     Ok(ok(&wire::snapshot_page(
         &items,
@@ -337,7 +348,8 @@ async fn list_instances(
 ) -> Answer {
     let (_, store, _) = app.authenticate(&headers)?;
     let pairs = parse_pairs(query.as_deref());
-    let params = list_params(&pairs, "snapshot_id", INSTANCE_STATUSES).map_err(invalid)?;
+    let params =
+        list_params(&pairs, "snapshot_id", INSTANCE_STATUSES, app.seed_filters).map_err(invalid)?;
     let (items, total) = store.list_instances(&params);
     Ok(ok(&wire::instance_page(
         &items,
@@ -405,6 +417,58 @@ async fn create_mapping(State(app): State<App>, headers: HeaderMap, body: Body) 
     Ok(created(&wire::mapping_envelope(&mapping)?))
 }
 
+/// The routes of the operations captures-2 added (see [`more`]).
+fn more_routes() -> Router<App> {
+    Router::new()
+        .route("/api/mappings/{mapping_id}", get(more::get_mapping))
+        .route(
+            "/api/mappings/{mapping_id}/versions",
+            get(more::mapping_versions),
+        )
+        .route(
+            "/api/mappings/{mapping_id}/versions/{version}",
+            get(more::mapping_version),
+        )
+        .route(
+            "/api/mappings/{mapping_id}/snapshots",
+            get(more::mapping_snapshots),
+        )
+        .route(
+            "/api/mappings/{mapping_id}/instances",
+            get(more::mapping_instances),
+        )
+        .route("/api/instances/user/status", get(more::user_status))
+        .route(
+            "/api/instances/{instance_id}/lifecycle",
+            put(more::instance_lifecycle),
+        )
+        .route("/api/instances/{instance_id}/cpu", put(more::instance_cpu))
+        .route(
+            "/api/instances/{instance_id}/memory",
+            put(more::instance_memory),
+        )
+        .route(
+            "/api/instances/{instance_id}/progress",
+            get(more::instance_progress),
+        )
+        .route(
+            "/api/instances/{instance_id}/events",
+            get(more::instance_events),
+        )
+        .route(
+            "/api/internal/instances/{instance_id}/status",
+            axum::routing::patch(more::report_instance_status),
+        )
+        .route(
+            "/api/internal/instances/{instance_id}/progress",
+            put(more::report_instance_progress),
+        )
+        .route(
+            "/api/internal/instances/{instance_id}/activity",
+            post(more::record_activity),
+        )
+}
+
 async fn not_found() -> ApiError {
     ApiError::RouteNotFound
 }
@@ -439,11 +503,18 @@ pub(crate) fn routes(app: App) -> Router {
         .route("/api/instances", get(list_instances).post(create_instance))
         .route(
             "/api/instances/{instance_id}",
-            get(get_instance).delete(delete_instance),
+            get(get_instance)
+                .put(more::update_instance)
+                .delete(delete_instance),
         )
-        .route("/api/users", post(create_user))
+        .route("/api/users", get(more::list_users).post(create_user))
         .route("/api/users/bootstrap", post(bootstrap_user))
-        .route("/api/mappings", post(create_mapping))
+        .route("/api/users/{username}", get(more::get_user))
+        .route(
+            "/api/mappings",
+            get(more::list_mappings).post(create_mapping),
+        )
+        .merge(more_routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(crate::body::MAX_BODY))

@@ -13,6 +13,9 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+mod ops;
+pub(crate) use ops::{reported_status, InstanceReport, UserStatus};
+
 /// Default `ttl` / `inactivity_timeout` of a snapshot (upstream global config).
 pub(crate) const SNAPSHOT_TTL: &str = "P7D";
 pub(crate) const SNAPSHOT_INACTIVITY: &str = "P3D";
@@ -158,6 +161,8 @@ pub(crate) enum InstanceStatus {
     WaitingForSnapshot,
     Starting,
     Running,
+    /// Only a wrapper's report sets it; not active.
+    Stopping,
     Failed,
 }
 
@@ -167,6 +172,7 @@ impl InstanceStatus {
             Self::WaitingForSnapshot => "waiting_for_snapshot",
             Self::Starting => "starting",
             Self::Running => "running",
+            Self::Stopping => "stopping",
             Self::Failed => "failed",
         }
     }
@@ -192,7 +198,7 @@ pub(crate) struct InstanceRec {
     pub instance_url: Option<String>,
     pub pod_name: Option<String>,
     /// Upstream `InstanceErrorCode` text.
-    pub error_code: Option<&'static str>,
+    pub error_code: Option<String>,
     pub error_message: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -201,6 +207,10 @@ pub(crate) struct InstanceRec {
     pub ttl: Option<String>,
     pub inactivity_timeout: Option<String>,
     pub cpu_cores: i64,
+    /// Loading progress a wrapper reported (`PUT /api/internal/instances/{id}/progress`).
+    pub progress: Option<types::InstanceProgress>,
+    /// Last activity a wrapper reported (`POST /api/internal/instances/{id}/activity`).
+    pub last_activity_at: Option<DateTime<Utc>>,
     starting_at: Option<DateTime<Utc>>,
 }
 
@@ -801,9 +811,16 @@ impl Store {
                     .is_none_or(|st| s.status.as_str() == st)
             })
             .filter(|s| matches_search(params, &s.name, s.description.as_deref()))
+            .filter(|s| {
+                params
+                    .seed
+                    .as_ref()
+                    .is_none_or(|seed| seed.admits(s.created_at, Some(s.mapping_version)))
+            })
             .collect();
         let by = |a: &&SnapshotRec, b: &&SnapshotRec| match params.sort_by.as_str() {
             "name" => a.name.cmp(&b.name),
+            "status" if params.seed.is_some() => a.status.as_str().cmp(b.status.as_str()),
             "updated_at" => a.updated_at.cmp(&b.updated_at),
             "size_bytes" => nulls_last(&a.size_bytes, &b.size_bytes),
             _ => a.created_at.cmp(&b.created_at),
@@ -903,6 +920,8 @@ impl Store {
             cpu_cores: request
                 .cpu_cores
                 .map_or(INSTANCE_CPU_CORES, |c| i64::from(c.get())),
+            progress: None,
+            last_activity_at: None,
             starting_at: None,
         };
         self.instances.insert(id, instance);
@@ -917,7 +936,8 @@ impl Store {
             .ok_or_else(|| ApiError::not_found("Instance", id))
     }
 
-    /// `DELETE /api/instances/{id}` (upstream route outside the spec): 404, 403, then gone.
+    /// `DELETE /api/instances/{id}`: 404, 403, then gone, and with it its snapshot when no
+    /// other instance (whatever its status) references it, as upstream cascades.
     pub(crate) fn delete_instance(&mut self, caller: &Caller, id: i64) -> Result<(), ApiError> {
         let instance = self.instance(id)?;
         if !caller.may_modify(&instance.owner) {
@@ -926,8 +946,17 @@ impl Store {
                 resource_id: id,
             });
         }
+        let snapshot_id = instance.snapshot_id;
         self.instances.remove(&id);
         self.moving.remove(&id);
+        if !self
+            .instances
+            .values()
+            .any(|i| i.snapshot_id == snapshot_id)
+        {
+            self.snapshots.remove(&snapshot_id);
+            self.exporting.remove(&snapshot_id);
+        }
         Ok(())
     }
 
@@ -945,6 +974,12 @@ impl Store {
                     .is_none_or(|st| i.status.as_str() == st)
             })
             .filter(|i| matches_search(params, &i.name, i.description.as_deref()))
+            .filter(|i| {
+                params
+                    .seed
+                    .as_ref()
+                    .is_none_or(|seed| seed.admits(i.created_at, None))
+            })
             .collect();
         let by = |a: &&InstanceRec, b: &&InstanceRec| match params.sort_by.as_str() {
             "name" => a.name.cmp(&b.name),
@@ -1046,12 +1081,10 @@ fn settle_instance(
         };
         match status {
             SnapshotStatus::Ready => {
+                // As upstream: no pod name or URL until a wrapper reports them.
                 instance.status = InstanceStatus::Starting;
                 instance.updated_at = settled;
                 instance.starting_at = Some(settled);
-                let pod = format!("graph-instance-{}", instance.id);
-                instance.instance_url = Some(format!("http://wrapper.graph-olap.local/{pod}/"));
-                instance.pod_name = Some(pod);
             }
             SnapshotStatus::Failed => {
                 let why = snapshot
@@ -1071,6 +1104,14 @@ fn settle_instance(
         if now < running_at {
             return false;
         }
+        // The emulator's stand-in for the wrapper pod's report (upstream has no timer).
+        let pod = format!("graph-instance-{}", instance.id);
+        if instance.instance_url.is_none() {
+            instance.instance_url = Some(format!("http://wrapper.graph-olap.local/{pod}/"));
+        }
+        if instance.pod_name.is_none() {
+            instance.pod_name = Some(pod);
+        }
         instance.status = InstanceStatus::Running;
         instance.started_at = Some(running_at);
         instance.updated_at = running_at;
@@ -1080,7 +1121,7 @@ fn settle_instance(
 
 fn fail_instance(instance: &mut InstanceRec, at: DateTime<Utc>, message: String) {
     instance.status = InstanceStatus::Failed;
-    instance.error_code = Some("DATA_LOAD_ERROR");
+    instance.error_code = Some("DATA_LOAD_ERROR".to_owned());
     instance.error_message = Some(message);
     instance.updated_at = at;
 }
@@ -1122,6 +1163,7 @@ mod tests {
             descending,
             offset,
             limit,
+            seed: None,
         }
     }
 

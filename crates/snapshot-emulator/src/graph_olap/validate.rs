@@ -917,7 +917,7 @@ fn check_mapping(map: &Map<String, Value>, loc: &str, errors: &mut Vec<FieldErro
                 errors.push(FieldError::new(
                     loc,
                     format!(
-                        "Value error, edge '{}' references undefined node label '{node}' in {end}",
+                        "Value error, Edge '{}' references unknown {end} '{node}'",
                         str_member(edge, "type")
                     ),
                     "value_error",

@@ -13,6 +13,9 @@ use graph_olap::types;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+mod more;
+pub(crate) use more::*;
+
 /// The 18 members of upstream's `SnapshotResponse`, in order.
 pub(crate) const SNAPSHOT_KEYS: &[&str] = &[
     "id",
@@ -302,6 +305,7 @@ fn instance_status(status: InstanceStatus) -> types::InstanceStatus {
         InstanceStatus::WaitingForSnapshot => types::InstanceStatus::WaitingForSnapshot,
         InstanceStatus::Starting => types::InstanceStatus::Starting,
         InstanceStatus::Running => types::InstanceStatus::Running,
+        InstanceStatus::Stopping => types::InstanceStatus::Stopping,
         InstanceStatus::Failed => types::InstanceStatus::Failed,
     }
 }
@@ -318,19 +322,19 @@ pub(crate) fn instance(i: &InstanceRec) -> Result<types::Instance, BuildError> {
         status: instance_status(i.status),
         instance_url: i.instance_url.clone(),
         pod_name: i.pod_name.clone(),
-        progress: None,
-        error_code: i
-            .error_code
-            .map(|code| match code.parse::<types::InstanceErrorCode>() {
+        progress: i.progress.as_ref().map(more::progress_map),
+        error_code: i.error_code.as_deref().map(|code| {
+            match code.parse::<types::InstanceErrorCode>() {
                 Ok(known) => known.into(),
                 Err(_) => types::InstanceErrorCodeValue::String(code.to_owned()),
-            }),
+            }
+        }),
         error_message: i.error_message.clone(),
         stack_trace: None,
         created_at: Some(ts(i.created_at)),
         updated_at: Some(ts(i.updated_at)),
         started_at: i.started_at.map(ts),
-        last_activity_at: None,
+        last_activity_at: i.last_activity_at.map(ts),
         expires_at: i.expires_at.map(ts),
         ttl: i.ttl.clone(),
         inactivity_timeout: i.inactivity_timeout.clone(),
