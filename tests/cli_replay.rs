@@ -197,7 +197,9 @@ fn deleting_a_snapshot_in_use_exits_10_at_once_without_retries() {
     let replay = Replay::new();
     let in_use: Vec<Capture> = all_captures()
         .into_iter()
-        .filter(|c| c.method == "DELETE" && c.path.starts_with("/api/snapshots/") && c.status == 500)
+        .filter(|c| {
+            c.method == "DELETE" && c.path.starts_with("/api/snapshots/") && c.status == 500
+        })
         .collect();
     assert!(!in_use.is_empty(), "no recorded in-use delete");
     for capture in in_use {
@@ -226,10 +228,17 @@ fn recorded_field_errors_are_printed_in_text_and_json() {
         })
         .collect();
     assert!(!refused.is_empty(), "no recorded 422 with field errors");
-    let create: Vec<String> = ["graph-olap", "create", "--name", "zero", "--mapping-id", "5"]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect();
+    let create: Vec<String> = [
+        "graph-olap",
+        "create",
+        "--name",
+        "zero",
+        "--mapping-id",
+        "5",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
     for capture in refused {
         let errors = capture.response_body["error"]["details"]["errors"]
             .as_array()
@@ -242,7 +251,10 @@ fn recorded_field_errors_are_printed_in_text_and_json() {
         assert!(stderr.contains("  field errors:\n"), "{stderr}");
         for error in &errors {
             let location = error["field"].as_str().expect("a field");
-            assert!(stderr.contains(&format!("    {location}: ")), "{location}: {stderr}");
+            assert!(
+                stderr.contains(&format!("    {location}: ")),
+                "{location}: {stderr}"
+            );
         }
 
         let mut json_args = vec!["--output".to_owned(), "json".to_owned()];

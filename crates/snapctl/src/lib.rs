@@ -15,7 +15,7 @@
 //! | --- | --- |
 //! | `dsw` | `list --instance I`, `get`, `create`, `delete`, `wait` (the API has no update) |
 //! | `langstudio [--gateway]` | `list`, `get`, `create`, `update`, `delete`, `wait`; `--gateway` sends the same calls through the gateway profile (`{base}/<Action>`, DashScope key) instead of ROA |
-//! | `graph-olap` | `list`, `get`, `create`, `update`, `delete`, `wait`, `progress`, `retry`, `lifecycle` |
+//! | `graph-olap` | `list`, `get`, `create`, `update`, `delete`, `wait`, `progress`, `retry`, `lifecycle`; `instance list\|get\|create\|delete\|wait`, `mapping list\|get\|create`, `user list\|get` |
 //!
 //! Examples:
 //!
@@ -77,6 +77,7 @@
 //! The same table is at the end of `snapctl --help` ([`exit::Exit`]).
 
 pub mod cli;
+pub mod cli_olap;
 pub mod client;
 pub mod commands;
 pub mod demo;

@@ -240,8 +240,18 @@ mod tests {
     #[test]
     fn field_errors_of_every_shape() {
         let shapes = [
-            FieldErrorPaths { at: &["error", "details", "errors"], location: &["field"], message: &["message"], kind: &["type"] },
-            FieldErrorPaths { at: &["error", "details"], location: &["field"], message: &[], kind: &[] },
+            FieldErrorPaths {
+                at: &["error", "details", "errors"],
+                location: &["field"],
+                message: &["message"],
+                kind: &["type"],
+            },
+            FieldErrorPaths {
+                at: &["error", "details"],
+                location: &["field"],
+                message: &[],
+                kind: &[],
+            },
         ];
         let list = json!({"error": {"details": {"errors": [
             {"field": "body.name", "message": "Field required", "type": "missing"},
@@ -253,7 +263,14 @@ mod tests {
         assert_eq!(found[1].kind.as_deref(), Some("too_short"));
         let single = json!({"error": {"details": {"field": "username"}}});
         let found = ErrorShape::read_field_errors(&shapes, &single);
-        assert_eq!(found, vec![FieldError { location: "username".into(), message: None, kind: None }]);
+        assert_eq!(
+            found,
+            vec![FieldError {
+                location: "username".into(),
+                message: None,
+                kind: None
+            }]
+        );
         assert!(ErrorShape::read_field_errors(&shapes, &json!({"detail": "x"})).is_empty());
     }
 

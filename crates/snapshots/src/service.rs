@@ -116,7 +116,10 @@ impl ServiceError {
             .into_iter()
             .map(|e| FieldError {
                 location: bound(&e.location),
-                message: e.message.or_else(|| self.message.clone()).map(|m| bound(&m)),
+                message: e
+                    .message
+                    .or_else(|| self.message.clone())
+                    .map(|m| bound(&m)),
                 kind: e.kind.map(|k| bound(&k)),
             })
             .collect()

@@ -104,6 +104,12 @@ mod tests {
         let text = file.to_token_stream().to_string();
         assert_eq!(text.matches("From < & str >").count(), 1, "{text}");
         assert!(text.contains("for ResourceId"), "{text}");
-        assert!(text_conversions(&mut syn::parse_quote!(mod other {}), "api").is_err());
+        assert!(text_conversions(
+            &mut syn::parse_quote!(
+                mod other {}
+            ),
+            "api"
+        )
+        .is_err());
     }
 }

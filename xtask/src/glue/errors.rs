@@ -125,7 +125,12 @@ fn paths_problems(
 
 /// Problems of `field-errors`: a list of `{at, location, message?, type?}`, `at` a path of
 /// the error body that exists or continues into a free-form object (`error.details.errors`).
-fn field_error_problems(doc: &Value, root: &Value, value: Option<&Value>, problems: &mut Vec<String>) {
+fn field_error_problems(
+    doc: &Value,
+    root: &Value,
+    value: Option<&Value>,
+    problems: &mut Vec<String>,
+) {
     let Some(value) = value else { return };
     let Some(entries) = value.as_array() else {
         problems.push("x-error.field-errors: not a list".to_owned());
@@ -137,7 +142,10 @@ fn field_error_problems(doc: &Value, root: &Value, value: Option<&Value>, proble
             problems.push(format!("{at}: not a map"));
             continue;
         };
-        for key in entry.keys().filter(|k| !FIELD_ERROR_KEYS.contains(&k.as_str())) {
+        for key in entry
+            .keys()
+            .filter(|k| !FIELD_ERROR_KEYS.contains(&k.as_str()))
+        {
             problems.push(format!("{at}: unknown key {key:?}"));
         }
         for key in FIELD_ERROR_KEYS {
@@ -150,7 +158,9 @@ fn field_error_problems(doc: &Value, root: &Value, value: Option<&Value>, proble
         }
         let path = entry.get("at").and_then(Value::as_str).unwrap_or_default();
         if !path.is_empty() && !path_reaches(doc, root, path) {
-            problems.push(format!("{at}.at: no property `{path}` in the error body schema"));
+            problems.push(format!(
+                "{at}.at: no property `{path}` in the error body schema"
+            ));
         }
     }
 }
@@ -176,10 +186,9 @@ fn free_form(doc: &Value, schema: &Value, members: &[&str]) -> bool {
             .filter_map(|s| s.pointer(&format!("/properties/{member}")).cloned())
             .collect();
     }
-    current
-        .iter()
-        .flat_map(|s| branches(doc, s, 0))
-        .any(|s| s.get("properties").is_none() && s.get("type").and_then(Value::as_str) != Some("string"))
+    current.iter().flat_map(|s| branches(doc, s, 0)).any(|s| {
+        s.get("properties").is_none() && s.get("type").and_then(Value::as_str) != Some("string")
+    })
 }
 
 /// Whether the dotted `path` leads to a property of `schema` (through `$ref`s and any
@@ -390,13 +399,21 @@ mod tests {
         let mut x = good();
         x["field-errors"] = json!([{"at": "error.details.errors", "location": "field", "message": "message", "type": "type"}]);
         let mut d = doc(x.clone());
-        d["components"]["schemas"]["Env"]["properties"]["error"]["properties"]["details"] = json!({"type": "object"});
+        d["components"]["schemas"]["Env"]["properties"]["error"]["properties"]["details"] =
+            json!({"type": "object"});
         assert_eq!(lint(&d), Vec::<String>::new());
         let code = render(&d, &BTreeMap::new()).expect("renders");
-        assert!(code.contains("at: &[\"error\", \"details\", \"errors\"]"), "{code}");
-        x["field-errors"] = json!([{"at": "error.nope.errors", "location": "field", "colour": "x"}]);
+        assert!(
+            code.contains("at: &[\"error\", \"details\", \"errors\"]"),
+            "{code}"
+        );
+        x["field-errors"] =
+            json!([{"at": "error.nope.errors", "location": "field", "colour": "x"}]);
         let problems = lint(&doc(x)).join("\n");
-        assert!(problems.contains("no property `error.nope.errors`") && problems.contains("colour"), "{problems}");
+        assert!(
+            problems.contains("no property `error.nope.errors`") && problems.contains("colour"),
+            "{problems}"
+        );
     }
 
     #[test]

@@ -25,8 +25,13 @@ const COMPARES: &[(&str, &str)] = &[
 
 /// One operation's parameters (operation level and path-item level), resolved.
 fn parameters<'a>(doc: &'a Value, path: &str, op: &'a Value) -> Vec<&'a Value> {
-    let item = doc.pointer(&format!("/paths/{}", path.replace('~', "~0").replace('/', "~1")));
-    let shared = item.and_then(|i| i.get("parameters")).and_then(Value::as_array);
+    let item = doc.pointer(&format!(
+        "/paths/{}",
+        path.replace('~', "~0").replace('/', "~1")
+    ));
+    let shared = item
+        .and_then(|i| i.get("parameters"))
+        .and_then(Value::as_array);
     let own = op.get("parameters").and_then(Value::as_array);
     shared
         .into_iter()
@@ -71,57 +76,91 @@ fn support_problems(
     if parameter.get("in").and_then(Value::as_str) != Some("query") {
         problems.push(format!("{at}: only on query parameters"));
     }
-    if !x.get("evidence").and_then(Value::as_str).is_some_and(|e| !e.trim().is_empty()) {
-        problems.push(format!("{at}.evidence: missing (the recorded exchanges that show it)"));
+    if !x
+        .get("evidence")
+        .and_then(Value::as_str)
+        .is_some_and(|e| !e.trim().is_empty())
+    {
+        problems.push(format!(
+            "{at}.evidence: missing (the recorded exchanges that show it)"
+        ));
     }
     let schema = resolve(doc, parameter.get("schema").unwrap_or(&Value::Null));
     match x.get("honoured") {
         Some(Value::Bool(true)) if x.contains_key("client-side") => {
-            problems.push(format!("{at}: an honoured parameter has no client-side handling"));
+            problems.push(format!(
+                "{at}: an honoured parameter has no client-side handling"
+            ));
         }
         Some(Value::Bool(_)) => {}
         Some(Value::Array(values)) => {
             let allowed = schema.get("enum").and_then(Value::as_array);
             for value in values {
                 if !value.is_string() || allowed.is_some_and(|a| !a.contains(value)) {
-                    problems.push(format!("{at}.honoured: {value} is not a value of the parameter"));
+                    problems.push(format!(
+                        "{at}.honoured: {value} is not a value of the parameter"
+                    ));
                 }
             }
             if x.contains_key("client-side") {
-                problems.push(format!("{at}: values are refused, not applied on the client"));
+                problems.push(format!(
+                    "{at}: values are refused, not applied on the client"
+                ));
             }
         }
-        _ => problems.push(format!("{at}.honoured: true, false or a list of the values honoured")),
+        _ => problems.push(format!(
+            "{at}.honoured: true, false or a list of the values honoured"
+        )),
     }
     if let Some(client) = x.get("client-side") {
         client_side_problems(doc, op, client, &format!("{at}.client-side"), problems);
     }
 }
 
-fn client_side_problems(doc: &Value, op: &Value, client: &Value, at: &str, problems: &mut Vec<String>) {
+fn client_side_problems(
+    doc: &Value,
+    op: &Value,
+    client: &Value,
+    at: &str,
+    problems: &mut Vec<String>,
+) {
     let Some(client) = client.as_object() else {
         problems.push(format!("{at}: not a map"));
         return;
     };
     unknown_keys(client, CLIENT_SIDE_KEYS, at, problems);
-    let compare = client.get("compare").and_then(Value::as_str).unwrap_or_default();
+    let compare = client
+        .get("compare")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if !COMPARES.iter().any(|(name, _)| *name == compare) {
         problems.push(format!("{at}.compare: one of at-least, at-most, equal"));
     }
     let Some(item) = item_schema(doc, op) else {
-        problems.push(format!("{at}: the operation has no x-paging items to filter"));
+        problems.push(format!(
+            "{at}: the operation has no x-paging items to filter"
+        ));
         return;
     };
-    let field = client.get("field").and_then(Value::as_str).unwrap_or_default();
+    let field = client
+        .get("field")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if field.is_empty() || !crate::glue::errors::path_exists(doc, &item, field) {
-        problems.push(format!("{at}.field: no property `{field}` in the listed items"));
+        problems.push(format!(
+            "{at}.field: no property `{field}` in the listed items"
+        ));
     }
 }
 
 /// The schema of one listed item: the array at `x-paging.items` of the 200 response.
 fn item_schema(doc: &Value, op: &Value) -> Option<Value> {
     let items = op.pointer("/x-paging/items")?.as_str()?;
-    let mut schema = resolve(doc, op.pointer("/responses/200/content/application~1json/schema")?).clone();
+    let mut schema = resolve(
+        doc,
+        op.pointer("/responses/200/content/application~1json/schema")?,
+    )
+    .clone();
     for member in items.split('.') {
         schema = resolve(doc, schema.pointer(&format!("/properties/{member}"))?).clone();
     }
@@ -144,13 +183,19 @@ fn conflict_problems(op: &Value, x: &Value, at: &str, problems: &mut Vec<String>
         match status {
             Some(s) if (400..600).contains(&s) => {
                 if op.pointer(&format!("/responses/{s}")).is_none() {
-                    problems.push(format!("{at}.status: the operation documents no {s} response"));
+                    problems.push(format!(
+                        "{at}.status: the operation documents no {s} response"
+                    ));
                 }
             }
             _ => problems.push(format!("{at}.status: an error status (400-599)")),
         }
         for key in ["code", "message", "evidence"] {
-            if !entry.get(key).and_then(Value::as_str).is_some_and(|t| !t.is_empty()) {
+            if !entry
+                .get(key)
+                .and_then(Value::as_str)
+                .is_some_and(|t| !t.is_empty())
+            {
                 problems.push(format!("{at}.{key}: missing or not a text"));
             }
         }
@@ -185,9 +230,18 @@ pub fn row_suffix(doc: &Value, path: &str, id: &str, op: &Value) -> String {
 fn query_rules(doc: &Value, path: &str, op: &Value) -> Vec<(String, String)> {
     let mut rules = Vec::new();
     for parameter in parameters(doc, path, op) {
-        let Some(x) = parameter.get("x-server-support") else { continue };
-        let name = parameter.get("name").and_then(Value::as_str).unwrap_or_default();
-        let evidence = x.get("evidence").and_then(Value::as_str).unwrap_or_default().trim();
+        let Some(x) = parameter.get("x-server-support") else {
+            continue;
+        };
+        let name = parameter
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let evidence = x
+            .get("evidence")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .trim();
         let support = match (x.get("honoured"), x.get("client-side")) {
             (Some(Value::Array(values)), _) => {
                 let values: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
@@ -212,13 +266,19 @@ fn client_side(doc: &Value, parameter: &Value, client: &Value) -> String {
         .unwrap_or_default()
         .split('.')
         .collect();
-    let compare = client.get("compare").and_then(Value::as_str).unwrap_or_default();
+    let compare = client
+        .get("compare")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let compare = COMPARES
         .iter()
         .find(|(name, _)| *name == compare)
         .map_or("Equal", |(_, variant)| variant);
     let schema = resolve(doc, parameter.get("schema").unwrap_or(&Value::Null));
-    let kind = match (schema.get("type").and_then(Value::as_str), schema.get("format").and_then(Value::as_str)) {
+    let kind = match (
+        schema.get("type").and_then(Value::as_str),
+        schema.get("format").and_then(Value::as_str),
+    ) {
         (_, Some("date-time")) => "DateTime",
         (Some("integer" | "number"), _) => "Number",
         _ => "Text",
@@ -235,7 +295,9 @@ pub fn render(doc: &Value) -> String {
     let mut out = String::new();
     crate::lint::each_operation(doc, |path, _method, op| {
         let id = crate::generate::snake_case(
-            op.get("operationId").and_then(Value::as_str).unwrap_or_default(),
+            op.get("operationId")
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
         );
         let rules = query_rules(doc, path, op);
         if !rules.is_empty() {
@@ -339,23 +401,49 @@ mod tests {
         assert!(code.contains("pub const DELETE_THING_CONFLICTS"), "{code}");
         syn::parse_str::<syn::File>(&code).expect("parses");
         let get = doc.pointer("/paths/~1things/get").expect("get");
-        assert_eq!(row_suffix(&doc, "/things", "list_things", get), ".with_query(LIST_THINGS_QUERY)");
+        assert_eq!(
+            row_suffix(&doc, "/things", "list_things", get),
+            ".with_query(LIST_THINGS_QUERY)"
+        );
     }
 
     #[test]
     fn bad_declarations_are_refused() {
         let cases = [
-            (json!({"honoured": false, "client-side": {"field": "created_at", "compare": "at-least"}}), "evidence"),
-            (json!({"honoured": false, "evidence": "e", "client-side": {"field": "nope", "compare": "at-least"}}), "no property `nope`"),
-            (json!({"honoured": false, "evidence": "e", "client-side": {"field": "created_at", "compare": "around"}}), "compare"),
+            (
+                json!({"honoured": false, "client-side": {"field": "created_at", "compare": "at-least"}}),
+                "evidence",
+            ),
+            (
+                json!({"honoured": false, "evidence": "e", "client-side": {"field": "nope", "compare": "at-least"}}),
+                "no property `nope`",
+            ),
+            (
+                json!({"honoured": false, "evidence": "e", "client-side": {"field": "created_at", "compare": "around"}}),
+                "compare",
+            ),
             (json!({"honoured": "maybe", "evidence": "e"}), "honoured"),
-            (json!({"honoured": true, "evidence": "e", "colour": 1}), "unknown key"),
+            (
+                json!({"honoured": true, "evidence": "e", "colour": 1}),
+                "unknown key",
+            ),
         ];
         for (support, needle) in cases {
-            let problems = lint(&doc(support, json!([{"status": 500, "code": "C", "message": "m", "evidence": "e"}]))).join("\n");
+            let problems = lint(&doc(
+                support,
+                json!([{"status": 500, "code": "C", "message": "m", "evidence": "e"}]),
+            ))
+            .join("\n");
             assert!(problems.contains(needle), "{needle}: {problems}");
         }
-        let problems = lint(&doc(json!({"honoured": true, "evidence": "e"}), json!([{"status": 503, "code": "C", "message": "m"}]))).join("\n");
-        assert!(problems.contains("documents no 503") && problems.contains("evidence"), "{problems}");
+        let problems = lint(&doc(
+            json!({"honoured": true, "evidence": "e"}),
+            json!([{"status": 503, "code": "C", "message": "m"}]),
+        ))
+        .join("\n");
+        assert!(
+            problems.contains("documents no 503") && problems.contains("evidence"),
+            "{problems}"
+        );
     }
 }

@@ -208,6 +208,15 @@ pub async fn run<W: Write>(
             let retried = send_raw(olap()?.retry_snapshot().snapshot_id(id).send()).await?;
             printer.answer(&retried.body, DATA)?;
         }
+        GraphOlapCommand::Instance { command } => {
+            super::olap_resources::instance(client, command, printer).await?;
+        }
+        GraphOlapCommand::Mapping { command } => {
+            super::olap_resources::mapping(client, command, printer).await?;
+        }
+        GraphOlapCommand::User { command } => {
+            super::olap_resources::user(client, command, printer).await?;
+        }
         GraphOlapCommand::Lifecycle {
             snapshot_id,
             ttl,

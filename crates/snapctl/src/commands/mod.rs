@@ -5,6 +5,7 @@ pub mod auth;
 pub mod dsw;
 pub mod graph_olap;
 pub mod langstudio;
+pub mod olap_resources;
 
 use std::future::Future;
 

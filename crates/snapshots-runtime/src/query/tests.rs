@@ -48,7 +48,11 @@ fn refused_parameter(result: Result<reqwest::Request, Failure>) -> Option<String
 
 #[test]
 fn client_side_parameters_are_refused_outside_the_engine() {
-    let refused = apply(request("limit=3&mapping_version=2"), "list_snapshots", RULES);
+    let refused = apply(
+        request("limit=3&mapping_version=2"),
+        "list_snapshots",
+        RULES,
+    );
     assert_eq!(refused_parameter(refused), Some("mapping_version".into()));
     let refused = apply(request("gone=1"), "list_snapshots", RULES);
     assert_eq!(refused_parameter(refused), Some("gone".into()));
@@ -57,7 +61,10 @@ fn client_side_parameters_are_refused_outside_the_engine() {
     let message = apply(request("sort_by=status"), "list_snapshots", RULES)
         .expect_err("status is ignored by the server")
         .to_string();
-    assert!(message.contains("sort_by") && message.contains("created_at"), "{message}");
+    assert!(
+        message.contains("sort_by") && message.contains("created_at"),
+        "{message}"
+    );
 }
 
 #[tokio::test]
@@ -72,10 +79,16 @@ async fn the_engine_gets_them_stripped_and_handed_over() {
     .await;
     let sent = result.expect("stripped, not refused");
     assert_eq!(sent.url().query(), Some("limit=3&owner=a+b"));
-    let names: Vec<_> = taken.iter().map(|t| (t.parameter, t.value.as_str())).collect();
+    let names: Vec<_> = taken
+        .iter()
+        .map(|t| (t.parameter, t.value.as_str()))
+        .collect();
     assert_eq!(
         names,
-        vec![("created_after", "2030-01-01T00:00:00Z"), ("mapping_version", "2")]
+        vec![
+            ("created_after", "2030-01-01T00:00:00Z"),
+            ("mapping_version", "2")
+        ]
     );
     let (only, _) = handled(async { apply(request("mapping_version=2"), "op", RULES) }).await;
     assert_eq!(only.expect("stripped").url().query(), None);
@@ -87,11 +100,21 @@ fn filters_compare_by_kind() {
     assert_eq!(VERSION.accepts(&item, "2"), Ok(true));
     assert_eq!(VERSION.accepts(&item, "3"), Ok(false));
     assert!(VERSION.accepts(&item, "two").is_err());
-    assert_eq!(VERSION.accepts(&json!({"mapping_version": null}), "2"), Ok(false));
+    assert_eq!(
+        VERSION.accepts(&json!({"mapping_version": null}), "2"),
+        Ok(false)
+    );
     assert_eq!(AFTER.accepts(&json!({}), "2020-01-01T00:00:00Z"), Ok(false));
-    let text = Filter { field: &["owner"], compare: Compare::Equal, kind: ValueKind::Text };
+    let text = Filter {
+        field: &["owner"],
+        compare: Compare::Equal,
+        kind: ValueKind::Text,
+    };
     assert_eq!(text.accepts(&json!({"owner": "alice"}), "alice"), Ok(true));
-    let before = Filter { compare: Compare::AtMost, ..AFTER };
+    let before = Filter {
+        compare: Compare::AtMost,
+        ..AFTER
+    };
     assert_eq!(before.accepts(&item, "2026-01-02T03:04:05Z"), Ok(true));
     assert_eq!(before.accepts(&item, "2026-01-02T03:04:04Z"), Ok(false));
 }
