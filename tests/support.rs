@@ -104,15 +104,28 @@ pub struct Capture {
     pub note: Option<String>,
 }
 
-/// The 59 recorded exchanges (`tests/fixtures/graph-olap-captures.jsonl`).
+/// The files of exchanges recorded from the Graph OLAP control plane (in
+/// `tests/fixtures/`, described in `graph-olap-captures.README.md`), each with its number
+/// of exchanges: the first recording (59) and `captures-2` (117).
+pub const CAPTURE_FILES: [(&str, usize); 2] = [
+    ("graph-olap-captures.jsonl", 59),
+    ("graph-olap-captures-2.jsonl", 117),
+];
+
+/// The 59 exchanges of the first recording (`tests/fixtures/graph-olap-captures.jsonl`).
 pub fn captures() -> Vec<Capture> {
-    let path = root().join("tests/fixtures/graph-olap-captures.jsonl");
+    captures_in(CAPTURE_FILES[0].0)
+}
+
+/// The exchanges of one file of [`CAPTURE_FILES`], in recorded order.
+pub fn captures_in(file: &str) -> Vec<Capture> {
+    let path = root().join("tests/fixtures").join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .enumerate()
         .map(|(i, l)| {
-            serde_json::from_str(l).unwrap_or_else(|e| panic!("capture line {}: {e}", i + 1))
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("{file} line {}: {e}", i + 1))
         })
         .collect()
 }

@@ -31,7 +31,8 @@
 //! | --- | --- | --- | --- |
 //! | `pai_dsw` `list_instance_snapshot` | `page-number`: `PageNumber`/`PageSize` + `TotalCount` | `PageNumber` 1, 2, 3, ... (set by the stream) | a page is empty, or `TotalCount` items were received |
 //! | `pai_langstudio` `list_snapshots` (either profile) | `token`: `NextToken`/`MaxResults`, else `PageNumber` + `TotalCount` | the response's `NextToken`; without one, `PageNumber` 2, 3, ... | a page is empty, no `NextToken` and `TotalCount` reached (or absent), or `TotalCount` reached |
-//! | `graph_olap` `list_snapshots`, `list_instances` | `offset`: `offset`/`limit` + `meta.offset`, `meta.total` | `offset` = `meta.offset` + items received | a page is empty, or `meta.total` reached |
+//! | `graph_olap` `list_snapshots`, `list_instances`, `list_mappings`, `list_mapping_versions`, `list_mapping_snapshots`, `list_mapping_instances`, `list_instance_events` | `offset`: `offset`/`limit` + `meta.offset`, `meta.total` | `offset` = `meta.offset` + items received | a page is empty, or `meta.total` reached |
+//! | `graph_olap` `list_users` (a bare array) | `offset` without a response offset: `offset`/`limit` | `offset` 0 (set by the stream), then + items received | a page is empty |
 //!
 //! This module holds the one generic engine (the stream and its guards); the rule that picks
 //! the next cursor for each style is `snapshots_runtime::paging::next`. The engine lives here
@@ -39,7 +40,8 @@
 //!
 //! The stream owns the cursor parameter (`PageNumber` for DSW, `NextToken` and `PageNumber`
 //! after the first LangStudio request, `offset` after the first Graph OLAP request): leave it
-//! unset on the builder. A Graph OLAP `offset` set on the builder is where the listing starts.
+//! unset on the builder. A Graph OLAP `offset` set on the builder is where the listing starts,
+//! except for `list_users`, whose bare array does not say where it starts: it always starts at 0.
 //!
 //! A server that repeats itself makes the stream fail with [`Error::Pagination`] instead of
 //! looping: a `NextToken` already used, a page identical to the previous one, a Graph OLAP
