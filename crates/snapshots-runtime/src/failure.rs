@@ -96,8 +96,8 @@ pub enum Failure {
         operation: String,
         /// The HTTP status of the response.
         status: u16,
-        /// The response headers.
-        headers: http::HeaderMap,
+        /// The response headers (boxed: a failure stays small).
+        headers: Box<http::HeaderMap>,
         /// The response body (already bounded by the runtime's body limit).
         body: bytes::Bytes,
     },

@@ -587,7 +587,7 @@ fn declared_conflict(
             Err(AttemptError::Failure(Failure::DeclaredConflict {
                 operation: operation.id.to_owned(),
                 status: answer.status(),
-                headers: answer.head.headers,
+                headers: Box::new(answer.head.headers),
                 body: answer.body,
             }))
         }

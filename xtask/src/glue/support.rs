@@ -76,10 +76,9 @@ fn support_problems(
     if parameter.get("in").and_then(Value::as_str) != Some("query") {
         problems.push(format!("{at}: only on query parameters"));
     }
-    if !x
-        .get("evidence")
+    if x.get("evidence")
         .and_then(Value::as_str)
-        .is_some_and(|e| !e.trim().is_empty())
+        .is_none_or(|e| e.trim().is_empty())
     {
         problems.push(format!(
             "{at}.evidence: missing (the recorded exchanges that show it)"
@@ -191,10 +190,10 @@ fn conflict_problems(op: &Value, x: &Value, at: &str, problems: &mut Vec<String>
             _ => problems.push(format!("{at}.status: an error status (400-599)")),
         }
         for key in ["code", "message", "evidence"] {
-            if !entry
+            if entry
                 .get(key)
                 .and_then(Value::as_str)
-                .is_some_and(|t| !t.is_empty())
+                .is_none_or(str::is_empty)
             {
                 problems.push(format!("{at}.{key}: missing or not a text"));
             }

@@ -166,3 +166,6 @@ fn passes(operation: &'static str, item: &Value, taken: &[Taken]) -> Result<bool
     }
     Ok(true)
 }
+
+#[cfg(test)]
+mod tests;
