@@ -380,3 +380,28 @@ async fn retry_keeps_the_error_message_and_refuses_a_ready_snapshot() {
         (409, json!("INVALID_STATE"))
     );
 }
+
+#[tokio::test]
+async fn paging_errors_of_the_new_lists_are_422_not_500() {
+    // Found by the conformance run: an offset past i64 on a mapping's versions.
+    let (_, config) = manual(Timing::frozen());
+    let api = Api::serve(config).await;
+    for path in [
+        "/api/mappings/1/versions?offset=9223372036854775808",
+        "/api/mappings/1/snapshots?limit=0",
+        "/api/mappings/x/instances?offset=-1",
+        "/api/instances/1/events?limit=101",
+        "/api/mappings?offset=-1",
+    ] {
+        let (status, body) = api.call("demo", "GET", path, None).await;
+        assert_eq!(status, 422, "{path}: {body}");
+    }
+    let (_, body) = api
+        .call("demo", "GET", "/api/mappings/x/instances?offset=-1", None)
+        .await;
+    let fields: Vec<&str> = body["error"]["details"]["errors"]
+        .as_array()
+        .map(|errors| errors.iter().filter_map(|e| e["field"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(fields, ["path.mapping_id", "query.offset"]);
+}

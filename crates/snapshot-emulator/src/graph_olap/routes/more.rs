@@ -6,7 +6,6 @@
 use super::{
     body_of, invalid, json_body, no_content, ok, path_id, Answer, App, Body, SnapshotPath,
 };
-use crate::graph_olap::error::ApiError;
 use crate::graph_olap::models::{
     REPORT_INSTANCE_PROGRESS, REPORT_INSTANCE_STATUS, UPDATE_CPU, UPDATE_INSTANCE,
     UPDATE_INSTANCE_LIFECYCLE, UPDATE_MEMORY,
@@ -20,15 +19,17 @@ use axum::http::HeaderMap;
 use graph_olap::types;
 
 /// `offset` and `limit` (and, for `with`, those filters) of a list query, validated as the
-/// other lists; other parameters are ignored.
-fn paging(query: Option<&str>, with: &[&str]) -> Result<ListParams, ApiError> {
+/// other lists (failures pushed to `errors`); other parameters are ignored.
+fn paging(query: Option<&str>, with: &[&str], errors: &mut Vec<FieldError>) -> Option<ListParams> {
     let pairs: Vec<(String, String)> = parse_pairs(query)
         .into_iter()
         .filter(|(name, _)| {
             ["offset", "limit"].contains(&name.as_str()) || with.contains(&name.as_str())
         })
         .collect();
-    list_params(&pairs, "", SNAPSHOT_STATUSES, false).map_err(invalid)
+    list_params(&pairs, "", SNAPSHOT_STATUSES, false)
+        .map_err(|found| errors.extend(found))
+        .ok()
 }
 
 /// `GET /api/users`: `is_active`, `offset` and `limit` (bounded as the spec says); admin or
@@ -94,10 +95,9 @@ pub(super) async fn list_mappings(
     RawQuery(query): RawQuery,
 ) -> Answer {
     let (_, store, _) = app.authenticate(&headers)?;
-    let params = paging(
-        query.as_deref(),
-        &["owner", "search", "sort_by", "sort_order"],
-    )?;
+    let mut errors = Vec::new();
+    let with = ["owner", "search", "sort_by", "sort_order"];
+    let params = paging(query.as_deref(), &with, &mut errors).ok_or_else(|| invalid(errors))?;
     let (items, total) = store.list_mappings(&params);
     Ok(ok(&wire::mapping_page(
         &items,
@@ -129,8 +129,8 @@ pub(super) async fn mapping_versions(
     let (_, store, _) = app.authenticate(&headers)?;
     let mut errors = Vec::new();
     let id = path_id(path, "mapping_id", &mut errors);
-    let params = paging(query.as_deref(), &[]);
-    let (Some(id), Ok(params)) = (id, params) else {
+    let params = paging(query.as_deref(), &[], &mut errors);
+    let (Some(id), Some(params)) = (id, params) else {
         return Err(invalid(errors));
     };
     let mapping = store.mapping(id, "Mapping")?;
@@ -167,8 +167,11 @@ pub(super) async fn mapping_snapshots(
 ) -> Answer {
     let (_, store, _) = app.authenticate(&headers)?;
     let mut errors = Vec::new();
-    let id = path_id(path, "mapping_id", &mut errors).ok_or_else(|| invalid(errors))?;
-    let params = paging(query.as_deref(), &[])?;
+    let id = path_id(path, "mapping_id", &mut errors);
+    let params = paging(query.as_deref(), &[], &mut errors);
+    let (Some(id), Some(params)) = (id, params) else {
+        return Err(invalid(errors));
+    };
     let (items, total) = store.mapping_snapshots(id, &params)?;
     Ok(ok(&wire::snapshot_page(
         &items,
@@ -187,8 +190,11 @@ pub(super) async fn mapping_instances(
 ) -> Answer {
     let (_, store, _) = app.authenticate(&headers)?;
     let mut errors = Vec::new();
-    let id = path_id(path, "mapping_id", &mut errors).ok_or_else(|| invalid(errors))?;
-    let params = paging(query.as_deref(), &[])?;
+    let id = path_id(path, "mapping_id", &mut errors);
+    let params = paging(query.as_deref(), &[], &mut errors);
+    let (Some(id), Some(params)) = (id, params) else {
+        return Err(invalid(errors));
+    };
     let (items, total) = store.mapping_instances(id, &params)?;
     Ok(ok(&wire::instance_page(
         &items,
@@ -307,8 +313,11 @@ pub(super) async fn instance_events(
 ) -> Answer {
     let _ = app.authenticate(&headers)?;
     let mut errors = Vec::new();
-    path_id(path, "instance_id", &mut errors).ok_or_else(|| invalid(errors))?;
-    let params = paging(query.as_deref(), &[])?;
+    let id = path_id(path, "instance_id", &mut errors);
+    let params = paging(query.as_deref(), &[], &mut errors);
+    let (Some(_), Some(params)) = (id, params) else {
+        return Err(invalid(errors));
+    };
     Ok(ok(&wire::events_page(params.offset, params.limit)?))
 }
 

@@ -321,3 +321,115 @@ impl Store {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph_olap::config::{Config, Role, Timing};
+
+    fn at(text: &str) -> DateTime<Utc> {
+        text.parse().unwrap_or_default()
+    }
+
+    fn caller(username: &str, role: Role) -> Caller {
+        Caller {
+            username: username.into(),
+            role,
+        }
+    }
+
+    fn store() -> Store {
+        let config = Config {
+            timing: Timing::frozen(),
+            ..Config::default()
+        };
+        Store::new(&config, at("2026-12-01T10:00:00Z"))
+    }
+
+    #[test]
+    fn users_newest_first_then_by_name_and_only_for_admin_or_ops() {
+        let store = store();
+        let demo = caller("demo", Role::Analyst);
+        assert_eq!(
+            store.list_users(&demo, None, 0, 50).err(),
+            Some(ApiError::PrivilegeRequired)
+        );
+        let ops = caller("system", Role::Ops);
+        let names: Vec<&str> = store
+            .list_users(&ops, Some(true), 1, 2)
+            .unwrap_or_default()
+            .iter()
+            .map(|u| u.username.as_str())
+            .collect();
+        assert_eq!(names, ["demo", "system"]);
+        assert!(store.user(&demo, "demo").is_ok());
+        assert_eq!(
+            store.user(&demo, "admin").err(),
+            Some(ApiError::CannotViewOthers)
+        );
+        assert_eq!(
+            store.user(&ops, "nobody").err(),
+            Some(ApiError::UserNotFound)
+        );
+    }
+
+    #[test]
+    fn an_instance_changes_only_as_its_owner_and_resizes_only_while_running() {
+        let mut store = store();
+        let now = at("2026-12-01T10:00:00Z");
+        let demo = caller("demo", Role::Analyst);
+        let request = serde_json::from_value(serde_json::json!(
+            {"mapping_id": 1, "wrapper_type": "ryugraph", "name": "i"}
+        ))
+        .unwrap_or_else(|e| panic!("a valid request: {e}"));
+        let id = store
+            .create_instance(&demo, request, now)
+            .map(|i| i.id)
+            .unwrap_or_default();
+        let other = caller("bob", Role::Analyst);
+        assert!(matches!(
+            store.update_instance(&other, id, Some("x".into()), None, now),
+            Err(ApiError::PermissionDenied { .. })
+        ));
+        assert!(matches!(
+            store.resize_instance(&demo, id, Some(2)),
+            Err(ApiError::InvalidState {
+                required_state: "running",
+                ..
+            })
+        ));
+        let report = InstanceReport {
+            status: InstanceStatus::Running,
+            pod_name: Some("pod".into()),
+            instance_url: None,
+            error_code: None,
+            error_message: None,
+        };
+        let running = store
+            .report_instance_status(id, report, now)
+            .map(|i| i.started_at);
+        assert_eq!(running.ok().flatten(), Some(now));
+        let resized = store
+            .resize_instance(&demo, id, Some(2))
+            .map(|i| i.cpu_cores);
+        assert_eq!(resized.ok(), Some(2));
+        assert_eq!(store.user_status(&demo).available_slots, 9);
+        assert!(store.record_activity(id, now).is_ok());
+        assert!(store.record_activity(id + 1, now).is_err());
+    }
+
+    #[test]
+    fn mapping_versions_and_their_404s() {
+        let store = store();
+        assert!(store.mapping_version_of(1, 1).is_ok());
+        let missing = store.mapping_version_of(1, 2).err();
+        assert_eq!(
+            missing,
+            Some(ApiError::NotFound {
+                resource_type: "mapping_version",
+                resource_id: Value::from("1/v2"),
+            })
+        );
+        assert!(store.mapping(2, "Mapping").is_err());
+    }
+}
