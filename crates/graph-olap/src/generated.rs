@@ -15370,6 +15370,7 @@ mod paging {
         const OPERATION: &'static str = "list_instances";
         const STYLE: Style = Style::Offset;
         const ID: &'static [&'static str] = &["id"];
+        const ITEMS: &'static str = "data";
         fn at(self, cursor: &Cursor) -> Self {
             match cursor {
                 Cursor::Offset(o) => self.offset(*o),
@@ -15400,6 +15401,7 @@ mod paging {
         const OPERATION: &'static str = "list_instance_events";
         const STYLE: Style = Style::Offset;
         const ID: &'static [&'static str] = &["id"];
+        const ITEMS: &'static str = "data";
         fn at(self, cursor: &Cursor) -> Self {
             match cursor {
                 Cursor::Offset(o) => self.offset(*o),
@@ -15430,6 +15432,7 @@ mod paging {
         const OPERATION: &'static str = "list_mappings";
         const STYLE: Style = Style::Offset;
         const ID: &'static [&'static str] = &["id"];
+        const ITEMS: &'static str = "data";
         fn at(self, cursor: &Cursor) -> Self {
             match cursor {
                 Cursor::Offset(o) => self.offset(*o),
@@ -15460,6 +15463,7 @@ mod paging {
         const OPERATION: &'static str = "list_mapping_instances";
         const STYLE: Style = Style::Offset;
         const ID: &'static [&'static str] = &["id"];
+        const ITEMS: &'static str = "data";
         fn at(self, cursor: &Cursor) -> Self {
             match cursor {
                 Cursor::Offset(o) => self.offset(*o),
@@ -15490,6 +15494,7 @@ mod paging {
         const OPERATION: &'static str = "list_mapping_snapshots";
         const STYLE: Style = Style::Offset;
         const ID: &'static [&'static str] = &["id"];
+        const ITEMS: &'static str = "data";
         fn at(self, cursor: &Cursor) -> Self {
             match cursor {
                 Cursor::Offset(o) => self.offset(*o),
@@ -15520,6 +15525,7 @@ mod paging {
         const OPERATION: &'static str = "list_mapping_versions";
         const STYLE: Style = Style::Offset;
         const ID: &'static [&'static str] = &["version"];
+        const ITEMS: &'static str = "data";
         fn at(self, cursor: &Cursor) -> Self {
             match cursor {
                 Cursor::Offset(o) => self.offset(*o),
@@ -15550,6 +15556,7 @@ mod paging {
         const OPERATION: &'static str = "list_snapshots";
         const STYLE: Style = Style::Offset;
         const ID: &'static [&'static str] = &["id"];
+        const ITEMS: &'static str = "data";
         fn at(self, cursor: &Cursor) -> Self {
             match cursor {
                 Cursor::Offset(o) => self.offset(*o),
@@ -15580,6 +15587,7 @@ mod paging {
         const OPERATION: &'static str = "list_users";
         const STYLE: Style = Style::OffsetFromZero;
         const ID: &'static [&'static str] = &["username"];
+        const ITEMS: &'static str = "";
         fn at(self, cursor: &Cursor) -> Self {
             match cursor {
                 Cursor::Offset(o) => self.offset(*o),

@@ -3066,6 +3066,7 @@ mod paging {
         type Error = Error<types::AlibabaError>;
         const OPERATION: &'static str = "list_instance_snapshot";
         const STYLE: Style = Style::PageNumber;
+        const ITEMS: &'static str = "Snapshots";
         fn at(self, cursor: &Cursor) -> Self {
             match cursor {
                 Cursor::Page(n) => self.page_number(*n),

@@ -3603,6 +3603,7 @@ mod paging {
         const STYLE: Style = Style::Token {
             page_fallback: true,
         };
+        const ITEMS: &'static str = "Snapshots";
         fn at(self, cursor: &Cursor) -> Self {
             match cursor {
                 Cursor::Page(n) => self.page_number(*n),

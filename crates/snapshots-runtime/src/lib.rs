@@ -21,11 +21,14 @@
 //!   implements, the paging rule of each style and the status classification;
 //! - [`Profile`]: how a client reaches an API (base URL, [`AuthScheme`], [`Transport`]), one
 //!   per entry of the spec's `x-profiles`;
+//! - [`capture`]: the raw bodies of the successful calls of a scope, for callers that pass
+//!   the server's answer on unchanged;
 //! - the `body` module: every response body read with a size limit
 //!   ([`DEFAULT_MAX_RESPONSE_BODY`]).
 
 pub mod auth;
 mod body;
+pub mod capture;
 pub mod conflict;
 pub mod error_shape;
 mod failure;

@@ -83,6 +83,10 @@ pub trait Listing<'a>: Clone + Send + Sized + 'a {
     const OPERATION: &'static str;
     /// How the operation pages.
     const STYLE: Style;
+    /// Where a page's JSON body keeps its items: the `x-paging` `items` property path
+    /// (`data`, `Snapshots`; dots between nested members; empty when the body is the array
+    /// itself, `items: $`), for callers that read the raw body ([`crate::capture`]).
+    const ITEMS: &'static str;
     /// The property path of an item's id (`x-paging` `id`), by which the engine
     /// de-duplicates across pages and counts distinct items; empty: no id.
     const ID: &'static [&'static str] = &[];

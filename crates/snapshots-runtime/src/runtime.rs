@@ -612,6 +612,9 @@ fn finish(
             source,
         }));
     }
+    if answer.head.status.is_success() {
+        crate::capture::record(operation.id, &answer.body);
+    }
     Ok(answer.into_response())
 }
 

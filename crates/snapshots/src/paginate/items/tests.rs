@@ -64,6 +64,7 @@ impl<'a> Listing<'a> for Unstable {
     type Page = Page;
     type Item = Value;
     type Error = Error;
+    const ITEMS: &'static str = "items";
     const OPERATION: &'static str = "unstable";
     const STYLE: Style = Style::Offset;
     const ID: &'static [&'static str] = &["id"];
