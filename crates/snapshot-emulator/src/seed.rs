@@ -1,5 +1,6 @@
 //! The state an emulator starts with ([`Seed`]): DSW instances, LangStudio workspaces,
-//! Graph OLAP users, existing DSW and LangStudio snapshots (with their ids) and fault rules;
+//! Graph OLAP users, mappings and snapshots, existing DSW and LangStudio snapshots (with
+//! their ids) and fault rules;
 //! from Rust ([`crate::EmulatorConfig::seed`]) or from a JSON or YAML file (the binary's
 //! `--seed FILE`). [`crate::RunningEmulator::state`] gives the same shape back, which is what
 //! the binary's `--state FILE` writes at shutdown and reads at the next start.
@@ -17,7 +18,11 @@ pub const MAX_SEED_BYTES: usize = 16 << 20;
 
 /// What an emulator starts with, beyond the defaults of [`crate::EmulatorConfig`]. Every
 /// member may be left out (`Default` is empty); a list that is given replaces the
-/// configuration's (instances, workspaces, users), or is added (snapshots, fault rules).
+/// configuration's (instances, workspaces, users, Graph OLAP mappings: the demo mapping is
+/// then not created), or is added (snapshots, fault rules). Graph OLAP mappings and
+/// snapshots are made through the control plane's own creation code (the same validation);
+/// a snapshot of a missing mapping, an unknown owner or a taken id is a [`SeedError`]
+/// naming the entry (`graph_olap_snapshots[0]: ...`).
 ///
 /// ```
 /// use snapshot_emulator::{start, EmulatorConfig, FaultRule, Seed};
@@ -33,6 +38,10 @@ pub const MAX_SEED_BYTES: usize = 16 << 20;
 ///     }],
 ///     "langstudio_workspaces": ["ws-team0000000001"],
 ///     "graph_olap_users": [{"username": "alice", "role": "admin"}],
+///     "graph_olap_mappings": [{"id": 3, "owner": "alice", "request": {"name": "orders",
+///         "node_definitions": [{"label": "Customer", "sql": "SELECT id FROM customers",
+///                               "primary_key": {"name": "id", "type": "STRING"}, "properties": []}]}}],
+///     "graph_olap_snapshots": [{"id": 9, "mapping_id": 3, "owner": "alice", "name": "orders-v0"}],
 /// }))?;
 /// let seed = Seed {
 ///     faults: vec![FaultRule::server_error(503).on("POST", "/api/v2/**").times(1)],
@@ -41,6 +50,8 @@ pub const MAX_SEED_BYTES: usize = 16 << 20;
 /// let emulator = start(EmulatorConfig { seed, ..EmulatorConfig::default() }, "127.0.0.1:0".parse()?).await?;
 /// let state = emulator.state();
 /// assert_eq!(state.dsw_snapshots[0].snapshot_id.as_deref(), Some("snp-existing000001"));
+/// assert_eq!(state.graph_olap_snapshots[0].id, Some(9));
+/// assert_eq!(state.graph_olap_next_ids.map(|n| n.mapping), Some(4));
 /// assert_eq!(emulator.faults().rules().len(), 1);
 /// # Ok(()) }
 /// ```
