@@ -109,6 +109,7 @@ mod export;
 mod models;
 mod query;
 mod routes;
+pub(crate) mod seeding;
 mod store;
 mod validate;
 mod wire;

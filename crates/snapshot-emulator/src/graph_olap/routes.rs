@@ -52,6 +52,11 @@ impl App {
         }
     }
 
+    /// The shared store (for seeding and [`crate::RunningEmulator::state`]).
+    pub(crate) fn shared_store(&self) -> Arc<Mutex<Store>> {
+        self.store.clone()
+    }
+
     /// The store, with every state machine brought up to `now`.
     fn store_at(&self, now: DateTime<Utc>) -> MutexGuard<'_, Store> {
         let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 mod ops;
+mod seed;
 pub(crate) use ops::{reported_status, InstanceReport, UserStatus};
 
 /// Default `ttl` / `inactivity_timeout` of a snapshot (upstream global config).
