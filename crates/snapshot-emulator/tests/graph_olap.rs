@@ -74,6 +74,14 @@ fn failure<T: std::fmt::Debug>(result: Result<ResponseValue<T>, Error<ErrorBody>
             response.status().as_u16(),
             serde_json::to_value(response.into_inner()).expect("encodes"),
         ),
+        // An answer the spec declares a conflict (`x-conflicts`) comes back unretried from
+        // the runtime, its status and body kept.
+        Err(Error::CommunicationError(e)) => match snapshots_runtime::Failure::find(&e) {
+            Some(snapshots_runtime::Failure::DeclaredConflict { status, body, .. }) => {
+                (*status, serde_json::from_slice(body).expect("a JSON body"))
+            }
+            _ => panic!("expected an error answer, got {e:?}"),
+        },
         other => panic!("expected an error answer, got {other:?}"),
     }
 }
