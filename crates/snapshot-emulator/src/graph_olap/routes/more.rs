@@ -4,8 +4,7 @@
 //! wrapper pod reports through.
 
 use super::{
-    body_of, id_and_request, invalid, json_body, no_content, ok, path_id, Answer, App, Body,
-    SnapshotPath,
+    id_and_request, invalid, json_body, no_content, ok, path_id, Answer, App, Body, SnapshotPath,
 };
 use crate::graph_olap::models::{
     REPORT_INSTANCE_PROGRESS, REPORT_INSTANCE_STATUS, UPDATE_CPU, UPDATE_INSTANCE,
