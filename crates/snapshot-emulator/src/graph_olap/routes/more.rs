@@ -119,6 +119,21 @@ pub(super) async fn get_mapping(
     Ok(ok(&wire::mapping_envelope(store.mapping(id, "Mapping")?)?))
 }
 
+/// The path's `mapping_id` and the paging of a mapping's sub-list; else the 422 naming every
+/// problem of both.
+fn mapping_id_and_paging(
+    path: SnapshotPath,
+    query: Option<&str>,
+) -> Result<(i64, ListParams), crate::graph_olap::error::ApiError> {
+    let mut errors = Vec::new();
+    let id = path_id(path, "mapping_id", &mut errors);
+    let params = paging(query, &[], &mut errors);
+    match (id, params) {
+        (Some(id), Some(params)) => Ok((id, params)),
+        _ => Err(invalid(errors)),
+    }
+}
+
 /// `GET /api/mappings/{mapping_id}/versions`.
 pub(super) async fn mapping_versions(
     State(app): State<App>,
@@ -127,12 +142,7 @@ pub(super) async fn mapping_versions(
     RawQuery(query): RawQuery,
 ) -> Answer {
     let (_, store, _) = app.authenticate(&headers)?;
-    let mut errors = Vec::new();
-    let id = path_id(path, "mapping_id", &mut errors);
-    let params = paging(query.as_deref(), &[], &mut errors);
-    let (Some(id), Some(params)) = (id, params) else {
-        return Err(invalid(errors));
-    };
+    let (id, params) = mapping_id_and_paging(path, query.as_deref())?;
     let mapping = store.mapping(id, "Mapping")?;
     Ok(ok(&wire::mapping_versions_page(
         mapping,
@@ -166,12 +176,7 @@ pub(super) async fn mapping_snapshots(
     RawQuery(query): RawQuery,
 ) -> Answer {
     let (_, store, _) = app.authenticate(&headers)?;
-    let mut errors = Vec::new();
-    let id = path_id(path, "mapping_id", &mut errors);
-    let params = paging(query.as_deref(), &[], &mut errors);
-    let (Some(id), Some(params)) = (id, params) else {
-        return Err(invalid(errors));
-    };
+    let (id, params) = mapping_id_and_paging(path, query.as_deref())?;
     let (items, total) = store.mapping_snapshots(id, &params)?;
     Ok(ok(&wire::snapshot_page(
         &items,
@@ -189,12 +194,7 @@ pub(super) async fn mapping_instances(
     RawQuery(query): RawQuery,
 ) -> Answer {
     let (_, store, _) = app.authenticate(&headers)?;
-    let mut errors = Vec::new();
-    let id = path_id(path, "mapping_id", &mut errors);
-    let params = paging(query.as_deref(), &[], &mut errors);
-    let (Some(id), Some(params)) = (id, params) else {
-        return Err(invalid(errors));
-    };
+    let (id, params) = mapping_id_and_paging(path, query.as_deref())?;
     let (items, total) = store.mapping_instances(id, &params)?;
     Ok(ok(&wire::instance_page(
         &items,
