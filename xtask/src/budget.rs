@@ -76,16 +76,30 @@ fn build(root: &Path, profile: Profile) -> Result<String> {
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_BUILD_RUSTFLAGS");
     if profile == Profile::Release {
-        command.arg("--release").env("CARGO_PROFILE_RELEASE_STRIP", "true");
+        command
+            .arg("--release")
+            .env("CARGO_PROFILE_RELEASE_STRIP", "true");
     }
-    eprintln!("==> compile-budget {}: cold build of {FIXTURE}", profile.dir());
+    eprintln!(
+        "==> compile-budget {}: cold build of {FIXTURE}",
+        profile.dir()
+    );
     let load_before = load_average();
+    let cpu_before = children_cpu_seconds();
     let started = Instant::now();
     let status = command.status().context("running cargo build")?;
-    let wall = started.elapsed().as_secs_f64();
-    let load_after = load_average();
+    let timing = Timing {
+        wall: started.elapsed().as_secs_f64(),
+        cpu: children_cpu_seconds()
+            .zip(cpu_before)
+            .map(|(after, before)| after - before),
+        load: (load_before, load_average()),
+    };
     if !status.success() {
-        bail!("the cold {} build of {FIXTURE} failed ({status})", profile.dir());
+        bail!(
+            "the cold {} build of {FIXTURE} failed ({status})",
+            profile.dir()
+        );
     }
     let html = std::fs::read_to_string(target.join("cargo-timings/cargo-timing.html"))
         .context("reading the --timings report")?;
@@ -94,14 +108,25 @@ fn build(root: &Path, profile: Profile) -> Result<String> {
     let size = std::fs::metadata(&binary)
         .with_context(|| format!("reading {}", binary.display()))?
         .len();
-    Ok(render(profile, wall, (load_before, load_after), &units, (&binary, size)))
+    Ok(render(profile, &timing, &units, (&binary, size)))
+}
+
+/// How long a build took, and how busy the machine was.
+#[derive(Debug, Clone, PartialEq)]
+struct Timing {
+    /// Seconds from start to end.
+    wall: f64,
+    /// User + system CPU seconds of the build's processes (less sensitive to other load
+    /// than the wall time), when `/proc` tells.
+    cpu: Option<f64>,
+    /// The 1-minute load average before and after.
+    load: (Option<String>, Option<String>),
 }
 
 /// The text of one report.
 fn render(
     profile: Profile,
-    wall: f64,
-    load: (Option<String>, Option<String>),
+    timing: &Timing,
     units: &[Unit],
     (binary, size): (&PathBuf, u64),
 ) -> String {
@@ -113,15 +138,22 @@ fn render(
         .filter(|u| OURS.iter().any(|o| u.label.split(' ').next() == Some(o)))
         .map(|u| u.seconds)
         .sum();
-    let stripped = if profile == Profile::Release { ", stripped" } else { "" };
+    let stripped = if profile == Profile::Release {
+        ", stripped"
+    } else {
+        ""
+    };
+    let cpu = timing.cpu.map_or("?".to_owned(), |c| format!("{c:.1}"));
     let mut out = format!(
-        "compile-budget {}: {wall:.1} s wall, cold (empty target dir), {} units, {sum:.1} s \
-         summed over units, the SDK's own crates {ours:.1} s; load average before {}, after {}\n\
+        "compile-budget {}: {:.1} s wall, {cpu} s CPU (user + system), cold (empty target dir); \
+         {} units, {sum:.1} s summed over units, the SDK's own crates {ours:.1} s; \
+         load average before {}, after {}\n\
          binary {}: {:.2} MB{stripped}\nslowest units:\n",
         profile.dir(),
+        timing.wall,
         units.len(),
-        load.0.as_deref().unwrap_or("?"),
-        load.1.as_deref().unwrap_or("?"),
+        timing.load.0.as_deref().unwrap_or("?"),
+        timing.load.1.as_deref().unwrap_or("?"),
         binary.display(),
         size as f64 / 1e6,
     );
@@ -161,6 +193,17 @@ fn units(html: &str) -> Result<Vec<Unit>> {
         .collect()
 }
 
+/// User + system CPU seconds of this process's waited-for children (`cutime` + `cstime`
+/// of `/proc/self/stat`, at the usual 100 ticks per second; Linux only).
+fn children_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name (which may hold spaces) start at `state`, field 3.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |field: usize| fields.get(field - 3)?.parse::<f64>().ok();
+    Some((ticks(16)? + ticks(17)?) / 100.0)
+}
+
 /// The 1-minute load average, from `/proc/loadavg` (Linux only).
 fn load_average() -> Option<String> {
     let text = std::fs::read_to_string("/proc/loadavg").ok()?;
@@ -186,20 +229,29 @@ mod tests {
 
     #[test]
     fn reads_the_units_of_a_timings_report() {
-        let units = units(&html(&[("ring", " build script (run)", 9.5), ("snapshots", "", 2.0)]));
+        let units = units(&html(&[
+            ("ring", " build script (run)", 9.5),
+            ("snapshots", "", 2.0),
+        ]));
         let units = units.unwrap();
         assert_eq!(units[0].label, "ring 1.0.0 build script (run)");
         assert_eq!(units[1].seconds, 2.0);
+        let timing = Timing {
+            wall: 12.0,
+            cpu: Some(20.5),
+            load: (Some("0.5".into()), None),
+        };
         let report = render(
             Profile::Release,
-            12.0,
-            (Some("0.5".into()), None),
+            &timing,
             &units,
             (&PathBuf::from("x"), 3_800_000),
         );
         assert!(report.contains("3.80 MB, stripped"), "{report}");
         assert!(report.contains("the SDK's own crates 2.0 s"), "{report}");
         assert!(report.contains("after ?"), "{report}");
+        assert!(report.contains("20.5 s CPU"), "{report}");
+        assert!(children_cpu_seconds().is_some_and(|c| c >= 0.0));
     }
 
     #[test]

@@ -43,7 +43,11 @@ pub(crate) fn configure(builder: reqwest::ClientBuilder) -> reqwest::ClientBuild
         not(any(feature = "rustls-ring", feature = "rustls-aws-lc"))
     ))]
     return builder.tls_backend_native();
-    #[cfg(not(any(feature = "rustls-ring", feature = "rustls-aws-lc", feature = "native-tls")))]
+    #[cfg(not(any(
+        feature = "rustls-ring",
+        feature = "rustls-aws-lc",
+        feature = "native-tls"
+    )))]
     builder
 }
 
@@ -207,7 +211,10 @@ mod rustls_stack {
                 assert_eq!(response.status(), 204);
             }
             assert_eq!(LOADS.load(Ordering::Relaxed), 0);
-            assert!(matches!(CONFIG.get(), Some(Ok(_))), "one configuration, built");
+            assert!(
+                matches!(CONFIG.get(), Some(Ok(_))),
+                "one configuration, built"
+            );
             // The configuration's verifier is a `LazyRoots` like this one.
             let verifier = LazyRoots {
                 provider: provider(),
