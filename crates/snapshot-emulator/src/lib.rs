@@ -550,8 +550,11 @@ impl Drop for RunningEmulator {
 }
 
 /// Starts the emulator on `addr` (`127.0.0.1:0` picks a free port) in a background task of
-/// the current tokio runtime.
+/// the current tokio runtime. Also installs the SDK's rustls crypto provider
+/// ([`snapshots_runtime::install_crypto_provider`]), so that a plain `reqwest::Client` built
+/// next to the emulator works whichever TLS features are on.
 pub async fn start(config: EmulatorConfig, addr: SocketAddr) -> std::io::Result<RunningEmulator> {
+    snapshots_runtime::install_crypto_provider();
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let (router, faults, issued) = build(config.clone());
