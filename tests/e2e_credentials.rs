@@ -281,6 +281,7 @@ fn assert_no_secret(text: &str, secrets: &[String]) {
 
 /// A key the emulator issued, from its credentials URI (an STS key with its token).
 async fn issued_key(emulator: &RunningEmulator) -> (String, String, String) {
+    snapshots_runtime::install_crypto_provider();
     let body: serde_json::Value = reqwest::get(emulator.credentials_uri())
         .await
         .expect("sent")

@@ -265,13 +265,21 @@ fn cargo_toml(api: &Api, code: &str) -> String {
     format!(
         "{header}\n[package]\nname = \"{name}\"\nversion = \"0.1.0\"\ndescription = \"{summary}\"\n\
          edition.workspace = true\nrust-version.workspace = true\nlicense.workspace = true\npublish.workspace = true\n\n\
-         [features]\ndefault = [\"rustls\"]\n# TLS for https endpoints; turn off to bring your own reqwest TLS features.\n\
-         rustls = [\"reqwest/rustls\"]\n\n[dependencies]\n{deps}\n[lints]\nworkspace = true\n",
+         {features}\n[dependencies]\n{deps}\n[lints]\nworkspace = true\n",
+        features = TLS_FEATURES,
         header = header("#", api),
         name = api.crate_name,
         summary = api.summary,
     )
 }
+
+/// The TLS features of every generated crate: each forwards to the runtime's feature of the
+/// same name (documented in `crates/snapshots-runtime/Cargo.toml` and the README).
+const TLS_FEATURES: &str = "[features]\ndefault = [\"rustls-ring\"]\n\
+# TLS for https endpoints (see snapshots-runtime's features); turn all off for http:// only.\n\
+rustls-ring = [\"snapshots-runtime/rustls-ring\"]\n\
+rustls-aws-lc = [\"snapshots-runtime/rustls-aws-lc\"]\n\
+native-tls = [\"snapshots-runtime/native-tls\"]\n";
 
 fn lib_rs(api: &Api, raw: &Value) -> String {
     let title = raw

@@ -643,8 +643,11 @@ impl Drop for RunningEmulator {
 
 /// Starts the emulator on `addr` (`127.0.0.1:0` picks a free port) in a background task of
 /// the current tokio runtime, with [`EmulatorConfig::seed`] in place. An invalid seed is an
-/// error of kind `InvalidInput` (nothing is started).
+/// error of kind `InvalidInput` (nothing is started). Also installs the SDK's rustls crypto
+/// provider ([`snapshots_runtime::install_crypto_provider`]), so that a plain
+/// `reqwest::Client` built next to the emulator works whichever TLS features are on.
 pub async fn start(config: EmulatorConfig, addr: SocketAddr) -> std::io::Result<RunningEmulator> {
+    snapshots_runtime::install_crypto_provider();
     let invalid = |e: SeedError| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
     let config = seed::configure(config).map_err(invalid)?;
     let built = build(config.clone()).map_err(invalid)?;

@@ -67,6 +67,7 @@ fn create_request(client: &reqwest::Client) -> Request {
 }
 
 fn bench_sign(c: &mut Criterion) {
+    snapshots_runtime::install_crypto_provider();
     let client = reqwest::Client::new();
     let key = key();
     let date = date();

@@ -15,7 +15,8 @@
 //! - [`Failure`]: why the runtime ended a call itself, failing closed (unauthenticated,
 //!   redirect, body too large, undecodable body);
 //! - [`RedirectPolicy`] and [`http_client_builder`]: no redirect followed unless asked, and
-//!   then only within the origin;
+//!   then only within the origin; the TLS stack the crate's features select (`rustls-ring`
+//!   by default, `rustls-aws-lc`, `native-tls`), root certificates loaded once per process;
 //! - [`Transport`]: REST paths, or the action-path rewrite of a gateway profile;
 //! - [`paging`] and [`waiter`]: the traits the generated `x-paging` and `x-waiters` glue
 //!   implements, the paging rule of each style and the status classification;
@@ -41,6 +42,7 @@ mod redirect;
 pub mod retry;
 pub mod rules;
 mod runtime;
+pub mod tls;
 pub mod transport;
 pub mod waiter;
 
@@ -53,4 +55,5 @@ pub use rate_limit::RateLimiter;
 pub use redirect::{http_client_builder, RedirectPolicy};
 pub use retry::RetryConfig;
 pub use runtime::{Runtime, RuntimeBuilder};
+pub use tls::install_crypto_provider;
 pub use transport::Transport;

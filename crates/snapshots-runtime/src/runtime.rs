@@ -140,6 +140,9 @@ impl RuntimeBuilder {
 
     /// The runtime.
     pub fn build(self) -> Runtime {
+        // A generated client's `Client::new` builds its own `reqwest::Client` right after:
+        // with rustls, that one needs the process's crypto provider installed.
+        crate::tls::install_crypto_provider();
         let budget = RetryBudget::new(self.retry.budget);
         Runtime {
             shared: Arc::new(Shared {

@@ -74,6 +74,7 @@ fn build(case: &Value, path: &str) -> Request {
     let req = &case["request"];
     let method = Method::from_bytes(s(req, "method").as_bytes()).unwrap();
     let url = format!("{}://{}{}", s(req, "scheme"), s(req, "host"), path);
+    snapshots_runtime::install_crypto_provider();
     let client = reqwest::Client::new();
     let mut builder = client.request(method, url.as_str());
     let query = pairs(&req["query"]);

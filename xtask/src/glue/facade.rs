@@ -70,7 +70,12 @@ pub fn render(root: &Path) -> Result<Vec<GeneratedFile>> {
 /// The lines between [`BEGIN`] and [`END`]: one path dependency per generated crate.
 fn dependency_block(apis: &[Api]) -> String {
     apis.iter()
-        .map(|a| format!("{} = {{ path = \"../{}\" }}\n", a.crate_name, a.crate_name))
+        .map(|a| {
+            format!(
+                "{} = {{ path = \"../{}\", default-features = false }}\n",
+                a.crate_name, a.crate_name
+            )
+        })
         .collect()
 }
 
