@@ -50,7 +50,11 @@ async fn prints_its_environment_and_serves_with_it() {
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
 
     for health in ["/_emulator/health", "/healthz"] {
-        let health = reqwest::get(format!("{base}{health}"))
+        let health = snapshots_runtime::http_client_builder()
+            .build()
+            .unwrap()
+            .get(format!("{base}{health}"))
+            .send()
             .await
             .expect("it listens");
         assert_eq!(health.status(), 200);
@@ -75,7 +79,11 @@ async fn prints_its_environment_and_serves_with_it() {
         )
         .rate_limit(snapshots_runtime::RateLimiter::unlimited())
         .build();
-    let dsw = pai_dsw::Client::new_with_client(base, reqwest::Client::new(), runtime);
+    let dsw = pai_dsw::Client::new_with_client(
+        base,
+        snapshots_runtime::http_client_builder().build().unwrap(),
+        runtime,
+    );
     let listed = dsw
         .list_instance_snapshot()
         .instance_id("dsw-demo0000000001")
@@ -130,7 +138,9 @@ async fn bearer_get(
     env: &std::collections::HashMap<String, String>,
     path: &str,
 ) -> serde_json::Value {
-    let response = reqwest::Client::new()
+    let response = snapshots_runtime::http_client_builder()
+        .build()
+        .unwrap()
         .get(format!("{}{path}", env["SNAPSHOT_EMULATOR_URL"]))
         .header("x-acs-bearer-token", &env["ALIBABA_CLOUD_BEARER_TOKEN"])
         .header("x-acs-signature-type", "BEARERTOKEN")
@@ -149,7 +159,9 @@ async fn olap(
     body: Option<serde_json::Value>,
 ) -> serde_json::Value {
     let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
-    let mut request = reqwest::Client::new()
+    let mut request = snapshots_runtime::http_client_builder()
+        .build()
+        .unwrap()
         .request(method, format!("{}{path}", env["GRAPH_OLAP_URL"]))
         .header("X-Username", "demo");
     if let Some(body) = body {
@@ -265,7 +277,9 @@ fn help_names_every_option_and_a_bad_seed_is_refused() {
 #[tokio::test]
 async fn seed_filters_is_a_flag() {
     let status = |url: String| async move {
-        reqwest::Client::new()
+        snapshots_runtime::http_client_builder()
+            .build()
+            .unwrap()
             .get(format!("{url}/api/snapshots?created_after=not-a-date"))
             .header("X-Username", "demo")
             .send()

@@ -35,7 +35,7 @@ fn runtime(credentials: Credentials) -> Runtime {
 fn client(url: &str, user: &str) -> Client {
     Client::new_with_client(
         url,
-        reqwest::Client::new(),
+        snapshots_runtime::http_client_builder().build().unwrap(),
         runtime(Credentials::Header {
             name: "X-Username".into(),
             value: user.into(),
@@ -654,7 +654,9 @@ async fn deleting_a_snapshot_in_use_is_a_conflict_under_the_seed_rule() {
     assert_eq!(status_of(&get(&demo, snapshot_id).await), "ready");
 
     // Once the instance is gone, so is the snapshot (the cascade of the real server).
-    let response = reqwest::Client::new()
+    let response = snapshots_runtime::http_client_builder()
+        .build()
+        .unwrap()
         .delete(format!("{url}/api/instances/{}", id_of(&inst.id)))
         .header("X-Username", "demo")
         .send()
@@ -718,7 +720,7 @@ async fn internal_status_route_drives_a_snapshot() {
     // No identity needed on the internal route.
     let anonymous = Client::new_with_client(
         &url,
-        reqwest::Client::new(),
+        snapshots_runtime::http_client_builder().build().unwrap(),
         runtime(Credentials::Anonymous),
     );
     let request: types::UpdateSnapshotStatusRequest = req(json!({
@@ -772,7 +774,7 @@ async fn users_and_bootstrap() {
     let url = serve(config).await;
     let anonymous = Client::new_with_client(
         &url,
-        reqwest::Client::new(),
+        snapshots_runtime::http_client_builder().build().unwrap(),
         runtime(Credentials::Anonymous),
     );
     let first: types::CreateUserRequest = req(
@@ -825,7 +827,9 @@ async fn users_and_bootstrap() {
         (403, json!({"detail": "Admin or Ops role required"}))
     );
     // Body validation runs before the role check.
-    let response = reqwest::Client::new()
+    let response = snapshots_runtime::http_client_builder()
+        .build()
+        .unwrap()
         .post(format!("{url}/api/users"))
         .header("X-Username", "alice")
         .json(&json!({"username": "", "email": "x", "display_name": "X"}))
@@ -842,7 +846,10 @@ async fn raw(
     headers: &[(&str, &str)],
     body: Option<&str>,
 ) -> (u16, Option<String>, Value) {
-    let mut request = reqwest::Client::new().request(method, url);
+    let mut request = snapshots_runtime::http_client_builder()
+        .build()
+        .unwrap()
+        .request(method, url);
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
@@ -904,7 +911,7 @@ async fn identity_errors_and_bearer_tokens() {
     let bearer = |token: &str| {
         Client::new_with_client(
             &url,
-            reqwest::Client::new(),
+            snapshots_runtime::http_client_builder().build().unwrap(),
             runtime(Credentials::Bearer(token.to_owned().into())),
         )
     };

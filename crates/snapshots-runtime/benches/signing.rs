@@ -68,7 +68,7 @@ fn create_request(client: &reqwest::Client) -> Request {
 
 fn bench_sign(c: &mut Criterion) {
     snapshots_runtime::install_crypto_provider();
-    let client = reqwest::Client::new();
+    let client = snapshots_runtime::http_client_builder().build().unwrap();
     let key = key();
     let date = date();
     let mut group = c.benchmark_group("acs3_sign");

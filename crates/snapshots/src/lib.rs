@@ -72,6 +72,9 @@ pub use generated::*;
 /// (for output that must be exactly what the server sent): see
 /// [`capture::BodyCapture`].
 pub use snapshots_runtime::capture;
+/// Installs the rustls crypto provider the TLS features select (README, "TLS features"):
+/// call it before building a `reqwest::Client` of your own ahead of any SDK client.
+pub use snapshots_runtime::install_crypto_provider;
 pub use snapshots_runtime::{
     Credentials, Failure, RateLimiter, RedirectPolicy, RedirectRefusal, RetryConfig,
 };

@@ -230,11 +230,11 @@ mod tests {
     }
 
     #[test]
-    fn every_api_is_a_path_dependency() {
+    fn every_api_is_a_path_dependency_without_its_default_tls() {
         let block = dependency_block(APIS);
         for api in APIS {
             assert!(block.contains(&format!(
-                "{} = {{ path = \"../{}\" }}",
+                "{} = {{ path = \"../{}\", default-features = false }}",
                 api.crate_name, api.crate_name
             )));
         }
