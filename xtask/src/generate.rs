@@ -90,6 +90,7 @@ pub fn render(root: &Path, api: &Api) -> Result<Vec<GeneratedFile>> {
     crate::glue::stable::non_exhaustive_types(&mut file)?;
     crate::glue::conversions::text_conversions(&mut file, &api.lib_name())?;
     let code = hooks::safe_http_client(&prettyplease::unparse(&file))?;
+    let code = hooks::single_decode(&code)?;
     check_operation_ids(&spec.raw, &code)?;
 
     let dir = api.crate_dir();

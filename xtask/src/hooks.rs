@@ -162,8 +162,8 @@ pub fn runtime_hooks(rows: &[TableRow], types: &BTreeMap<String, ResponseTypes>)
     }
     Ok(format!(
         "/// Every operation of this API, for the runtime (the action name it signs, the method\n\
-         /// its retry rule depends on, the check of its response bodies against the types the\n\
-         /// spec documents, so that a body that does not decode keeps its status).\n\
+         /// its retry rule depends on, the check of its error bodies against the error type the\n\
+         /// spec documents, so that an error body that does not decode keeps its status).\n\
          pub const OPERATIONS: &[snapshots_runtime::Operation] = &[\n{table}];\n\n\
          /// Every request of every operation goes through [`snapshots_runtime::Runtime::execute`];\n\
          /// an operation the table does not list is refused, never guessed at.\n\
@@ -185,36 +185,42 @@ pub fn runtime_hooks(rows: &[TableRow], types: &BTreeMap<String, ResponseTypes>)
     ))
 }
 
-/// The runtime's body check for an operation: 2xx bodies decode as its success type,
-/// 4xx and 5xx bodies as its error type; a type with no body (`()`, a byte stream) is not
-/// checked. `None` when neither side has a type to check.
+/// The runtime's error-body check for an operation: 4xx and 5xx bodies decode as its error
+/// type (success bodies are decoded once, by the generated code: see [`single_decode`]).
+/// `None` when the operation documents no typed error body.
 fn body_check(types: &ResponseTypes) -> Option<String> {
-    let typed = |ty: &str| ty != "()" && !ty.ends_with("ByteStream");
-    let (success, error) = (&types.success, &types.error);
-    match (typed(success), typed(error)) {
-        (true, true) => Some(format!(
-            "snapshots_runtime::operation::check_body::<{success}, {error}>"
-        )),
-        (false, true) => Some(format!(
-            "snapshots_runtime::operation::check_error_body::<{error}>"
-        )),
-        (true, false) => Some(format!(
-            "snapshots_runtime::operation::check_success_body::<{success}>"
-        )),
-        (false, false) => None,
+    let error = &types.error;
+    let typed = error != "()" && !error.ends_with("ByteStream");
+    typed.then(|| format!("snapshots_runtime::operation::check_error_body::<{error}>"))
+}
+
+/// progenitor's generated code decodes each JSON answer with `ResponseValue::from_response`,
+/// which copies the headers and loses the status when the body does not decode. The
+/// generated code calls `snapshots_runtime::decode::response_value` instead (the headers
+/// moved, an undecodable body reported with its status and request id). Fails when
+/// progenitor's code has no such call, so a progenitor upgrade cannot silently bring the
+/// old decode back.
+pub fn single_decode(code: &str) -> Result<String> {
+    const PROGENITOR: &str = "ResponseValue::from_response(response).await";
+    const RUNTIME: &str = "snapshots_runtime::decode::response_value(response).await";
+    if !code.contains(PROGENITOR) {
+        bail!("expected progenitor's operations to decode answers with `{PROGENITOR}`, found none");
     }
+    Ok(code.replace(PROGENITOR, RUNTIME))
 }
 
 /// progenitor's `Client::new` builds a `reqwest` client that follows redirects (reqwest's
 /// default), which would carry credentials to another origin before the runtime could
 /// refuse the answer. The generated code builds it from
-/// `snapshots_runtime::http_client_builder()` instead (no redirects). Fails when
+/// `snapshots_runtime::http_client_builder()` instead (no redirects), and without
+/// progenitor's per-request timeout: the runtime bounds each call with one timer of its own
+/// (`RetryConfig::total_timeout`), and the builder's read timeout bounds a stalled peer.
+/// Fails when
 /// progenitor's code no longer has the expected line, so a progenitor upgrade cannot
 /// silently bring the default back.
 pub fn safe_http_client(code: &str) -> Result<String> {
     const PROGENITOR: &str = "reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)";
-    const RUNTIME: &str =
-        "snapshots_runtime::http_client_builder().connect_timeout(dur).timeout(dur)";
+    const RUNTIME: &str = "snapshots_runtime::http_client_builder().connect_timeout(dur)";
     let count = code.matches(PROGENITOR).count();
     if count != 1 {
         bail!("expected progenitor's `Client::new` to build its client once with `{PROGENITOR}`, found {count}");
@@ -274,12 +280,9 @@ mod tests {
         .unwrap_err();
         assert!(error.to_string().contains("extra"), "{error}");
         let code = runtime_hooks(&[row("get_thing"), row("delete_thing")], &types).unwrap();
-        assert!(
-            code.contains("check_body::<types::Thing, types::Problem>"),
-            "{code}"
-        );
-        assert!(
-            code.contains("check_error_body::<types::Problem>"),
+        assert_eq!(
+            code.matches(".with_body_check(snapshots_runtime::operation::check_error_body::<types::Problem>)").count(),
+            2,
             "{code}"
         );
         assert!(
@@ -289,6 +292,21 @@ mod tests {
             "{code}"
         );
         syn::parse_str::<syn::File>(&code).unwrap();
+    }
+
+    #[test]
+    fn every_decode_goes_through_the_runtime() {
+        let code = "200u16 => ResponseValue::from_response(response).await,\n\
+                    404u16 => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)),";
+        let swapped = single_decode(code).unwrap();
+        assert_eq!(
+            swapped
+                .matches("snapshots_runtime::decode::response_value(response).await")
+                .count(),
+            2
+        );
+        assert!(!swapped.contains("from_response"));
+        assert!(single_decode("200u16 => Ok(ResponseValue::empty(response)),").is_err());
     }
 
     #[test]

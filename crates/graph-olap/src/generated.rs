@@ -9718,7 +9718,7 @@ impl Client {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
-            snapshots_runtime::http_client_builder().connect_timeout(dur).timeout(dur)
+            snapshots_runtime::http_client_builder().connect_timeout(dur)
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
@@ -10748,32 +10748,32 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -10860,53 +10860,53 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 409u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -10960,25 +10960,25 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -11048,39 +11048,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -11184,39 +11184,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -11288,42 +11288,42 @@ pub mod builder {
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -11425,46 +11425,46 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 409u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -11568,32 +11568,32 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -11697,39 +11697,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -11831,46 +11831,46 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 409u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -11943,39 +11943,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -12047,21 +12047,21 @@ pub mod builder {
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -12167,25 +12167,25 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -12291,32 +12291,32 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -12422,32 +12422,32 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -12597,32 +12597,32 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -12709,32 +12709,32 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -12804,39 +12804,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -12940,39 +12940,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -13076,39 +13076,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -13212,39 +13212,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -13332,39 +13332,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -13628,32 +13628,32 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -13740,39 +13740,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -13842,39 +13842,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -13978,39 +13978,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -14083,49 +14083,49 @@ pub mod builder {
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 409u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -14232,39 +14232,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -14337,39 +14337,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -14439,46 +14439,46 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 409u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -14579,32 +14579,32 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -14689,39 +14689,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 409u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -14806,25 +14806,25 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 409u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -14894,39 +14894,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -14940,8 +14940,8 @@ pub mod prelude {
     pub use self::super::Client;
 }
 /// Every operation of this API, for the runtime (the action name it signs, the method
-/// its retry rule depends on, the check of its response bodies against the types the
-/// spec documents, so that a body that does not decode keeps its status).
+/// its retry rule depends on, the check of its error bodies against the error type the
+/// spec documents, so that an error body that does not decode keeps its status).
 pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
     snapshots_runtime::Operation::new(
             "list_instances",
@@ -14950,10 +14950,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/instances",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::InstanceListEnvelope,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         )
         .with_query(LIST_INSTANCES_QUERY),
     snapshots_runtime::Operation::new(
@@ -14963,10 +14960,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/instances",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::InstanceEnvelope,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
     snapshots_runtime::Operation::new(
             "get_user_instance_status",
@@ -14975,10 +14969,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/instances/user/status",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::UserInstanceStatusEnvelope,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
     snapshots_runtime::Operation::new(
             "delete_instance",
@@ -14996,10 +14987,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/instances/{instance_id}",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::InstanceEnvelope,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
     snapshots_runtime::Operation::new(
             "update_instance",
@@ -15008,10 +14996,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/instances/{instance_id}",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::InstanceEnvelope,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
     snapshots_runtime::Operation::new(
             "update_instance_cpu",
@@ -15020,10 +15005,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/instances/{instance_id}/cpu",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::InstanceEnvelope,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
     snapshots_runtime::Operation::new(
             "list_instance_events",
@@ -15032,10 +15014,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/instances/{instance_id}/events",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::InstanceEventListEnvelope,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
     snapshots_runtime::Operation::new(
             "update_instance_lifecycle",
@@ -15044,10 +15023,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/instances/{instance_id}/lifecycle",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::InstanceEnvelope,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
     snapshots_runtime::Operation::new(
             "update_instance_memory",
@@ -15056,10 +15032,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/instances/{instance_id}/memory",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::InstanceEnvelope,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
     snapshots_runtime::Operation::new(
             "get_instance_progress",
@@ -15068,10 +15041,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/instances/{instance_id}/progress",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::InstanceProgressEnvelope,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
     snapshots_runtime::Operation::new(
             "record_instance_activity",
@@ -15089,10 +15059,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/internal/instances/{instance_id}/progress",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::UpdatedEnvelope,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
     snapshots_runtime::Operation::new(
             "update_instance_status",
@@ -15101,10 +15068,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/internal/instances/{instance_id}/status",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::InstanceEnvelope,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
     snapshots_runtime::Operation::new(
             "update_snapshot_status",
@@ -15113,10 +15077,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/internal/snapshots/{snapshot_id}/status",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::SnapshotEnvelope,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
     snapshots_runtime::Operation::new(
             "list_mappings",
@@ -15125,10 +15086,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/mappings",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::MappingListEnvelope,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         )
         .with_query(LIST_MAPPINGS_QUERY),
     snapshots_runtime::Operation::new(
@@ -15138,10 +15096,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/mappings",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::MappingEnvelope,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
     snapshots_runtime::Operation::new(
             "get_mapping",
@@ -15150,10 +15105,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/mappings/{mapping_id}",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::MappingEnvelope,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
     snapshots_runtime::Operation::new(
             "list_mapping_instances",
@@ -15162,10 +15114,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/mappings/{mapping_id}/instances",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::InstanceListEnvelope,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
     snapshots_runtime::Operation::new(
             "list_mapping_snapshots",
@@ -15174,10 +15123,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/mappings/{mapping_id}/snapshots",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::SnapshotListEnvelope,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
     snapshots_runtime::Operation::new(
             "list_mapping_versions",
@@ -15186,10 +15132,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/mappings/{mapping_id}/versions",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::MappingVersionListEnvelope,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
     snapshots_runtime::Operation::new(
             "get_mapping_version",
@@ -15198,10 +15141,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/mappings/{mapping_id}/versions/{version}",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::MappingVersionEnvelope,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
     snapshots_runtime::Operation::new(
             "list_snapshots",
@@ -15210,10 +15150,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/snapshots",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::SnapshotListEnvelope,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         )
         .with_query(LIST_SNAPSHOTS_QUERY),
     snapshots_runtime::Operation::new(
@@ -15223,10 +15160,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/snapshots",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::SnapshotEnvelope,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
     snapshots_runtime::Operation::new(
             "delete_snapshot",
@@ -15245,10 +15179,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/snapshots/{snapshot_id}",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::SnapshotEnvelope,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
     snapshots_runtime::Operation::new(
             "update_snapshot",
@@ -15257,10 +15188,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/snapshots/{snapshot_id}",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::SnapshotEnvelope,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
     snapshots_runtime::Operation::new(
             "update_snapshot_lifecycle",
@@ -15269,10 +15197,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/snapshots/{snapshot_id}/lifecycle",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::SnapshotLifecycleEnvelope,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
     snapshots_runtime::Operation::new(
             "get_snapshot_progress",
@@ -15281,10 +15206,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/snapshots/{snapshot_id}/progress",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::SnapshotProgressEnvelope,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
     snapshots_runtime::Operation::new(
             "retry_snapshot",
@@ -15293,21 +15215,15 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/snapshots/{snapshot_id}/retry",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::SnapshotEnvelope,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
     snapshots_runtime::Operation::new("list_users", "list_users", "GET", "/api/users")
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                ::std::vec::Vec<types::User>,
-                types::ErrorBody,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
     snapshots_runtime::Operation::new("create_user", "create_user", "POST", "/api/users")
         .with_body_check(
-            snapshots_runtime::operation::check_body::<types::User, types::ErrorBody>,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
     snapshots_runtime::Operation::new(
             "bootstrap_user",
@@ -15316,7 +15232,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/users/bootstrap",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<types::User, types::ErrorBody>,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
     snapshots_runtime::Operation::new(
             "get_user",
@@ -15325,7 +15241,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/users/{username}",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<types::User, types::ErrorBody>,
+            snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
         ),
 ];
 /// Every request of every operation goes through [`snapshots_runtime::Runtime::execute`];

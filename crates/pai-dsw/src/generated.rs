@@ -2250,7 +2250,7 @@ impl Client {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
-            snapshots_runtime::http_client_builder().connect_timeout(dur).timeout(dur)
+            snapshots_runtime::http_client_builder().connect_timeout(dur)
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
@@ -2543,39 +2543,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -2685,39 +2685,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -2806,39 +2806,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -2927,39 +2927,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -2973,8 +2973,8 @@ pub mod prelude {
     pub use self::super::Client;
 }
 /// Every operation of this API, for the runtime (the action name it signs, the method
-/// its retry rule depends on, the check of its response bodies against the types the
-/// spec documents, so that a body that does not decode keeps its status).
+/// its retry rule depends on, the check of its error bodies against the error type the
+/// spec documents, so that an error body that does not decode keeps its status).
 pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
     snapshots_runtime::Operation::new(
             "list_instance_snapshot",
@@ -2983,10 +2983,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/v2/instances/{InstanceId}/snapshots",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::ListInstanceSnapshotResponse,
-                types::AlibabaError,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::AlibabaError>,
         ),
     snapshots_runtime::Operation::new(
             "create_instance_snapshot",
@@ -2995,10 +2992,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/v2/instances/{InstanceId}/snapshots",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::CreateInstanceSnapshotResponse,
-                types::AlibabaError,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::AlibabaError>,
         ),
     snapshots_runtime::Operation::new(
             "delete_instance_snapshot",
@@ -3007,10 +3001,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/v2/instances/{InstanceId}/snapshots/{SnapshotId}",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::DeleteInstanceSnapshotResponse,
-                types::AlibabaError,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::AlibabaError>,
         ),
     snapshots_runtime::Operation::new(
             "get_instance_snapshot",
@@ -3019,10 +3010,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
             "/api/v2/instances/{InstanceId}/snapshots/{SnapshotId}",
         )
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::GetInstanceSnapshotResponse,
-                types::AlibabaError,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::AlibabaError>,
         ),
 ];
 /// Every request of every operation goes through [`snapshots_runtime::Runtime::execute`];

@@ -2430,7 +2430,7 @@ impl Client {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
-            snapshots_runtime::http_client_builder().connect_timeout(dur).timeout(dur)
+            snapshots_runtime::http_client_builder().connect_timeout(dur)
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
@@ -2937,39 +2937,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -3059,39 +3059,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -3182,39 +3182,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -3322,39 +3322,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -3445,39 +3445,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => snapshots_runtime::decode::response_value(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            snapshots_runtime::decode::response_value(response).await?,
                         ),
                     )
                 }
@@ -3491,8 +3491,8 @@ pub mod prelude {
     pub use self::super::Client;
 }
 /// Every operation of this API, for the runtime (the action name it signs, the method
-/// its retry rule depends on, the check of its response bodies against the types the
-/// spec documents, so that a body that does not decode keeps its status).
+/// its retry rule depends on, the check of its error bodies against the error type the
+/// spec documents, so that an error body that does not decode keeps its status).
 pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
     snapshots_runtime::Operation::new(
             "list_snapshots",
@@ -3502,10 +3502,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
         )
         .with_action("ListSnapshots")
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::ListSnapshotsResponse,
-                types::AlibabaError,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::AlibabaError>,
         ),
     snapshots_runtime::Operation::new(
             "create_snapshot",
@@ -3515,10 +3512,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
         )
         .with_action("CreateSnapshot")
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::CreateSnapshotResponse,
-                types::AlibabaError,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::AlibabaError>,
         ),
     snapshots_runtime::Operation::new(
             "delete_snapshot",
@@ -3528,10 +3522,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
         )
         .with_action("DeleteSnapshot")
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::DeleteSnapshotResponse,
-                types::AlibabaError,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::AlibabaError>,
         ),
     snapshots_runtime::Operation::new(
             "get_snapshot",
@@ -3541,10 +3532,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
         )
         .with_action("GetSnapshot")
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::GetSnapshotResponse,
-                types::AlibabaError,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::AlibabaError>,
         ),
     snapshots_runtime::Operation::new(
             "update_snapshot",
@@ -3554,10 +3542,7 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
         )
         .with_action("UpdateSnapshot")
         .with_body_check(
-            snapshots_runtime::operation::check_body::<
-                types::UpdateSnapshotResponse,
-                types::AlibabaError,
-            >,
+            snapshots_runtime::operation::check_error_body::<types::AlibabaError>,
         ),
 ];
 /// Every request of every operation goes through [`snapshots_runtime::Runtime::execute`];

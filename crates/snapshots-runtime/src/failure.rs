@@ -114,6 +114,18 @@ pub enum Failure {
         reason: String,
     },
 
+    /// The call's total time limit ([`crate::RetryConfig::total_timeout`]) passed before it
+    /// ended: every attempt, retry delay and rate-limit wait counts; whatever was in flight
+    /// was dropped. `reqwest::Error::is_timeout` is true for the error that carries it (its
+    /// source is an I/O error of kind `TimedOut`).
+    #[error("call timed out: its total time limit of {limit:?} passed")]
+    TimedOut {
+        /// The total time limit.
+        limit: std::time::Duration,
+        /// An I/O error of kind `TimedOut`.
+        source: std::io::Error,
+    },
+
     /// The response body is not what the spec documents for its status (not JSON, empty,
     /// another shape).
     #[error(
@@ -179,6 +191,7 @@ impl Failure {
             | Failure::Unauthenticated { .. }
             | Failure::UnknownOperation { .. }
             | Failure::Untransportable { .. }
+            | Failure::TimedOut { .. }
             | Failure::Credentials(_) => None,
         }
     }
@@ -215,6 +228,14 @@ fn unreachable_body() -> reqwest::Error {
     // `reqwest::Error` has no public constructor; a body whose only frame is an error always
     // fails to read, so this is never reached. Fail closed all the same.
     panic!("a body made of one error frame was read successfully")
+}
+
+/// The request id of a response (`x-acs-request-id`, else `x-request-id`), bounded.
+pub(crate) fn request_id(headers: &http::HeaderMap) -> Option<String> {
+    ["x-acs-request-id", "x-request-id"].iter().find_map(|h| {
+        let value = headers.get(*h)?.to_str().ok()?;
+        Some(bounded(value))
+    })
 }
 
 /// `text` cut to [`MAX_QUOTED_CHARS`] characters (with `…` when cut), control characters

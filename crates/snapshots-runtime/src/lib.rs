@@ -31,6 +31,7 @@ pub mod auth;
 mod body;
 pub mod capture;
 pub mod conflict;
+pub mod decode;
 pub mod error_shape;
 mod failure;
 pub mod operation;

@@ -191,10 +191,7 @@ impl Answer {
     }
 
     fn request_id(&self) -> Option<String> {
-        ["x-acs-request-id", "x-request-id"].iter().find_map(|h| {
-            let value = self.head.headers.get(*h)?.to_str().ok()?;
-            Some(bounded(value))
-        })
+        crate::failure::request_id(&self.head.headers)
     }
 
     /// The response for the generated code, its body already in memory (and its URL kept,
@@ -315,7 +312,7 @@ impl Runtime {
             let rewritten = crate::query::apply(request, operation.id, operation.query)
                 .and_then(|request| self.shared.transport.apply(request, &operation));
             let result = match rewritten {
-                Ok(request) => self.call(client, Some(request), operation, version).await,
+                Ok(request) => self.bounded_call(client, request, operation, version).await,
                 Err(failure) => Err(AttemptError::Failure(failure)),
             };
             match result {
@@ -328,6 +325,28 @@ impl Runtime {
             }
         }
         .instrument(span)
+    }
+
+    /// The attempts of one call, within the call's total time limit: one timer for the whole
+    /// call (not one per attempt), which drops whatever is in flight when it fires.
+    async fn bounded_call(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+        operation: Operation,
+        version: &str,
+    ) -> Result<reqwest::Response, AttemptError> {
+        let call = self.call(client, Some(request), operation, version);
+        let Some(limit) = self.shared.retry.total_timeout else {
+            return call.await;
+        };
+        match tokio::time::timeout(limit, call).await {
+            Ok(result) => result,
+            Err(_elapsed) => Err(AttemptError::Failure(Failure::TimedOut {
+                limit,
+                source: std::io::ErrorKind::TimedOut.into(),
+            })),
+        }
     }
 
     /// The attempts of one call. `original` is always `Some` on entry (an `Option` so that
@@ -355,12 +374,8 @@ impl Runtime {
                 Err(_) => None,
             };
             let current = current.as_deref();
-            let (request, hop_template) = self.prepare_attempt(
-                &mut original,
-                attempt,
-                started,
-                (&operation, version, current),
-            )?;
+            let (request, hop_template) =
+                self.prepare_attempt(&mut original, attempt, (&operation, version, current))?;
             let method = request.method().clone();
             let result = Box::pin(self.send(
                 client,
@@ -418,8 +433,7 @@ impl Runtime {
         }
     }
 
-    /// The request for attempt number `attempt`, bounded by what is left of the call's
-    /// total time and authenticated; with it, when redirects may be followed, an
+    /// The request for attempt number `attempt`, authenticated; with it, when redirects may be followed, an
     /// unauthenticated copy to build the next hop from.
     ///
     /// The original stays in `original` for the next attempt when there can be one and its
@@ -430,7 +444,6 @@ impl Runtime {
         &self,
         original: &mut Option<reqwest::Request>,
         attempt: u32,
-        started: tokio::time::Instant,
         auth: Auth<'_>,
     ) -> Result<(reqwest::Request, Option<reqwest::Request>), Failure> {
         let shared = &self.shared;
@@ -452,18 +465,6 @@ impl Runtime {
             }
             None => template,
         };
-        // The call's total time limit bounds each attempt: reqwest then reports a timeout of
-        // its own when the limit is reached mid-attempt.
-        if let Some(total) = shared.retry.total_timeout {
-            let remaining = total
-                .saturating_sub(started.elapsed())
-                .max(std::time::Duration::from_millis(1));
-            let per_attempt = request
-                .timeout()
-                .copied()
-                .map_or(remaining, |t| t.min(remaining));
-            *request.timeout_mut() = Some(per_attempt);
-        }
         let hop_template = match shared.redirects {
             RedirectPolicy::None => None,
             RedirectPolicy::SameOrigin { .. } => request.try_clone(),
@@ -651,15 +652,18 @@ mod tests {
         addr
     }
 
-    /// Sends one GET through `runtime` with a client whose own timeout is 3 s, and returns
-    /// the (virtual) time until the call failed.
-    async fn time_to_timeout(runtime: Runtime) -> Duration {
+    /// Sends one GET through `runtime` with a client whose own timeout is `client_timeout`,
+    /// and returns the (virtual) time until the call failed, and the error.
+    async fn time_to_timeout(
+        runtime: Runtime,
+        client_timeout: Option<Duration>,
+    ) -> (Duration, reqwest::Error) {
         let addr = silent_server().await;
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(Duration::from_secs(3))
-            .build()
-            .unwrap();
+        let mut client = reqwest::Client::builder().no_proxy();
+        if let Some(timeout) = client_timeout {
+            client = client.timeout(timeout);
+        }
+        let client = client.build().unwrap();
         let request = reqwest::Request::new(
             reqwest::Method::GET,
             format!("http://{addr}/x").parse().unwrap(),
@@ -670,29 +674,61 @@ mod tests {
             .await
             .unwrap_err();
         assert!(error.is_timeout(), "{error}");
-        started.elapsed()
+        (started.elapsed(), error)
+    }
+
+    fn within_a_second_of(waited: Duration, seconds: u64) -> bool {
+        waited >= Duration::from_secs(seconds) && waited < Duration::from_secs(seconds + 1)
+    }
+
+    fn limited(retry: RetryConfig, total: u64) -> Runtime {
+        Runtime::builder()
+            .retry(retry.with_total_timeout(Some(Duration::from_secs(total))))
+            .rate_limit(RateLimiter::unlimited())
+            .build()
     }
 
     #[tokio::test(start_paused = true)]
     async fn passthrough_keeps_the_clients_own_timeout() {
-        let waited = time_to_timeout(Runtime::passthrough()).await;
-        assert!(
-            waited >= Duration::from_secs(3) && waited < Duration::from_secs(4),
-            "{waited:?}"
-        );
+        let (waited, _) =
+            time_to_timeout(Runtime::passthrough(), Some(Duration::from_secs(3))).await;
+        assert!(within_a_second_of(waited, 3), "{waited:?}");
     }
 
     #[tokio::test(start_paused = true)]
-    async fn the_total_timeout_bounds_the_attempt() {
-        let runtime = Runtime::builder()
-            .retry(RetryConfig::disabled().with_total_timeout(Some(Duration::from_secs(10))))
-            .rate_limit(RateLimiter::unlimited())
-            .build();
-        // The call's limit replaces the client's: the attempt may take the call's 10 s.
-        let waited = time_to_timeout(runtime).await;
+    async fn the_total_timeout_bounds_the_call_with_one_timer() {
+        let (waited, error) = time_to_timeout(limited(RetryConfig::disabled(), 10), None).await;
+        assert!(within_a_second_of(waited, 10), "{waited:?}");
         assert!(
-            waited >= Duration::from_secs(10) && waited < Duration::from_secs(11),
-            "{waited:?}"
+            matches!(Failure::find(&error), Some(Failure::TimedOut { limit, .. }) if limit.as_secs() == 10),
+            "{error:?}"
+        );
+        // A client with a shorter timeout of its own ends the attempt first.
+        let (waited, _) = time_to_timeout(
+            limited(RetryConfig::disabled(), 10),
+            Some(Duration::from_secs(3)),
+        )
+        .await;
+        assert!(within_a_second_of(waited, 3), "{waited:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_total_timeout_cuts_a_retry_short() {
+        // Attempt 1 times out after the client's 3 s; the retry starts after a 1 s delay and
+        // is cut by the call's 5 s limit, one second in.
+        let retry = RetryConfig {
+            max_attempts: 3,
+            base_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(1),
+            jitter: false,
+            ..RetryConfig::default()
+        };
+        let (waited, error) =
+            time_to_timeout(limited(retry, 5), Some(Duration::from_secs(3))).await;
+        assert!(within_a_second_of(waited, 5), "{waited:?}");
+        assert!(
+            matches!(Failure::find(&error), Some(Failure::TimedOut { .. })),
+            "{error:?}"
         );
     }
 }

@@ -602,6 +602,9 @@ fn from_failure(failure: &Failure) -> Error {
             snippet: snippet.clone(),
             source: Some(serde::de::Error::custom(source)),
         },
+        Failure::TimedOut { .. } => Error::Timeout {
+            source: failure.to_string().into(),
+        },
         // `Failure` is non-exhaustive: a kind this facade does not know yet is reported
         // as it displays.
         _ => Error::Transport {
