@@ -228,4 +228,3 @@ async fn seed_filters_is_a_flag() {
     let (env, _seed) = spawn(&["--seed-filters"]);
     assert_eq!(status(env["GRAPH_OLAP_URL"].clone()).await, 422);
 }
-
