@@ -84,6 +84,18 @@ impl MappingRec {
     }
 }
 
+/// Row counts by label, sorted by label.
+pub(crate) type Counts = Box<[(String, i64)]>;
+
+/// Row counts sorted by label (the last of a repeated label wins, as in a map).
+fn sorted_counts(pairs: impl IntoIterator<Item = (String, i64)>) -> Counts {
+    pairs
+        .into_iter()
+        .collect::<BTreeMap<_, _>>()
+        .into_iter()
+        .collect()
+}
+
 /// Snapshot status (upstream `SnapshotStatus`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SnapshotStatus {
@@ -155,11 +167,11 @@ pub(crate) struct SnapshotRec {
     pub owner: String,
     pub name: String,
     pub description: Option<String>,
-    pub gcs_path: String,
     pub status: SnapshotStatus,
     pub size_bytes: Option<i64>,
-    pub node_counts: Option<BTreeMap<String, i64>>,
-    pub edge_counts: Option<BTreeMap<String, i64>>,
+    /// Row counts by label, sorted by label (a boxed slice: a fraction of a map's memory).
+    pub node_counts: Option<Counts>,
+    pub edge_counts: Option<Counts>,
     pub progress: Option<Map<String, Value>>,
     pub error_message: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -171,6 +183,17 @@ pub(crate) struct SnapshotRec {
     run: Option<ExportRun>,
     /// When the snapshot last reached a final status.
     settled_at: Option<DateTime<Utc>>,
+}
+
+impl SnapshotRec {
+    /// Where the export lands: derived from owner, mapping, version and id rather than
+    /// held (`gs://graph-exports/{owner}/{mapping}/v{version}/{id}/`).
+    pub(crate) fn gcs_path(&self) -> String {
+        format!(
+            "gs://{BUCKET}/{}/{}/v{}/{}/",
+            self.owner, self.mapping_id, self.mapping_version, self.id
+        )
+    }
 }
 
 /// Instance status (upstream `InstanceStatus`).
@@ -631,10 +654,6 @@ impl Store {
             mapping_id,
             mapping_version: version.version,
             owner: owner.to_owned(),
-            gcs_path: format!(
-                "gs://{BUCKET}/{owner}/{mapping_id}/v{}/{id}/",
-                version.version
-            ),
             name,
             description,
             status: SnapshotStatus::Pending,
@@ -1053,10 +1072,10 @@ fn report_into(
         snapshot.progress = Some(stored);
     }
     if !request.node_counts.is_empty() {
-        snapshot.node_counts = Some(request.node_counts.into_iter().collect());
+        snapshot.node_counts = Some(sorted_counts(request.node_counts));
     }
     if !request.edge_counts.is_empty() {
-        snapshot.edge_counts = Some(request.edge_counts.into_iter().collect());
+        snapshot.edge_counts = Some(sorted_counts(request.edge_counts));
     }
     if let Some(size) = request.size_bytes {
         snapshot.size_bytes = Some(size);
@@ -1107,8 +1126,8 @@ fn settle_snapshot(snapshot: &mut SnapshotRec, now: DateTime<Utc>) -> bool {
             };
             let (nodes, edges) = (counts("node"), counts("edge"));
             let rows: i64 = nodes.values().chain(edges.values()).sum();
-            snapshot.node_counts = Some(nodes);
-            snapshot.edge_counts = Some(edges);
+            snapshot.node_counts = Some(sorted_counts(nodes));
+            snapshot.edge_counts = Some(sorted_counts(edges));
             snapshot.size_bytes = Some(rows.saturating_mul(export::BYTES_PER_ROW));
             finish(snapshot, SnapshotStatus::Ready, after(run.started, at));
             true

@@ -169,17 +169,11 @@ pub(crate) fn snapshot(s: &SnapshotRec) -> Result<types::Snapshot, BuildError> {
         owner_username: Some(s.owner.clone()),
         name: Some(s.name.clone()),
         description: s.description.clone(),
-        gcs_path: Some(s.gcs_path.clone()),
+        gcs_path: Some(s.gcs_path()),
         status: Some(snapshot_status(s.status).into()),
         size_bytes: s.size_bytes,
-        node_counts: s
-            .node_counts
-            .as_ref()
-            .map(|m| m.clone().into_iter().collect()),
-        edge_counts: s
-            .edge_counts
-            .as_ref()
-            .map(|m| m.clone().into_iter().collect()),
+        node_counts: s.node_counts.as_ref().map(|m| m.iter().cloned().collect()),
+        edge_counts: s.edge_counts.as_ref().map(|m| m.iter().cloned().collect()),
         progress: s.progress.clone(),
         error_message: s.error_message.clone(),
         created_at: Some(ts(s.created_at)),

@@ -196,7 +196,10 @@ impl SnapshotIndex {
 }
 
 /// Reads a window of one filter's index: `(index, lo, hi, params) -> (ids, total)`.
-struct FilterIndex(fn(&SnapshotIndex, usize, usize, &ListParams) -> (Vec<i64>, u64));
+struct FilterIndex(fn(&SnapshotIndex, usize, usize, &ListParams) -> Page);
+
+/// The ids of a page and the total.
+type Page = (Vec<i64>, u64);
 
 /// Positions `lo..hi` of the keys whose first member is `value` (`next`: the value after it).
 fn bounds<V: Ord + Copy>(
