@@ -420,6 +420,71 @@ fn graph_olap_round_trip_in_json() {
 }
 
 #[test]
+fn graph_olap_instance_from_a_mapping_with_wait_and_the_mapping_and_user_commands() {
+    use graph_olap::types::{Instance, InstanceStatusValue, Mapping, MappingSummary, User};
+    let harness = Harness::start(FAST);
+
+    let mappings: Vec<MappingSummary> = harness.json(&["graph-olap", "mapping", "list"]);
+    let mapping = mappings.first().expect("the demo mapping").id.to_string();
+    let got: Mapping = harness.json(&["graph-olap", "mapping", "get", &mapping]);
+    assert_eq!(got.id.to_string(), mapping);
+
+    // The migration path: an instance from the mapping, waited for until it runs.
+    let mut args = vec![
+        "graph-olap",
+        "instance",
+        "create",
+        "--mapping-id",
+        mapping.as_str(),
+        "--name",
+        "cli-analysis",
+        "--wrapper-type",
+        "ryugraph",
+        "--wait",
+    ];
+    args.extend_from_slice(POLL);
+    let running: Instance = harness.json(&args);
+    assert_eq!(
+        running.status,
+        InstanceStatusValue::InstanceStatus(graph_olap::types::InstanceStatus::Running)
+    );
+    let id = running.id.to_string();
+
+    let listed: Vec<Instance> = harness.json(&["graph-olap", "instance", "list"]);
+    assert!(listed.iter().any(|i| i.id == running.id), "{listed:?}");
+    let again: Instance = harness.json(&["graph-olap", "instance", "wait", &id]);
+    assert_eq!(again.id, running.id);
+    let table = harness
+        .snapctl()
+        .args(["graph-olap", "instance", "list"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&table.get_output().stdout).into_owned();
+    assert!(text.starts_with("ID      NAME"), "{text}");
+    assert!(text.contains("cli-analysis"), "{text}");
+
+    let me: User = harness.json(&["graph-olap", "user", "get", "demo"]);
+    assert_eq!(me.username, "demo");
+    // Listing users needs the admin or ops role: the analyst is refused (exit 11).
+    harness
+        .snapctl()
+        .args(["graph-olap", "user", "list"])
+        .assert()
+        .code(11);
+    let users: Vec<User> =
+        harness.json(&["--graph-olap-user", "system", "graph-olap", "user", "list"]);
+    assert!(users.iter().any(|u| u.username == "demo"), "{users:?}");
+
+    let deleted: serde_json::Value = harness.json(&["graph-olap", "instance", "delete", &id]);
+    assert_eq!(deleted, serde_json::json!({"deleted": true}));
+    harness
+        .snapctl()
+        .args(["graph-olap", "instance", "get", &id])
+        .assert()
+        .code(5);
+}
+
+#[test]
 fn invalid_values_exit_3_and_nothing_is_sent() {
     let harness = Harness::start(FAST);
     let instance = harness.instance();

@@ -281,6 +281,7 @@ fn assert_no_secret(text: &str, secrets: &[String]) {
 
 /// A key the emulator issued, from its credentials URI (an STS key with its token).
 async fn issued_key(emulator: &RunningEmulator) -> (String, String, String) {
+    snapshots_runtime::install_crypto_provider();
     let body: serde_json::Value = reqwest::get(emulator.credentials_uri())
         .await
         .expect("sent")
@@ -1020,8 +1021,11 @@ async fn a_retry_after_the_key_expired_signs_with_the_refreshed_key() {
         .credentials(Credentials::AccessKey(old.key.clone()))
         .rate_limit(RateLimiter::unlimited())
         .build();
-    let raw =
-        pai_dsw::Client::new_with_client(&emulator.dsw_url(), reqwest::Client::new(), runtime);
+    let raw = pai_dsw::Client::new_with_client(
+        &emulator.dsw_url(),
+        snapshots_runtime::http_client_builder().build().unwrap(),
+        runtime,
+    );
     let error = Error::from(
         raw.list_instance_snapshot()
             .instance_id(&instance)

@@ -65,6 +65,7 @@ fn get_ok() -> ResponseTemplate {
 /// pool timer): in paused tokio time, the clock's auto-advance would fire a pending timer
 /// while the mock server, on another thread, is answering.
 fn dsw(server: &MockServer, runtime: Runtime) -> pai_dsw::Client {
+    snapshots_runtime::install_crypto_provider();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .pool_idle_timeout(None)
@@ -231,6 +232,7 @@ async fn a_connect_error_is_retried_even_for_a_create() {
     let runtime = runtime(exact_retries());
     let budget = runtime.retry_budget().clone();
     let before = budget.available();
+    snapshots_runtime::install_crypto_provider();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .pool_idle_timeout(None)

@@ -16,6 +16,9 @@
 //!    as a user would (a spec, one `APIS` entry, `cargo xtask generate`), tested through the
 //!    facade
 //! 6. `cargo xtask conformance` (in-process): the emulator against its specs, by schemathesis.
+//! 7. `cargo xtask compile-budget --profile debug` (in-process): a minimal downstream binary
+//!    built cold, its compile time and size reported (a report, never a failure on time; the
+//!    release build is left to `cargo xtask compile-budget`, to keep CI under 20 minutes).
 
 use anyhow::{bail, Result};
 use std::path::Path;
@@ -54,6 +57,7 @@ pub fn run(root: &Path) -> Result<()> {
     eprintln!("==> fixture-api: a fourth API, added as a user would (cargo xtask fixture-api)");
     crate::fixture::run(root)?;
     crate::conformance::run(root)?;
+    crate::budget::run(root, &[crate::budget::Profile::Debug])?;
     eprintln!("==> ci: all steps passed");
     Ok(())
 }

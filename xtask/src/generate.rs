@@ -80,13 +80,15 @@ pub fn render(root: &Path, api: &Api) -> Result<Vec<GeneratedFile>> {
     file.items
         .extend(crate::glue::profiles::crate_items(&profiles)?.items);
     let glue = crate::glue::errors::render(&spec.raw, &types)?
-        + &crate::glue::rules::render(&spec.raw, &file)?;
+        + &crate::glue::rules::render(&spec.raw, &file)?
+        + &crate::glue::support::render(&spec.raw);
     file.items.extend(
         syn::parse_str::<syn::File>(&glue)
             .context("the error glue does not parse")?
             .items,
     );
     crate::glue::stable::non_exhaustive_types(&mut file)?;
+    crate::glue::conversions::text_conversions(&mut file, &api.lib_name())?;
     let code = hooks::safe_http_client(&prettyplease::unparse(&file))?;
     check_operation_ids(&spec.raw, &code)?;
 
@@ -263,13 +265,21 @@ fn cargo_toml(api: &Api, code: &str) -> String {
     format!(
         "{header}\n[package]\nname = \"{name}\"\nversion = \"0.1.0\"\ndescription = \"{summary}\"\n\
          edition.workspace = true\nrust-version.workspace = true\nlicense.workspace = true\npublish.workspace = true\n\n\
-         [features]\ndefault = [\"rustls\"]\n# TLS for https endpoints; turn off to bring your own reqwest TLS features.\n\
-         rustls = [\"reqwest/rustls\"]\n\n[dependencies]\n{deps}\n[lints]\nworkspace = true\n",
+         {features}\n[dependencies]\n{deps}\n[lints]\nworkspace = true\n",
+        features = TLS_FEATURES,
         header = header("#", api),
         name = api.crate_name,
         summary = api.summary,
     )
 }
+
+/// The TLS features of every generated crate: each forwards to the runtime's feature of the
+/// same name (documented in `crates/snapshots-runtime/Cargo.toml` and the README).
+const TLS_FEATURES: &str = "[features]\ndefault = [\"rustls-ring\"]\n\
+# TLS for https endpoints (see snapshots-runtime's features); turn all off for http:// only.\n\
+rustls-ring = [\"snapshots-runtime/rustls-ring\"]\n\
+rustls-aws-lc = [\"snapshots-runtime/rustls-aws-lc\"]\n\
+native-tls = [\"snapshots-runtime/native-tls\"]\n";
 
 fn lib_rs(api: &Api, raw: &Value) -> String {
     let title = raw
@@ -333,6 +343,7 @@ fn table_rows(raw: &Value) -> Vec<hooks::TableRow> {
             method: method.to_uppercase(),
             path: path.to_owned(),
             action: crate::profiles::action(op).map(str::to_owned),
+            extra: crate::glue::support::row_suffix(raw, path, &snake_case(id), op),
         });
     });
     rows

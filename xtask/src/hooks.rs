@@ -124,6 +124,9 @@ pub struct TableRow {
     pub path: String,
     /// The action name (`x-acs-action`), when the spec gives one.
     pub action: Option<String>,
+    /// More builder calls for the row (`.with_query(..)`, `.with_conflicts(..)`, from
+    /// `glue::support`).
+    pub extra: String,
 }
 
 /// The lines appended to progenitor's output: the body checks, the `OPERATIONS` table and
@@ -153,8 +156,8 @@ pub fn runtime_hooks(rows: &[TableRow], types: &BTreeMap<String, ResponseTypes>)
             None => String::new(),
         };
         table.push_str(&format!(
-            "    snapshots_runtime::Operation::new({:?}, {:?}, {:?}, {:?}){action}{check},\n",
-            row.id, row.name, row.method, row.path
+            "    snapshots_runtime::Operation::new({:?}, {:?}, {:?}, {:?}){action}{check}{},\n",
+            row.id, row.name, row.method, row.path, row.extra
         ));
     }
     Ok(format!(
@@ -247,6 +250,7 @@ mod tests {
             method: "GET".into(),
             path: "/x".into(),
             action: (id == "get_thing").then(|| "GetThing".into()),
+            extra: String::new(),
         }
     }
 

@@ -10,6 +10,7 @@
 //!   the conformance check.
 
 mod apis;
+mod budget;
 mod ci;
 mod conformance;
 mod fixture;
@@ -53,6 +54,13 @@ enum Cmd {
     /// Run every CI check: fmt, generate --check, clippy, tests, the fixture API,
     /// conformance.
     Ci,
+    /// Build a minimal downstream binary (xtask/fixtures/downstream-min) cold and report its
+    /// compile time, slowest units and binary size (a report, not an assertion).
+    CompileBudget {
+        /// The profiles to build, in order (default: debug, then release).
+        #[arg(long, value_enum, num_args = 1.., default_values_t = [budget::Profile::Debug, budget::Profile::Release])]
+        profile: Vec<budget::Profile>,
+    },
 }
 
 fn main() {
@@ -65,6 +73,7 @@ fn main() {
         Cmd::Conformance => conformance::run(&root),
         Cmd::FixtureApi => fixture::run(&root),
         Cmd::Ci => ci::run(&root),
+        Cmd::CompileBudget { profile } => budget::run(&root, &profile),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -2037,6 +2037,16 @@ code's integers, tried first) or a string (the seed's uuid-looking ids such as
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
+    /**
+Converts from `String` and `&str` (kept as text, in the string variant) as well as from its other payloads:
+
+```
+use graph_olap::types::ResourceId;
+let id = ResourceId::from("snapshot-uuid");
+assert_eq!(id, ResourceId::from(String::from("snapshot-uuid")));
+assert_eq!(id.to_string(), "snapshot-uuid");
+```
+*/
     pub enum ResourceId {
         Int64(i64),
         String(::std::string::String),
@@ -9527,6 +9537,16 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
     }
+    impl ::std::convert::From<::std::string::String> for ResourceId {
+        fn from(value: ::std::string::String) -> Self {
+            Self::String(value)
+        }
+    }
+    impl ::std::convert::From<&str> for ResourceId {
+        fn from(value: &str) -> Self {
+            Self::String(value.to_owned())
+        }
+    }
 }
 #[derive(Clone, Debug)]
 /**Client for Graph OLAP Control Plane API (snapshots and instances)
@@ -14934,7 +14954,8 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
                 types::InstanceListEnvelope,
                 types::ErrorBody,
             >,
-        ),
+        )
+        .with_query(LIST_INSTANCES_QUERY),
     snapshots_runtime::Operation::new(
             "create_instance",
             "create_instance",
@@ -15108,7 +15129,8 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
                 types::MappingListEnvelope,
                 types::ErrorBody,
             >,
-        ),
+        )
+        .with_query(LIST_MAPPINGS_QUERY),
     snapshots_runtime::Operation::new(
             "create_mapping",
             "create_mapping",
@@ -15192,7 +15214,8 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
                 types::SnapshotListEnvelope,
                 types::ErrorBody,
             >,
-        ),
+        )
+        .with_query(LIST_SNAPSHOTS_QUERY),
     snapshots_runtime::Operation::new(
             "create_snapshot",
             "create_snapshot",
@@ -15213,7 +15236,8 @@ pub const OPERATIONS: &[snapshots_runtime::Operation] = &[
         )
         .with_body_check(
             snapshots_runtime::operation::check_error_body::<types::ErrorBody>,
-        ),
+        )
+        .with_conflicts(DELETE_SNAPSHOT_CONFLICTS),
     snapshots_runtime::Operation::new(
             "get_snapshot",
             "get_snapshot",
@@ -15345,6 +15369,8 @@ mod paging {
         type Error = Error<types::ErrorBody>;
         const OPERATION: &'static str = "list_instances";
         const STYLE: Style = Style::Offset;
+        const ID: &'static [&'static str] = &["id"];
+        const ITEMS: &'static str = "data";
         fn at(self, cursor: &Cursor) -> Self {
             match cursor {
                 Cursor::Offset(o) => self.offset(*o),
@@ -15374,6 +15400,8 @@ mod paging {
         type Error = Error<types::ErrorBody>;
         const OPERATION: &'static str = "list_instance_events";
         const STYLE: Style = Style::Offset;
+        const ID: &'static [&'static str] = &["id"];
+        const ITEMS: &'static str = "data";
         fn at(self, cursor: &Cursor) -> Self {
             match cursor {
                 Cursor::Offset(o) => self.offset(*o),
@@ -15403,6 +15431,8 @@ mod paging {
         type Error = Error<types::ErrorBody>;
         const OPERATION: &'static str = "list_mappings";
         const STYLE: Style = Style::Offset;
+        const ID: &'static [&'static str] = &["id"];
+        const ITEMS: &'static str = "data";
         fn at(self, cursor: &Cursor) -> Self {
             match cursor {
                 Cursor::Offset(o) => self.offset(*o),
@@ -15432,6 +15462,8 @@ mod paging {
         type Error = Error<types::ErrorBody>;
         const OPERATION: &'static str = "list_mapping_instances";
         const STYLE: Style = Style::Offset;
+        const ID: &'static [&'static str] = &["id"];
+        const ITEMS: &'static str = "data";
         fn at(self, cursor: &Cursor) -> Self {
             match cursor {
                 Cursor::Offset(o) => self.offset(*o),
@@ -15461,6 +15493,8 @@ mod paging {
         type Error = Error<types::ErrorBody>;
         const OPERATION: &'static str = "list_mapping_snapshots";
         const STYLE: Style = Style::Offset;
+        const ID: &'static [&'static str] = &["id"];
+        const ITEMS: &'static str = "data";
         fn at(self, cursor: &Cursor) -> Self {
             match cursor {
                 Cursor::Offset(o) => self.offset(*o),
@@ -15490,6 +15524,8 @@ mod paging {
         type Error = Error<types::ErrorBody>;
         const OPERATION: &'static str = "list_mapping_versions";
         const STYLE: Style = Style::Offset;
+        const ID: &'static [&'static str] = &["version"];
+        const ITEMS: &'static str = "data";
         fn at(self, cursor: &Cursor) -> Self {
             match cursor {
                 Cursor::Offset(o) => self.offset(*o),
@@ -15519,6 +15555,8 @@ mod paging {
         type Error = Error<types::ErrorBody>;
         const OPERATION: &'static str = "list_snapshots";
         const STYLE: Style = Style::Offset;
+        const ID: &'static [&'static str] = &["id"];
+        const ITEMS: &'static str = "data";
         fn at(self, cursor: &Cursor) -> Self {
             match cursor {
                 Cursor::Offset(o) => self.offset(*o),
@@ -15548,6 +15586,8 @@ mod paging {
         type Error = Error<types::ErrorBody>;
         const OPERATION: &'static str = "list_users";
         const STYLE: Style = Style::OffsetFromZero;
+        const ID: &'static [&'static str] = &["username"];
+        const ITEMS: &'static str = "";
         fn at(self, cursor: &Cursor) -> Self {
             match cursor {
                 Cursor::Offset(o) => self.offset(*o),
@@ -15775,6 +15815,20 @@ pub const ERROR_SHAPE: snapshots_runtime::error_shape::ErrorShape = snapshots_ru
     ],
     throttling_codes: &["RATE_LIMIT_EXCEEDED"],
     not_found_codes: &["RESOURCE_NOT_FOUND"],
+    field_errors: &[
+        snapshots_runtime::error_shape::FieldErrorPaths {
+            at: &["error", "details", "errors"],
+            location: &["field"],
+            message: &["message"],
+            kind: &["type"],
+        },
+        snapshots_runtime::error_shape::FieldErrorPaths {
+            at: &["error", "details"],
+            location: &["field"],
+            message: &[],
+            kind: &[],
+        },
+    ],
 };
 impl snapshots_runtime::error_shape::ErrorBody for types::ErrorBody {
     const SHAPE: &'static snapshots_runtime::error_shape::ErrorShape = &ERROR_SHAPE;
@@ -16589,5 +16643,81 @@ pub const RULES: &[snapshots_runtime::rules::Rule] = &[
         min_length: Some(1),
         max_length: Some(255),
         text: "1 to 255 characters",
+    },
+];
+/// What the client does with the query parameters of `list_instances` that the server does not
+/// fully honour (the spec's `x-server-support`). The evidence:
+///
+/// - `sort_by`: captures-2.jsonl line 83 (an unknown sort_by falls back to created_at); the enum lists only honoured values
+pub const LIST_INSTANCES_QUERY: &[snapshots_runtime::query::QueryRule] = &[
+    snapshots_runtime::query::QueryRule {
+        parameter: "sort_by",
+        support: snapshots_runtime::query::Support::Values(
+            &["created_at", "updated_at", "name", "started_at"],
+        ),
+    },
+];
+/// What the client does with the query parameters of `list_mappings` that the server does not
+/// fully honour (the spec's `x-server-support`). The evidence:
+///
+/// - `sort_by`: captures-2.jsonl line 47 (an unknown sort_by falls back to created_at); the enum lists only honoured values
+pub const LIST_MAPPINGS_QUERY: &[snapshots_runtime::query::QueryRule] = &[
+    snapshots_runtime::query::QueryRule {
+        parameter: "sort_by",
+        support: snapshots_runtime::query::Support::Values(
+            &["created_at", "updated_at", "name"],
+        ),
+    },
+];
+/// What the client does with the query parameters of `list_snapshots` that the server does not
+/// fully honour (the spec's `x-server-support`). The evidence:
+///
+/// - `mapping_version`: captures-2.jsonl line 18 (mapping_version=99 returns all 7 snapshots)
+/// - `created_after`: captures-2.jsonl lines 15 and 17 (2099-01-01 and not-a-date both return all 7 snapshots)
+/// - `created_before`: captures-2.jsonl line 16 (2000-01-01 returns all 7 snapshots)
+/// - `sort_by`: captures-2.jsonl lines 20-22 (status and bogus fall back to created_at), line 23 (name honoured)
+pub const LIST_SNAPSHOTS_QUERY: &[snapshots_runtime::query::QueryRule] = &[
+    snapshots_runtime::query::QueryRule {
+        parameter: "mapping_version",
+        support: snapshots_runtime::query::Support::ClientSide(snapshots_runtime::query::Filter {
+            field: &["mapping_version"],
+            compare: snapshots_runtime::query::Compare::Equal,
+            kind: snapshots_runtime::query::ValueKind::Number,
+        }),
+    },
+    snapshots_runtime::query::QueryRule {
+        parameter: "created_after",
+        support: snapshots_runtime::query::Support::ClientSide(snapshots_runtime::query::Filter {
+            field: &["created_at"],
+            compare: snapshots_runtime::query::Compare::AtLeast,
+            kind: snapshots_runtime::query::ValueKind::DateTime,
+        }),
+    },
+    snapshots_runtime::query::QueryRule {
+        parameter: "created_before",
+        support: snapshots_runtime::query::Support::ClientSide(snapshots_runtime::query::Filter {
+            field: &["created_at"],
+            compare: snapshots_runtime::query::Compare::AtMost,
+            kind: snapshots_runtime::query::ValueKind::DateTime,
+        }),
+    },
+    snapshots_runtime::query::QueryRule {
+        parameter: "sort_by",
+        support: snapshots_runtime::query::Support::Values(
+            &["created_at", "updated_at", "name", "size_bytes"],
+        ),
+    },
+];
+/// The answers of `delete_snapshot` that mean a conflict whatever their status (the spec's
+/// `x-conflicts`): never retried, reported as a conflict. The evidence:
+///
+/// - captures.jsonl line 58 and captures-2.jsonl line 106: deleting a snapshot an instance still uses (a foreign-key violation; the seed promised 409 RESOURCE_HAS_DEPENDENCIES)
+pub const DELETE_SNAPSHOT_CONFLICTS: &[snapshots_runtime::conflict::Conflict] = &[
+    snapshots_runtime::conflict::Conflict {
+        status: 500,
+        code: "INTERNAL_ERROR",
+        message: "An unexpected error occurred",
+        code_at: &[&["error", "code"], &["detail", "code"]],
+        message_at: &[&["error", "message"], &["detail", "message"], &["detail"]],
     },
 ];

@@ -3066,6 +3066,7 @@ mod paging {
         type Error = Error<types::AlibabaError>;
         const OPERATION: &'static str = "list_instance_snapshot";
         const STYLE: Style = Style::PageNumber;
+        const ITEMS: &'static str = "Snapshots";
         fn at(self, cursor: &Cursor) -> Self {
             match cursor {
                 Cursor::Page(n) => self.page_number(*n),
@@ -3206,6 +3207,7 @@ pub const ERROR_SHAPE: snapshots_runtime::error_shape::ErrorShape = snapshots_ru
     ],
     throttling_codes: &["Throttling"],
     not_found_codes: &[],
+    field_errors: &[],
 };
 impl snapshots_runtime::error_shape::ErrorBody for types::AlibabaError {
     const SHAPE: &'static snapshots_runtime::error_shape::ErrorShape = &ERROR_SHAPE;

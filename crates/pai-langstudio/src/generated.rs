@@ -3603,6 +3603,7 @@ mod paging {
         const STYLE: Style = Style::Token {
             page_fallback: true,
         };
+        const ITEMS: &'static str = "Snapshots";
         fn at(self, cursor: &Cursor) -> Self {
             match cursor {
                 Cursor::Page(n) => self.page_number(*n),
@@ -3743,6 +3744,7 @@ pub const ERROR_SHAPE: snapshots_runtime::error_shape::ErrorShape = snapshots_ru
     ],
     throttling_codes: &["Throttling"],
     not_found_codes: &[],
+    field_errors: &[],
 };
 impl snapshots_runtime::error_shape::ErrorBody for types::AlibabaError {
     const SHAPE: &'static snapshots_runtime::error_shape::ErrorShape = &ERROR_SHAPE;

@@ -58,7 +58,10 @@ const GRAPH_OLAP_EXAMPLES: &str =
   snapctl graph-olap create --name customers-nightly --mapping-id 42 --ttl P7D --wait
   snapctl graph-olap progress 7
   snapctl graph-olap retry 7
-  snapctl graph-olap lifecycle 7 --inactivity-timeout PT12H";
+  snapctl graph-olap lifecycle 7 --inactivity-timeout PT12H
+  snapctl graph-olap mapping list --owner alice
+  snapctl graph-olap instance create --mapping-id 1 --name analysis --wrapper-type ryugraph --wait
+  snapctl graph-olap user get alice";
 
 /// `snapctl`: PAI-DSW, PAI LangStudio and Graph OLAP snapshots from the command line.
 #[derive(Debug, Parser)]
@@ -94,8 +97,9 @@ fn after_long_help() -> String {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
-    /// How to print results: aligned text, or exactly one JSON document (an array for
-    /// `list`).
+    /// How to print results: aligned text, or exactly one JSON document, the server's own
+    /// JSON with every null and unknown member (an array for `list`, streamed as pages
+    /// arrive).
     #[arg(
         short,
         long,
@@ -180,8 +184,8 @@ pub enum Command {
     /// PAI LangStudio snapshots (2024-07-10): list, get, create, update, delete, wait.
     #[command(name = "langstudio", after_long_help = LANGSTUDIO_EXAMPLES)]
     LangStudio(LangStudioArgs),
-    /// Graph OLAP control plane snapshots: list, get, create, update, delete, wait,
-    /// progress, retry, lifecycle.
+    /// Graph OLAP control plane: snapshots (list, get, create, update, delete, wait,
+    /// progress, retry, lifecycle), instances, mappings and users.
     #[command(name = "graph-olap", after_long_help = GRAPH_OLAP_EXAMPLES)]
     GraphOlap {
         /// The Graph OLAP command.
@@ -595,6 +599,25 @@ pub enum GraphOlapCommand {
         /// The snapshot.
         snapshot_id: String,
     },
+    /// Instances (the migration path of snapshot creation): list, get, create from a
+    /// mapping, delete, wait.
+    Instance {
+        /// The instance command.
+        #[command(subcommand)]
+        command: crate::cli_olap::InstanceCommand,
+    },
+    /// Mappings (what a snapshot or instance exports): list, get, create.
+    Mapping {
+        /// The mapping command.
+        #[command(subcommand)]
+        command: crate::cli_olap::MappingCommand,
+    },
+    /// Users (listing needs the admin or ops role): list, get.
+    User {
+        /// The user command.
+        #[command(subcommand)]
+        command: crate::cli_olap::UserCommand,
+    },
     /// Change a snapshot's time to live or inactivity timeout.
     #[command(group(ArgGroup::new("changes").required(true).multiple(true).args(["ttl", "inactivity_timeout"])))]
     Lifecycle {
@@ -639,7 +662,7 @@ pub struct GraphOlapList {
     /// Sort order.
     #[arg(long, value_enum)]
     pub sort_order: Option<SortOrder>,
-    /// Snapshots per request (1 to 100).
+    /// Snapshots per request (1 to 100; default 100, the largest the API allows).
     #[arg(long, value_name = "N")]
     pub page_size: Option<u64>,
     /// Records to skip before the first one listed (at least 0).

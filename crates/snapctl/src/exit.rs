@@ -46,8 +46,9 @@ pub enum Exit {
     WaitFailed,
     /// 9: `wait` gave up: the snapshot was still in progress when `--timeout` ran out.
     WaitTimeout,
-    /// 10: the request conflicts with the resource's state (HTTP 409), such as retrying a
-    /// snapshot that has not failed or deleting one that instances use.
+    /// 10: the request conflicts with the resource's state (HTTP 409, or an answer the spec
+    /// declares a conflict), such as retrying a snapshot that has not failed or deleting one
+    /// that instances use (a 500 on the real control plane). Never retried.
     Conflict,
     /// 11: the service refused the credentials or the permission (HTTP 401 or 403, a
     /// signature, access key, token or API key it rejects).
@@ -96,7 +97,7 @@ impl Exit {
             Exit::Failure => "unexpected failure (output not writable, emulator not started)",
             Exit::Usage => "usage error: unknown command or option, missing or malformed argument",
             Exit::Invalid => {
-                "invalid value: refused before sending (names, ranges, labels) or by the service (HTTP 400/422)"
+                "invalid value: refused before sending (names, ranges, labels, filters the server ignores) or by the service (HTTP 400/422)"
             }
             Exit::Credentials => "no usable credentials, or a configuration error (base URL, region)",
             Exit::NotFound => "not found (HTTP 404)",
@@ -104,7 +105,7 @@ impl Exit {
             Exit::Unreachable => "service unreachable or timed out (connection, DNS, TLS, timeout)",
             Exit::WaitFailed => "wait: the snapshot ended in a failed status",
             Exit::WaitTimeout => "wait: still in progress when --timeout ran out",
-            Exit::Conflict => "conflict with the resource's state (HTTP 409)",
+            Exit::Conflict => "conflict with the resource's state (HTTP 409, or a snapshot still in use)",
             Exit::Denied => "credentials or permission refused by the service (HTTP 401/403, bad signature or key)",
         }
     }
@@ -123,16 +124,20 @@ impl Exit {
         match error {
             Error::Service(_) if error.is_auth_failure() => Exit::Denied,
             Error::Service(_) if error.is_not_found() => Exit::NotFound,
+            // HTTP 409, or an answer the spec's `x-conflicts` declares one (the real control
+            // plane's 500 on deleting a snapshot an instance uses); never retried.
+            Error::Service(_) if error.is_conflict() => Exit::Conflict,
             Error::Service(service) => match service.status {
                 409 => Exit::Conflict,
                 400 | 422 => Exit::Invalid,
                 _ => Exit::Service,
             },
-            Error::Validation { .. } => Exit::Invalid,
+            Error::Validation { .. } | Error::NotHonoured { .. } => Exit::Invalid,
             Error::Credentials(_) | Error::Config(_) => Exit::Credentials,
             Error::Timeout { .. } | Error::Transport { .. } => Exit::Unreachable,
             Error::Decode { .. }
             | Error::Pagination { .. }
+            | Error::IncompleteListing { .. }
             | Error::Redirect { .. }
             | Error::ResponseTooLarge { .. } => Exit::Service,
             Error::WaitFailed { .. } => Exit::WaitFailed,

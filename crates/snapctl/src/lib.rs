@@ -15,7 +15,7 @@
 //! | --- | --- |
 //! | `dsw` | `list --instance I`, `get`, `create`, `delete`, `wait` (the API has no update) |
 //! | `langstudio [--gateway]` | `list`, `get`, `create`, `update`, `delete`, `wait`; `--gateway` sends the same calls through the gateway profile (`{base}/<Action>`, DashScope key) instead of ROA |
-//! | `graph-olap` | `list`, `get`, `create`, `update`, `delete`, `wait`, `progress`, `retry`, `lifecycle` |
+//! | `graph-olap` | `list`, `get`, `create`, `update`, `delete`, `wait`, `progress`, `retry`, `lifecycle`; `instance list\|get\|create\|delete\|wait`, `mapping list\|get\|create`, `user list\|get` |
 //!
 //! Examples:
 //!
@@ -43,11 +43,14 @@
 //!
 //! With `--output table`, `list` prints one aligned row per snapshot as the pages arrive
 //! (every page is fetched), and the other commands print the resource as `field  value`
-//! lines. With `--output json`, stdout gets exactly one JSON document, which decodes into
-//! the generated types: an array of `pai_dsw::types::InstanceSnapshot`,
-//! `pai_langstudio::types::Snapshot` or `graph_olap::types::Snapshot` for `list`; the
-//! operation's response (`GetInstanceSnapshotResponse`, `GetSnapshotResponse`, the `data` of
-//! a Graph OLAP envelope, ...) otherwise. `demo` and `emulator` always print text.
+//! lines. With `--output json`, stdout gets exactly one JSON document, the server's own JSON
+//! text re-indented ([`raw`]: every `null`, every member the spec does not know and every
+//! number as the server wrote them): for `list`, an array of the items of every page,
+//! written item by item as the pages arrive; otherwise the operation's answer
+//! (`GetInstanceSnapshot`, `GetSnapshot`, the `data` of a Graph OLAP envelope, ...). A
+//! listing that fails part-way leaves its array unterminated, so that it never parses as a
+//! complete one. `list` asks for the largest page the spec allows (Graph OLAP: 100) unless
+//! `--page-size` says otherwise. `demo` and `emulator` always print text.
 //!
 //! Errors go to stderr: the error, then the API, HTTP status, service code, message and
 //! request id of a service error (as one JSON object `{"error": {...}}` with
@@ -61,19 +64,20 @@
 //! | 0 | success |
 //! | 1 | unexpected failure (output not writable, emulator not started) |
 //! | 2 | usage error: unknown command or option, missing or malformed argument |
-//! | 3 | invalid value: refused before sending (names, ranges, labels) or by the service (HTTP 400/422) |
+//! | 3 | invalid value: refused before sending (names, ranges, labels, filters the server ignores) or by the service (HTTP 400/422) |
 //! | 4 | no usable credentials, or a configuration error (base URL, region) |
 //! | 5 | not found (HTTP 404) |
 //! | 6 | other service error (HTTP 5xx, 429 after retries, undecodable or oversized answer, redirect) |
 //! | 7 | service unreachable or timed out (connection, DNS, TLS, timeout) |
 //! | 8 | wait: the snapshot ended in a failed status |
 //! | 9 | wait: still in progress when --timeout ran out |
-//! | 10 | conflict with the resource's state (HTTP 409) |
+//! | 10 | conflict with the resource's state (HTTP 409, or a snapshot still in use) |
 //! | 11 | credentials or permission refused by the service (HTTP 401/403, bad signature or key) |
 //!
 //! The same table is at the end of `snapctl --help` ([`exit::Exit`]).
 
 pub mod cli;
+pub mod cli_olap;
 pub mod client;
 pub mod commands;
 pub mod demo;
@@ -81,6 +85,7 @@ pub mod emulator;
 pub mod exit;
 pub mod output;
 pub mod progress;
+pub mod raw;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -269,6 +274,21 @@ pub fn error_text(failure: &Failure) -> String {
             if let Some(recommend) = service.recommend() {
                 line("recommend:", recommend);
             }
+            let fields = service.field_errors();
+            if !fields.is_empty() {
+                text.push_str("  field errors:\n");
+            }
+            for field in fields {
+                text.push_str(&format!(
+                    "    {}: {}{}\n",
+                    output::clean(&field.location),
+                    output::clean(field.message.as_deref().unwrap_or("-")),
+                    field
+                        .kind
+                        .map(|kind| format!(" ({})", output::clean(&kind)))
+                        .unwrap_or_default()
+                ));
+            }
         }
         snapshots::Error::Decode {
             status, request_id, ..
@@ -293,7 +313,9 @@ pub fn error_text(failure: &Failure) -> String {
 }
 
 /// The JSON form of an error: `{"error": {"exit_code", "message", "api", "status", "code",
-/// "request_id", "field", "rule"}}` (members without a value are null).
+/// "message_from_service", "request_id", "field", "rule", "field_errors"}}` (members without a
+/// value are null; `field_errors` is the service's list of refused fields, each
+/// `{"location", "message", "type"}`, empty when it gave none).
 pub fn error_json(failure: &Failure) -> serde_json::Value {
     let error = failure.sdk_error();
     let service = error.and_then(snapshots::Error::service);
@@ -301,6 +323,12 @@ pub fn error_json(failure: &Failure) -> serde_json::Value {
         Some(snapshots::Error::Validation { field, rule }) => (Some(field), Some(rule)),
         _ => (None, None),
     };
+    let field_errors: Vec<serde_json::Value> = service
+        .map(snapshots::ServiceError::field_errors)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|f| json!({"location": f.location, "message": f.message, "type": f.kind}))
+        .collect();
     json!({
         "error": {
             "exit_code": failure.exit().code(),
@@ -312,6 +340,7 @@ pub fn error_json(failure: &Failure) -> serde_json::Value {
             "request_id": error.and_then(snapshots::Error::request_id),
             "field": field,
             "rule": rule,
+            "field_errors": field_errors,
         }
     })
 }
@@ -354,6 +383,46 @@ mod tests {
         ] {
             assert!(text.contains(expected), "{expected:?} not in\n{text}");
         }
+    }
+
+    /// The control plane's 422 for `mapping_id: 0`, as recorded.
+    fn field_failure() -> Failure {
+        let body: graph_olap::types::ErrorBody = serde_json::from_value(json!({
+            "error": {"code": "VALIDATION_FAILED", "message": "Request validation failed",
+                      "details": {"errors": [{"field": "body.mapping_id",
+                          "message": "Input should be greater than 0", "type": "greater_than"}]}},
+            "meta": {"request_id": "f489dd7d"}
+        }))
+        .expect("an error body");
+        let response = graph_olap::ResponseValue::new(
+            body,
+            reqwest::StatusCode::UNPROCESSABLE_ENTITY,
+            reqwest::header::HeaderMap::new(),
+        );
+        Failure::Sdk(snapshots::Error::from(graph_olap::Error::ErrorResponse(
+            response,
+        )))
+    }
+
+    #[test]
+    fn field_errors_are_listed_in_text_and_json() {
+        let failure = field_failure();
+        assert_eq!(failure.exit(), Exit::Invalid);
+        let text = error_text(&failure);
+        assert!(
+            text.contains(
+                "  field errors:\n    body.mapping_id: Input should be greater than 0 (greater_than)\n"
+            ),
+            "{text}"
+        );
+        let value = error_json(&failure);
+        assert_eq!(
+            value["error"]["field_errors"],
+            json!([{"location": "body.mapping_id", "message": "Input should be greater than 0",
+                    "type": "greater_than"}])
+        );
+        let value = error_json(&service_failure());
+        assert_eq!(value["error"]["field_errors"], json!([]));
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! Output: one JSON document on stdout with `--output json`, aligned human-readable text with
 //! `--output table` (the default).
 //!
+//! JSON output is the server's own JSON text ([`crate::raw`]): a resource is the member of
+//! the answer the command prints, a listing is an array of the items as the pages held
+//! them, written item by item while the pages arrive.
+//!
 //! Lists are tables whose rows are written as the items arrive (each column has a fixed
 //! width; a longer value is printed whole and shifts the rest of its row). A single resource
 //! is a list of `field  value` lines built from its JSON form, so that no field the service
@@ -11,10 +15,14 @@ use std::io::{self, Write};
 
 use clap::ValueEnum;
 use futures::{Stream, StreamExt};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
+use snapshots::capture::BodyCapture;
+use snapshots::paginate::Paginate;
 use unicode_width::UnicodeWidthStr;
 
+use crate::raw::{self, RawItems};
 use crate::Failure;
 
 /// `--output`: how results are printed on stdout.
@@ -23,8 +31,8 @@ pub enum Format {
     /// Aligned, human-readable text.
     #[default]
     Table,
-    /// Exactly one JSON document: the resource as the API returns it, or an array for
-    /// `list`.
+    /// Exactly one JSON document: the resource as the API returned it (its own JSON text,
+    /// every `null` and unknown member kept, re-indented), or an array of them for `list`.
     Json,
 }
 
@@ -102,6 +110,54 @@ impl<W: Write> Printer<W> {
         }
     }
 
+    /// The member at `path` (`data`; empty for the whole body) of an answer's raw `body`:
+    /// the server's JSON text re-indented ([`raw::pretty`]), or one `field  value` line per
+    /// member that has a value.
+    ///
+    /// ```
+    /// use snapctl::output::{Format, Printer};
+    ///
+    /// let body = br#"{"data":{"id":7,"name":"x","size_bytes":null},"meta":{}}"#;
+    /// let mut printer = Printer::new(Format::Json, Vec::new());
+    /// printer.answer(body, "data").unwrap();
+    /// let text = String::from_utf8(printer.into_inner()).unwrap();
+    /// assert_eq!(text, "{\n  \"id\": 7,\n  \"name\": \"x\",\n  \"size_bytes\": null\n}\n");
+    /// ```
+    pub fn answer(&mut self, body: &[u8], path: &str) -> Result<(), Failure> {
+        let member = raw::member(body, path)?;
+        match self.format {
+            Format::Json => {
+                let mut text = String::with_capacity(member.get().len() * 2);
+                raw::pretty(member.get(), 0, &mut text);
+                text.push('\n');
+                self.out.write_all(text.as_bytes())?;
+                self.out.flush()?;
+            }
+            Format::Table => {
+                let value: Value = serde_json::from_str(member.get()).map_err(io::Error::other)?;
+                self.resource(&value)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A result without a resource of its own (a deletion): `message` in table form; in
+    /// JSON form the member at `path` of the raw `body`, or `value` when the answer had no
+    /// body (an HTTP 204).
+    pub fn outcome_of<T: Serialize>(
+        &mut self,
+        message: &str,
+        body: &[u8],
+        path: &str,
+        value: &T,
+    ) -> Result<(), Failure> {
+        if self.format == Format::Json && !body.trim_ascii().is_empty() {
+            return self.answer(body, path);
+        }
+        self.outcome(message, value)?;
+        Ok(())
+    }
+
     /// A result without a resource of its own (a deletion): `message` in table form, `value`
     /// in JSON form.
     pub fn outcome<T: Serialize>(&mut self, message: &str, value: &T) -> io::Result<()> {
@@ -114,10 +170,54 @@ impl<W: Write> Printer<W> {
         }
     }
 
-    /// Prints the items of `stream` as they arrive (table), or all of them as one JSON
-    /// array once the stream has ended (so that a failure half-way leaves no partial
-    /// document on stdout). Returns how many items there were; the first error ends the
-    /// listing (the table rows already printed stay).
+    /// Every item of a listing (a generated list builder, paged by the facade's `.items()`),
+    /// printed as the pages arrive: one table row per item, or one JSON array of the items
+    /// as the server wrote them ([`raw::RawItems`]), written item by item (nothing of the
+    /// whole listing is held). Returns how many items there were.
+    ///
+    /// The first error ends the listing: what was printed stays, and a JSON array is left
+    /// unterminated, so that a partial listing never parses as a complete one.
+    pub async fn listing<'a, L>(
+        &mut self,
+        columns: &[Column<L::Item>],
+        request: L,
+    ) -> Result<usize, Failure>
+    where
+        L: Paginate<'a>,
+        L::Item: Serialize + DeserializeOwned,
+        snapshots::Error: From<L::Error>,
+    {
+        if self.format == Format::Table {
+            return self.list(columns, request.items()).await;
+        }
+        let capture = BodyCapture::new();
+        let mut raw = RawItems::new(capture.clone(), L::OPERATION, L::ITEMS);
+        let items = request.items();
+        capture
+            .scope(async {
+                let mut items = std::pin::pin!(items);
+                let mut array = JsonArray::default();
+                while let Some(item) = items.next().await {
+                    let written = item.and_then(|item| raw.of(&item));
+                    match written {
+                        Ok(text) => array.push(text.get()),
+                        Err(error) => {
+                            array.flush(&mut self.out)?;
+                            return Err(error.into());
+                        }
+                    }
+                    if array.text.len() >= FLUSH_AT {
+                        array.flush(&mut self.out)?;
+                    }
+                }
+                Ok(array.finish(&mut self.out)?)
+            })
+            .await
+    }
+
+    /// Prints typed items as they arrive: one table row each, or one JSON array written item
+    /// by item. Returns how many items there were; the first error ends the listing (what
+    /// was printed stays; a JSON array is left unterminated).
     pub async fn list<T, S>(&mut self, columns: &[Column<T>], stream: S) -> Result<usize, Failure>
     where
         T: Serialize,
@@ -126,12 +226,20 @@ impl<W: Write> Printer<W> {
         let mut stream = std::pin::pin!(stream);
         match self.format {
             Format::Json => {
-                let mut items = Vec::new();
+                let mut array = JsonArray::default();
                 while let Some(item) = stream.next().await {
-                    items.push(item?);
+                    let text = item.map_err(Failure::from).and_then(|item| {
+                        serde_json::to_string(&item).map_err(|e| io::Error::other(e).into())
+                    });
+                    match text {
+                        Ok(text) => array.push(&text),
+                        Err(failure) => {
+                            array.flush(&mut self.out)?;
+                            return Err(failure);
+                        }
+                    }
                 }
-                self.json(&to_value(&items)?)?;
-                Ok(items.len())
+                Ok(array.finish(&mut self.out)?)
             }
             Format::Table => {
                 // The header goes out with the first row (or once the listing ends empty), so
@@ -166,6 +274,43 @@ impl<W: Write> Printer<W> {
         serde_json::to_writer_pretty(&mut self.out, value).map_err(io::Error::other)?;
         writeln!(self.out)?;
         self.out.flush()
+    }
+}
+
+/// How much JSON text a listing gathers before writing it out.
+const FLUSH_AT: usize = 64 * 1024;
+
+/// A JSON array being written item by item, indented as `serde_json`'s pretty printer does.
+#[derive(Debug, Default)]
+struct JsonArray {
+    text: String,
+    count: usize,
+}
+
+impl JsonArray {
+    /// Appends one item (JSON text).
+    fn push(&mut self, item: &str) {
+        self.text
+            .push_str(if self.count == 0 { "[\n  " } else { ",\n  " });
+        raw::pretty(item, 1, &mut self.text);
+        self.count += 1;
+    }
+
+    /// Writes what was gathered.
+    fn flush(&mut self, out: &mut impl Write) -> io::Result<()> {
+        if !self.text.is_empty() {
+            out.write_all(self.text.as_bytes())?;
+            self.text.clear();
+        }
+        out.flush()
+    }
+
+    /// Closes the array (`[]` when it had no item) and writes the rest; the item count.
+    fn finish(mut self, out: &mut impl Write) -> io::Result<usize> {
+        self.text
+            .push_str(if self.count == 0 { "[]\n" } else { "\n]\n" });
+        self.flush(out)?;
+        Ok(self.count)
     }
 }
 
@@ -357,16 +502,34 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn json_lists_are_one_array_and_errors_print_nothing() {
+    async fn json_lists_are_one_array_and_a_failed_listing_never_parses() {
         let mut printer = Printer::new(Format::Json, Vec::new());
         let items = vec![Ok(("a".to_owned(), "b".to_owned()))];
         printer
             .list(COLUMNS, stream::iter(items))
             .await
             .expect("listed");
-        let out: Value = serde_json::from_str(&text(printer)).expect("one JSON document");
-        assert_eq!(out, json!([["a", "b"]]));
+        let out = text(printer);
+        assert_eq!(out, "[\n  [\n    \"a\",\n    \"b\"\n  ]\n]\n");
+        let value: Value = serde_json::from_str(&out).expect("one JSON document");
+        assert_eq!(value, json!([["a", "b"]]));
 
+        let mut printer = Printer::new(Format::Json, Vec::new());
+        let items: Vec<Result<(String, String), snapshots::Error>> = Vec::new();
+        printer
+            .list(COLUMNS, stream::iter(items))
+            .await
+            .expect("listed");
+        assert_eq!(text(printer), "[]\n");
+
+        // The first request fails: nothing on stdout.
+        let mut printer = Printer::new(Format::Json, Vec::new());
+        let items: Vec<Result<(String, String), _>> =
+            vec![Err(snapshots::Error::Config("boom".into()))];
+        assert!(printer.list(COLUMNS, stream::iter(items)).await.is_err());
+        assert_eq!(text(printer), "");
+
+        // A later one fails: the items so far, in an array left open.
         let mut printer = Printer::new(Format::Json, Vec::new());
         let items = vec![
             Ok(("a".to_owned(), "b".to_owned())),
@@ -374,7 +537,42 @@ mod tests {
         ];
         let result = printer.list(COLUMNS, stream::iter(items)).await;
         assert!(result.is_err());
-        assert_eq!(text(printer), "");
+        let out = text(printer);
+        assert!(out.starts_with("[\n  [\n    \"a\""), "{out}");
+        assert!(serde_json::from_str::<Value>(&out).is_err(), "{out}");
+    }
+
+    #[test]
+    fn answers_print_the_raw_member_in_json_and_its_fields_in_tables() {
+        let body = br#"{"data":{"id":7,"name":"x","size_bytes":null,"new_member":[1.50]}}"#;
+        let mut printer = Printer::new(Format::Json, Vec::new());
+        printer.answer(body, "data").expect("printed");
+        assert_eq!(
+            text(printer),
+            "{\n  \"id\": 7,\n  \"name\": \"x\",\n  \"size_bytes\": null,\n  \"new_member\": [\n    1.50\n  ]\n}\n"
+        );
+        let mut printer = Printer::new(Format::Table, Vec::new());
+        printer.answer(body, "data").expect("printed");
+        assert_eq!(
+            text(printer),
+            "id          7\nname        x\nnew_member  1.5\n"
+        );
+
+        let mut printer = Printer::new(Format::Json, Vec::new());
+        printer
+            .outcome_of("Deleted 7", b"", "data", &json!({"deleted": true}))
+            .expect("printed");
+        assert_eq!(text(printer), "{\n  \"deleted\": true\n}\n");
+        let mut printer = Printer::new(Format::Json, Vec::new());
+        printer
+            .outcome_of(
+                "Deleted 7",
+                br#"{"data":{"deleted":true,"x":null}}"#,
+                "data",
+                &json!({}),
+            )
+            .expect("printed");
+        assert_eq!(text(printer), "{\n  \"deleted\": true,\n  \"x\": null\n}\n");
     }
 
     #[test]

@@ -136,6 +136,7 @@ async fn main() -> Result<()> {
         .rate_limit(RateLimiter::unlimited())
         .build()?;
     let client = Arc::new(client);
+    snapshots::install_crypto_provider();
     let raw = reqwest::Client::new();
 
     // One snapshot of each API to read.

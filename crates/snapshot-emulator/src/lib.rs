@@ -162,7 +162,9 @@ mod server;
 
 pub use credentials::{CredentialRequests, CredentialServices};
 pub use faults::{Fault, FaultId, FaultRule, FaultStatus, Faults, InvalidFault, When};
-pub use seed::{Seed, SeedError};
+pub use seed::{
+    GraphOlapMapping, GraphOlapNextIds, GraphOlapSnapshot, GraphOlapStatus, Seed, SeedError,
+};
 
 use axum::middleware::from_fn_with_state;
 use axum::Router;
@@ -400,6 +402,7 @@ struct Built {
     issued: Arc<credentials::CredentialStore>,
     dsw: Arc<dsw::Dsw>,
     langstudio: Arc<langstudio::LangStudio>,
+    graph_olap: crate::graph_olap::seeding::Handle,
 }
 
 /// The routes, the fault rules and the stores, with the seed's snapshots and fault rules
@@ -424,6 +427,8 @@ fn build(config: EmulatorConfig) -> Result<Built, SeedError> {
         config.timing.langstudio_create,
     ));
     seed::fill(&config.seed, &dsw, &langstudio, &faults)?;
+    let (graph_olap, graph_olap_store) =
+        crate::graph_olap::seeding::router(config.graph_olap, &config.seed)?;
     let mounted = mount::Apis {
         dsw: dsw::router(dsw.clone(), auth::RoaAuth::dsw(verifier.clone())),
         langstudio: langstudio::roa_router(
@@ -431,7 +436,7 @@ fn build(config: EmulatorConfig) -> Result<Built, SeedError> {
             auth::RoaAuth::langstudio(verifier.clone()),
         ),
         gateway: langstudio::gateway_router(langstudio.clone(), verifier),
-        graph_olap: crate::graph_olap::router(config.graph_olap),
+        graph_olap,
     };
     let apis = Router::new()
         .merge(credentials::sts::router(sts))
@@ -447,6 +452,7 @@ fn build(config: EmulatorConfig) -> Result<Built, SeedError> {
         issued,
         dsw,
         langstudio,
+        graph_olap: graph_olap_store,
     })
 }
 
@@ -462,6 +468,7 @@ pub struct RunningEmulator {
     issued: Arc<credentials::CredentialStore>,
     dsw: Arc<dsw::Dsw>,
     langstudio: Arc<langstudio::LangStudio>,
+    graph_olap: crate::graph_olap::seeding::Handle,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -590,10 +597,12 @@ impl RunningEmulator {
     }
 
     /// The state now, as a [`Seed`]: the instances, workspaces and Graph OLAP users, every
-    /// DSW and LangStudio snapshot (ids and creation times kept) and the fault rules.
-    /// Starting an emulator with it gives these back (the binary's `--state FILE`). Graph
-    /// OLAP mappings, snapshots and instances are not part of it.
+    /// DSW and LangStudio snapshot (ids and creation times kept), every Graph OLAP mapping
+    /// (its current version) and snapshot (ids, owners, statuses, creation times kept) with
+    /// the next Graph OLAP ids, and the fault rules. Starting an emulator with it gives these
+    /// back (the binary's `--state FILE`). Graph OLAP instances are not part of it.
     pub fn state(&self) -> Seed {
+        let (graph_olap_mappings, graph_olap_snapshots, next) = self.graph_olap.state();
         Seed {
             dsw_instances: self.config.dsw_instances.clone(),
             langstudio_workspaces: self.config.langstudio_workspaces.clone(),
@@ -606,6 +615,9 @@ impl RunningEmulator {
                 .collect(),
             dsw_snapshots: self.dsw.export(),
             langstudio_snapshots: self.langstudio.export(),
+            graph_olap_mappings,
+            graph_olap_snapshots,
+            graph_olap_next_ids: Some(next),
             faults: self.faults.rules().into_iter().map(|s| s.rule).collect(),
         }
     }
@@ -631,8 +643,11 @@ impl Drop for RunningEmulator {
 
 /// Starts the emulator on `addr` (`127.0.0.1:0` picks a free port) in a background task of
 /// the current tokio runtime, with [`EmulatorConfig::seed`] in place. An invalid seed is an
-/// error of kind `InvalidInput` (nothing is started).
+/// error of kind `InvalidInput` (nothing is started). Also installs the SDK's rustls crypto
+/// provider ([`snapshots_runtime::install_crypto_provider`]), so that a plain
+/// `reqwest::Client` built next to the emulator works whichever TLS features are on.
 pub async fn start(config: EmulatorConfig, addr: SocketAddr) -> std::io::Result<RunningEmulator> {
+    snapshots_runtime::install_crypto_provider();
     let invalid = |e: SeedError| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
     let config = seed::configure(config).map_err(invalid)?;
     let built = build(config.clone()).map_err(invalid)?;
@@ -652,6 +667,7 @@ pub async fn start(config: EmulatorConfig, addr: SocketAddr) -> std::io::Result<
         issued: built.issued,
         dsw: built.dsw,
         langstudio: built.langstudio,
+        graph_olap: built.graph_olap,
         stop: Some(stop),
         task: Some(task),
     })

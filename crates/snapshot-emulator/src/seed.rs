@@ -1,5 +1,6 @@
 //! The state an emulator starts with ([`Seed`]): DSW instances, LangStudio workspaces,
-//! Graph OLAP users, existing DSW and LangStudio snapshots (with their ids) and fault rules;
+//! Graph OLAP users, mappings and snapshots, existing DSW and LangStudio snapshots (with
+//! their ids) and fault rules;
 //! from Rust ([`crate::EmulatorConfig::seed`]) or from a JSON or YAML file (the binary's
 //! `--seed FILE`). [`crate::RunningEmulator::state`] gives the same shape back, which is what
 //! the binary's `--state FILE` writes at shutdown and reads at the next start.
@@ -9,12 +10,19 @@ use crate::graph_olap::{Role, SeedUser};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+mod graph_olap;
+pub use graph_olap::{GraphOlapMapping, GraphOlapNextIds, GraphOlapSnapshot, GraphOlapStatus};
+
 /// The largest seed or state file read or written, in bytes (16 MiB).
 pub const MAX_SEED_BYTES: usize = 16 << 20;
 
 /// What an emulator starts with, beyond the defaults of [`crate::EmulatorConfig`]. Every
 /// member may be left out (`Default` is empty); a list that is given replaces the
-/// configuration's (instances, workspaces, users), or is added (snapshots, fault rules).
+/// configuration's (instances, workspaces, users, Graph OLAP mappings: the demo mapping is
+/// then not created), or is added (snapshots, fault rules). Graph OLAP mappings and
+/// snapshots are made through the control plane's own creation code (the same validation);
+/// a snapshot of a missing mapping, an unknown owner or a taken id is a [`SeedError`]
+/// naming the entry (`graph_olap_snapshots[0]: ...`).
 ///
 /// ```
 /// use snapshot_emulator::{start, EmulatorConfig, FaultRule, Seed};
@@ -30,6 +38,10 @@ pub const MAX_SEED_BYTES: usize = 16 << 20;
 ///     }],
 ///     "langstudio_workspaces": ["ws-team0000000001"],
 ///     "graph_olap_users": [{"username": "alice", "role": "admin"}],
+///     "graph_olap_mappings": [{"id": 3, "owner": "alice", "request": {"name": "orders",
+///         "node_definitions": [{"label": "Customer", "sql": "SELECT id FROM customers",
+///                               "primary_key": {"name": "id", "type": "STRING"}, "properties": []}]}}],
+///     "graph_olap_snapshots": [{"id": 9, "mapping_id": 3, "owner": "alice", "name": "orders-v0"}],
 /// }))?;
 /// let seed = Seed {
 ///     faults: vec![FaultRule::server_error(503).on("POST", "/api/v2/**").times(1)],
@@ -38,6 +50,8 @@ pub const MAX_SEED_BYTES: usize = 16 << 20;
 /// let emulator = start(EmulatorConfig { seed, ..EmulatorConfig::default() }, "127.0.0.1:0".parse()?).await?;
 /// let state = emulator.state();
 /// assert_eq!(state.dsw_snapshots[0].snapshot_id.as_deref(), Some("snp-existing000001"));
+/// assert_eq!(state.graph_olap_snapshots[0].id, Some(9));
+/// assert_eq!(state.graph_olap_next_ids.map(|n| n.mapping), Some(4));
 /// assert_eq!(emulator.faults().rules().len(), 1);
 /// # Ok(()) }
 /// ```
@@ -61,6 +75,16 @@ pub struct Seed {
     /// LangStudio snapshots that exist at start.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub langstudio_snapshots: Vec<LangStudioSnapshot>,
+    /// Graph OLAP mappings that exist at start (when not empty, the demo mapping is not
+    /// created).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub graph_olap_mappings: Vec<GraphOlapMapping>,
+    /// Graph OLAP snapshots that exist at start.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub graph_olap_snapshots: Vec<GraphOlapSnapshot>,
+    /// The next Graph OLAP ids (what [`crate::RunningEmulator::state`] records).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub graph_olap_next_ids: Option<GraphOlapNextIds>,
     /// Fault rules installed at start (as `POST /_emulator/faults` takes them).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<FaultRule>,
@@ -195,6 +219,9 @@ pub(crate) fn configure(
     if !users.is_empty() {
         config.graph_olap.users = users;
     }
+    if !seed.graph_olap_mappings.is_empty() {
+        config.graph_olap.demo_mapping = false;
+    }
     Ok(config)
 }
 
@@ -266,7 +293,64 @@ mod tests {
         assert!(Seed::from_text(&" ".repeat(MAX_SEED_BYTES + 1)).is_err());
     }
 
+    fn mapping(id: i64, owner: &str, name: &str, label: &str) -> GraphOlapMapping {
+        let request = serde_json::json!({"name": name, "node_definitions": [{
+            "label": label, "sql": "SELECT id FROM t",
+            "primary_key": {"name": "id", "type": "STRING"}, "properties": []}]});
+        GraphOlapMapping {
+            id: Some(id),
+            owner: owner.to_owned(),
+            created: None,
+            request: serde_json::from_value(request).expect("a mapping body"),
+        }
+    }
+
+    #[test]
+    fn graph_olap_members_refuse_unknown_keys_and_statuses() {
+        let good = "graph_olap_snapshots: [{mapping_id: 1, owner: demo, name: a, status: ready}]";
+        let seed = Seed::from_text(good).expect("a seed");
+        assert_eq!(
+            seed.graph_olap_snapshots[0].status,
+            Some(GraphOlapStatus::Ready)
+        );
+        for bad in [
+            "graph_olap_snapshots: [{mapping_id: 1, owner: demo, name: a, status: done}]",
+            "graph_olap_snapshots: [{mapping_id: 1, owner: demo, name: a, mapping: 1}]",
+            "graph_olap_mappings: [{owner: demo, request: {name: m}, version: 2}]",
+            "graph_olap_next_ids: {mappings: 3}",
+        ] {
+            assert!(Seed::from_text(bad).is_err(), "{bad}");
+        }
+    }
+
     proptest! {
+        /// Graph OLAP mappings, snapshots and next ids read back the same from JSON and YAML.
+        #[test]
+        fn graph_olap_round_trips(
+            mappings in proptest::collection::vec((1i64..1000, "[a-z]{1,8}", "[a-z]{1,12}", "[A-Z][a-z]{1,8}"), 0..3),
+            snapshots in proptest::collection::vec((1i64..1000, 1i64..1000, "[a-z]{1,8}", "[a-z-]{1,12}", 0usize..5), 0..3),
+            next in (1i64..10_000, 1i64..10_000, 1i64..10_000),
+        ) {
+            let statuses = [None, Some(GraphOlapStatus::Pending), Some(GraphOlapStatus::Creating),
+                            Some(GraphOlapStatus::Ready), Some(GraphOlapStatus::Failed)];
+            let seed = Seed {
+                graph_olap_mappings: mappings.iter().map(|(id, o, n, l)| mapping(*id, o, n, l)).collect(),
+                graph_olap_snapshots: snapshots.into_iter().map(|(id, mapping_id, owner, name, status)| GraphOlapSnapshot {
+                    id: Some(id), mapping_id, owner, name, description: None,
+                    status: statuses[status], created: Some(Utc::now()),
+                }).collect(),
+                graph_olap_next_ids: Some(GraphOlapNextIds { mapping: next.0, snapshot: next.1, instance: next.2 }),
+                ..Seed::default()
+            };
+            let yaml = serde_yaml::to_string(&seed).expect("YAML");
+            for text in [seed.to_json(), yaml] {
+                let back = Seed::from_text(&text).expect("reads back");
+                prop_assert_eq!(&back.graph_olap_mappings, &seed.graph_olap_mappings);
+                prop_assert_eq!(&back.graph_olap_snapshots, &seed.graph_olap_snapshots);
+                prop_assert_eq!(back.graph_olap_next_ids, seed.graph_olap_next_ids);
+            }
+        }
+
         /// A seed written as JSON reads back the same.
         #[test]
         fn json_round_trips(instances in proptest::collection::vec("[a-z0-9-]{1,20}", 0..4),

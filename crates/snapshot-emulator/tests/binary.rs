@@ -50,7 +50,11 @@ async fn prints_its_environment_and_serves_with_it() {
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
 
     for health in ["/_emulator/health", "/healthz"] {
-        let health = reqwest::get(format!("{base}{health}"))
+        let health = snapshots_runtime::http_client_builder()
+            .build()
+            .unwrap()
+            .get(format!("{base}{health}"))
+            .send()
             .await
             .expect("it listens");
         assert_eq!(health.status(), 200);
@@ -75,7 +79,11 @@ async fn prints_its_environment_and_serves_with_it() {
         )
         .rate_limit(snapshots_runtime::RateLimiter::unlimited())
         .build();
-    let dsw = pai_dsw::Client::new_with_client(base, reqwest::Client::new(), runtime);
+    let dsw = pai_dsw::Client::new_with_client(
+        base,
+        snapshots_runtime::http_client_builder().build().unwrap(),
+        runtime,
+    );
     let listed = dsw
         .list_instance_snapshot()
         .instance_id("dsw-demo0000000001")
@@ -130,7 +138,9 @@ async fn bearer_get(
     env: &std::collections::HashMap<String, String>,
     path: &str,
 ) -> serde_json::Value {
-    let response = reqwest::Client::new()
+    let response = snapshots_runtime::http_client_builder()
+        .build()
+        .unwrap()
         .get(format!("{}{path}", env["SNAPSHOT_EMULATOR_URL"]))
         .header("x-acs-bearer-token", &env["ALIBABA_CLOUD_BEARER_TOKEN"])
         .header("x-acs-signature-type", "BEARERTOKEN")
@@ -139,6 +149,32 @@ async fn bearer_get(
         .expect("sent");
     assert_eq!(response.status(), 200, "{path}");
     response.json().await.expect("JSON")
+}
+
+/// A Graph OLAP request as `demo`; a 2xx answer's JSON (`null` without a body).
+async fn olap(
+    env: &std::collections::HashMap<String, String>,
+    method: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> serde_json::Value {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
+    let mut request = snapshots_runtime::http_client_builder()
+        .build()
+        .unwrap()
+        .request(method, format!("{}{path}", env["GRAPH_OLAP_URL"]))
+        .header("X-Username", "demo");
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("sent");
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    let text = response.text().await.expect("a body");
+    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
 }
 
 #[tokio::test]
@@ -153,7 +189,11 @@ async fn a_seed_file_is_served_and_the_state_survives_a_restart() {
         "dsw_instances: [dsw-team0000000001]\n\
          dsw_snapshots:\n  - instance_id: dsw-team0000000001\n    snapshot_id: snp-seeded00000001\n    \
          request: {SnapshotName: baseline, ImageUrl: registry.example/ns/env:v0}\n\
-         langstudio_snapshots:\n  - request: {SnapshotName: flow_v0, SnapshotResourceId: flow-1}\n",
+         langstudio_snapshots:\n  - request: {SnapshotName: flow_v0, SnapshotResourceId: flow-1}\n\
+         graph_olap_mappings:\n  - id: 7\n    owner: demo\n    request:\n      name: orders\n      \
+         node_definitions: [{label: Customer, sql: SELECT id FROM customers, \
+         primary_key: {name: id, type: STRING}, properties: []}]\n\
+         graph_olap_snapshots:\n  - {id: 42, mapping_id: 7, owner: demo, name: orders-v0}\n",
     )
     .expect("seed file");
     let args = [
@@ -174,6 +214,19 @@ async fn a_seed_file_is_served_and_the_state_survives_a_restart() {
         .as_str()
         .expect("an id")
         .to_owned();
+    let seeded = olap(&env, "GET", "/api/snapshots/42", None).await;
+    assert_eq!(
+        (
+            seeded["data"]["status"].as_str(),
+            seeded["data"]["mapping_id"].as_i64()
+        ),
+        (Some("ready"), Some(7))
+    );
+    // A snapshot made and deleted: its id is not handed out again after the restart.
+    let body = serde_json::json!({"mapping_id": 7, "name": "second"});
+    let made = olap(&env, "POST", "/api/snapshots", Some(body.clone())).await;
+    assert_eq!(made["data"]["id"], 43);
+    olap(&env, "DELETE", "/api/snapshots/43", None).await;
     assert!(terminate(running).success());
     let written = std::fs::read_to_string(&state).expect("the state is written");
     assert!(written.contains("snp-seeded00000001"), "{written}");
@@ -184,6 +237,18 @@ async fn a_seed_file_is_served_and_the_state_survives_a_restart() {
     assert_eq!(bearer_get(&env, one).await["SnapshotName"], "baseline");
     let again = bearer_get(&env, &format!("/api/v1/langstudio/snapshots/{ls_id}")).await;
     assert_eq!(again["SnapshotName"], "flow_v0");
+    let mapping = olap(&env, "GET", "/api/mappings/7", None).await;
+    assert_eq!(mapping["data"]["node_definitions"][0]["label"], "Customer");
+    let seeded = olap(&env, "GET", "/api/snapshots/42", None).await;
+    assert_eq!(
+        (
+            seeded["data"]["name"].as_str(),
+            seeded["data"]["owner_username"].as_str()
+        ),
+        (Some("orders-v0"), Some("demo"))
+    );
+    let made = olap(&env, "POST", "/api/snapshots", Some(body)).await;
+    assert_eq!(made["data"]["id"], 44);
     assert!(terminate(running).success());
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -212,7 +277,9 @@ fn help_names_every_option_and_a_bad_seed_is_refused() {
 #[tokio::test]
 async fn seed_filters_is_a_flag() {
     let status = |url: String| async move {
-        reqwest::Client::new()
+        snapshots_runtime::http_client_builder()
+            .build()
+            .unwrap()
             .get(format!("{url}/api/snapshots?created_after=not-a-date"))
             .header("X-Username", "demo")
             .send()

@@ -95,7 +95,9 @@ async fn a_throttled_create_is_retried_into_one_snapshot() {
         .add(FaultRule::throttle(1).on("POST", "/langstudio/**").times(2))
         .expect("valid");
     // Raw: the 429 carries the throttling code and both retry headers.
-    let raw = reqwest::Client::new()
+    let raw = snapshots_runtime::http_client_builder()
+        .build()
+        .unwrap()
         .post(format!(
             "{}/api/v1/langstudio/snapshots",
             emulator.langstudio_url()
@@ -253,7 +255,7 @@ async fn faults_reach_graph_olap_in_its_own_shape() {
 #[tokio::test]
 async fn admin_endpoints_set_list_and_clear_rules() {
     let emulator = emulator(Timing::instant()).await;
-    let http = reqwest::Client::new();
+    let http = snapshots_runtime::http_client_builder().build().unwrap();
     let admin = format!("{}/_emulator/faults", emulator.base_url());
     let created = http
         .post(&admin)
@@ -366,7 +368,7 @@ async fn a_pathological_pattern_does_not_stall_the_emulator() {
 #[tokio::test]
 async fn too_many_or_too_long_rules_are_refused_with_a_json_error() {
     let emulator = emulator(Timing::instant()).await;
-    let http = reqwest::Client::new();
+    let http = snapshots_runtime::http_client_builder().build().unwrap();
     let admin = format!("{}/_emulator/faults", emulator.base_url());
     let long = format!(
         "/{}",

@@ -35,7 +35,7 @@ fn runtime(credentials: Credentials) -> Runtime {
 fn client(url: &str, user: &str) -> Client {
     Client::new_with_client(
         url,
-        reqwest::Client::new(),
+        snapshots_runtime::http_client_builder().build().unwrap(),
         runtime(Credentials::Header {
             name: "X-Username".into(),
             value: user.into(),
@@ -74,6 +74,14 @@ fn failure<T: std::fmt::Debug>(result: Result<ResponseValue<T>, Error<ErrorBody>
             response.status().as_u16(),
             serde_json::to_value(response.into_inner()).expect("encodes"),
         ),
+        // An answer the spec declares a conflict (`x-conflicts`) comes back unretried from
+        // the runtime, its status and body kept.
+        Err(Error::CommunicationError(e)) => match snapshots_runtime::Failure::find(&e) {
+            Some(snapshots_runtime::Failure::DeclaredConflict { status, body, .. }) => {
+                (*status, serde_json::from_slice(body).expect("a JSON body"))
+            }
+            _ => panic!("expected an error answer, got {e:?}"),
+        },
         other => panic!("expected an error answer, got {other:?}"),
     }
 }
@@ -329,7 +337,7 @@ async fn pagination_filters_and_sorting() {
         .into_inner();
     assert_eq!(found.meta.total, 1);
 
-    // Status and mapping filters; an unknown sort field falls back to created_at.
+    // Status and mapping filters.
     let mapping: types::CreateMappingRequest = req(json!({
         "name": "Other",
         "node_definitions": [{"label": "A", "sql": "SELECT 1", "primary_key": {"name": "id", "type": "INT64"}}]
@@ -355,7 +363,8 @@ async fn pagination_filters_and_sorting() {
         .list_snapshots()
         .mapping_id(other)
         .status(types::SnapshotStatus::Pending)
-        .sort_by(types::SnapshotSortBy::Status)
+        // (`sort_by=status`, which the real server ignores, the SDK refuses before sending:
+        // the spec's `x-server-support`.)
         .send()
         .await
         .expect("a page")
@@ -645,7 +654,9 @@ async fn deleting_a_snapshot_in_use_is_a_conflict_under_the_seed_rule() {
     assert_eq!(status_of(&get(&demo, snapshot_id).await), "ready");
 
     // Once the instance is gone, so is the snapshot (the cascade of the real server).
-    let response = reqwest::Client::new()
+    let response = snapshots_runtime::http_client_builder()
+        .build()
+        .unwrap()
         .delete(format!("{url}/api/instances/{}", id_of(&inst.id)))
         .header("X-Username", "demo")
         .send()
@@ -709,7 +720,7 @@ async fn internal_status_route_drives_a_snapshot() {
     // No identity needed on the internal route.
     let anonymous = Client::new_with_client(
         &url,
-        reqwest::Client::new(),
+        snapshots_runtime::http_client_builder().build().unwrap(),
         runtime(Credentials::Anonymous),
     );
     let request: types::UpdateSnapshotStatusRequest = req(json!({
@@ -763,7 +774,7 @@ async fn users_and_bootstrap() {
     let url = serve(config).await;
     let anonymous = Client::new_with_client(
         &url,
-        reqwest::Client::new(),
+        snapshots_runtime::http_client_builder().build().unwrap(),
         runtime(Credentials::Anonymous),
     );
     let first: types::CreateUserRequest = req(
@@ -816,7 +827,9 @@ async fn users_and_bootstrap() {
         (403, json!({"detail": "Admin or Ops role required"}))
     );
     // Body validation runs before the role check.
-    let response = reqwest::Client::new()
+    let response = snapshots_runtime::http_client_builder()
+        .build()
+        .unwrap()
         .post(format!("{url}/api/users"))
         .header("X-Username", "alice")
         .json(&json!({"username": "", "email": "x", "display_name": "X"}))
@@ -833,7 +846,10 @@ async fn raw(
     headers: &[(&str, &str)],
     body: Option<&str>,
 ) -> (u16, Option<String>, Value) {
-    let mut request = reqwest::Client::new().request(method, url);
+    let mut request = snapshots_runtime::http_client_builder()
+        .build()
+        .unwrap()
+        .request(method, url);
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
@@ -895,7 +911,7 @@ async fn identity_errors_and_bearer_tokens() {
     let bearer = |token: &str| {
         Client::new_with_client(
             &url,
-            reqwest::Client::new(),
+            snapshots_runtime::http_client_builder().build().unwrap(),
             runtime(Credentials::Bearer(token.to_owned().into())),
         )
     };

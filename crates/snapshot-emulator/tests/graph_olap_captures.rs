@@ -84,7 +84,7 @@ async fn assert_replays(captures: &str, expected: usize) {
         ..Config::as_recorded()
     };
     tokio::spawn(async move { axum::serve(listener, router(config)).await });
-    let http = reqwest::Client::new();
+    let http = snapshots_runtime::http_client_builder().build().unwrap();
     let mut mismatches = Vec::new();
     let mut replayed = 0;
     for (index, line) in captures.lines().enumerate() {

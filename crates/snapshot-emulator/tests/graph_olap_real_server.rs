@@ -35,7 +35,7 @@ impl Api {
         tokio::spawn(async move { axum::serve(listener, router(config)).await });
         Self {
             url,
-            http: reqwest::Client::new(),
+            http: snapshots_runtime::http_client_builder().build().unwrap(),
         }
     }
 

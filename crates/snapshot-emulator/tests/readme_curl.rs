@@ -96,7 +96,7 @@ async fn every_curl_example_of_the_readme_works() {
         .await
         .expect("started");
     let addr = emulator.addr().to_string();
-    let http = reqwest::Client::new();
+    let http = snapshots_runtime::http_client_builder().build().unwrap();
     for line in lines {
         let response = request(&http, line, &addr).send().await.expect("sent");
         let status = response.status();

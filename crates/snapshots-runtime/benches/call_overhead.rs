@@ -140,6 +140,7 @@ fn bench_call_overhead(c: &mut Criterion) {
         .build()
         .unwrap();
     // One client, one pooled keep-alive connection; no proxy from the environment.
+    snapshots_runtime::install_crypto_provider();
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let key = AccessKey::new(
         "LTAI5tExampleAccessKeyId",

@@ -67,7 +67,8 @@ fn create_request(client: &reqwest::Client) -> Request {
 }
 
 fn bench_sign(c: &mut Criterion) {
-    let client = reqwest::Client::new();
+    snapshots_runtime::install_crypto_provider();
+    let client = snapshots_runtime::http_client_builder().build().unwrap();
     let key = key();
     let date = date();
     let mut group = c.benchmark_group("acs3_sign");

@@ -24,6 +24,7 @@
 //!     auth_codes: &["UNAUTHORIZED"],
 //!     throttling_codes: &["RATE_LIMIT_EXCEEDED"],
 //!     not_found_codes: &["RESOURCE_NOT_FOUND"],
+//!     field_errors: &[],
 //! };
 //! let body = json!({"detail": "Not authenticated"});
 //! assert_eq!(SHAPE.text(&body, SHAPE.message), Some("Not authenticated"));
@@ -63,6 +64,34 @@ pub struct ErrorShape {
     pub throttling_codes: &'static [&'static str],
     /// Service codes that mean the resource does not exist.
     pub not_found_codes: &'static [&'static str],
+    /// Where the body lists its field errors (`x-error.field-errors`), each entry one shape.
+    pub field_errors: &'static [FieldErrorPaths],
+}
+
+/// One shape of field errors in an error body: at `at`, a list of objects (or one object),
+/// each with the field's location, a message and a type at the given paths (relative to the
+/// object; an empty path: the shape has none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldErrorPaths {
+    /// Where the list (or the one object) is, from the body's root.
+    pub at: PropertyPath,
+    /// The field's location in the request (`body.mapping_id`, `query.limit`).
+    pub location: PropertyPath,
+    /// The message about the field.
+    pub message: PropertyPath,
+    /// The kind of error (`greater_than`, `missing`).
+    pub kind: PropertyPath,
+}
+
+/// One field error of an error body, read through [`ErrorShape::field_errors`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// Where the refused value is (`body.mapping_id`, `query.limit`, `body`).
+    pub location: String,
+    /// What is wrong with it, when the body says.
+    pub message: Option<String>,
+    /// The kind of error (`greater_than`, `missing`), when the body says.
+    pub kind: Option<String>,
 }
 
 impl ErrorShape {
@@ -92,6 +121,42 @@ impl ErrorShape {
             .iter()
             .find(|(fact, _)| *fact == name)
             .map(|(_, paths)| *paths)
+    }
+
+    /// The field errors of `body`, from every [`FieldErrorPaths`] of the shape, in order: an
+    /// entry without a text location is skipped.
+    ///
+    /// ```
+    /// use snapshots_runtime::error_shape::{ErrorShape, FieldErrorPaths};
+    /// let paths = FieldErrorPaths { at: &["errors"], location: &["field"], message: &["message"], kind: &[] };
+    /// let body = serde_json::json!({"errors": [{"field": "body.name", "message": "Field required"}]});
+    /// let found = ErrorShape::read_field_errors(&[paths], &body);
+    /// assert_eq!(found[0].location, "body.name");
+    /// assert_eq!(found[0].message.as_deref(), Some("Field required"));
+    /// ```
+    pub fn read_field_errors(shapes: &[FieldErrorPaths], body: &Value) -> Vec<FieldError> {
+        let mut found = Vec::new();
+        for shape in shapes {
+            let entries = match at(body, shape.at) {
+                Some(Value::Array(items)) => items.iter().collect(),
+                Some(object @ Value::Object(_)) => vec![object],
+                _ => Vec::new(),
+            };
+            let text = |entry: &Value, path: &[&str]| {
+                if path.is_empty() {
+                    return None;
+                }
+                at(entry, path).and_then(Value::as_str).map(str::to_owned)
+            };
+            found.extend(entries.into_iter().filter_map(|entry| {
+                Some(FieldError {
+                    location: text(entry, shape.location)?,
+                    message: text(entry, shape.message),
+                    kind: text(entry, shape.kind),
+                })
+            }));
+        }
+        found
     }
 
     /// Whether `code` is one of `codes`, or a dotted refinement of one
@@ -139,6 +204,12 @@ mod tests {
         auth_codes: &["InvalidTimeStamp", "UNAUTHORIZED"],
         throttling_codes: &["Throttling"],
         not_found_codes: &[],
+        field_errors: &[FieldErrorPaths {
+            at: &["error", "details", "errors"],
+            location: &["field"],
+            message: &["message"],
+            kind: &["type"],
+        }],
     };
 
     #[test]
@@ -163,6 +234,59 @@ mod tests {
             Some("h")
         );
         assert_eq!(SHAPE.fact("nope"), None);
+    }
+
+    /// Both Graph OLAP shapes: the 422 list and the admin routes' 400 single object.
+    #[test]
+    fn field_errors_of_every_shape() {
+        let shapes = [
+            FieldErrorPaths {
+                at: &["error", "details", "errors"],
+                location: &["field"],
+                message: &["message"],
+                kind: &["type"],
+            },
+            FieldErrorPaths {
+                at: &["error", "details"],
+                location: &["field"],
+                message: &[],
+                kind: &[],
+            },
+        ];
+        let list = json!({"error": {"details": {"errors": [
+            {"field": "body.name", "message": "Field required", "type": "missing"},
+            {"field": "body.node_definitions", "message": "List should have at least 1 item", "type": "too_short"},
+            {"message": "no location: skipped"}
+        ]}}});
+        let found = ErrorShape::read_field_errors(&shapes, &list);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[1].kind.as_deref(), Some("too_short"));
+        let single = json!({"error": {"details": {"field": "username"}}});
+        let found = ErrorShape::read_field_errors(&shapes, &single);
+        assert_eq!(
+            found,
+            vec![FieldError {
+                location: "username".into(),
+                message: None,
+                kind: None
+            }]
+        );
+        assert!(ErrorShape::read_field_errors(&shapes, &json!({"detail": "x"})).is_empty());
+    }
+
+    proptest! {
+        /// Every entry with a text location is read, in order, whatever else it holds.
+        #[test]
+        fn every_located_entry_is_read(entries in proptest::collection::vec(("[a-z.]{1,12}", proptest::option::of("[ -~]{0,20}")), 0..8)) {
+            let shapes = [FieldErrorPaths { at: &["errors"], location: &["field"], message: &["message"], kind: &["type"] }];
+            let body = json!({"errors": entries.iter().map(|(f, m)| json!({"field": f, "message": m})).collect::<Vec<_>>()});
+            let found = ErrorShape::read_field_errors(&shapes, &body);
+            prop_assert_eq!(found.len(), entries.len());
+            for (error, (field, message)) in found.iter().zip(&entries) {
+                prop_assert_eq!(&error.location, field);
+                prop_assert_eq!(&error.message, message);
+            }
+        }
     }
 
     #[test]

@@ -87,6 +87,33 @@ pub enum Failure {
         request_id: Option<String>,
     },
 
+    /// The server gave an answer its spec declares a conflict (`x-conflicts`: Graph OLAP's
+    /// 500 `INTERNAL_ERROR` on deleting a snapshot an instance still uses). Never retried;
+    /// the facade reads the body as a service error that `is_conflict()`.
+    #[error("HTTP {status} answer to `{operation}` is a conflict (the spec's x-conflicts): {}", quoted(&snippet(.body)))]
+    DeclaredConflict {
+        /// progenitor's id of the operation.
+        operation: String,
+        /// The HTTP status of the response.
+        status: u16,
+        /// The response headers (boxed: a failure stays small).
+        headers: Box<http::HeaderMap>,
+        /// The response body (already bounded by the runtime's body limit).
+        body: bytes::Bytes,
+    },
+
+    /// A query parameter the server does not honour (the spec's `x-server-support`) was about
+    /// to be sent to be silently ignored: refused before anything was sent.
+    #[error("request not sent: `{operation}` parameter `{parameter}`: {reason}")]
+    NotHonoured {
+        /// progenitor's id of the operation.
+        operation: String,
+        /// The query parameter, as the wire spells it.
+        parameter: String,
+        /// Why, and what to do instead.
+        reason: String,
+    },
+
     /// The response body is not what the spec documents for its status (not JSON, empty,
     /// another shape).
     #[error(
@@ -146,8 +173,10 @@ impl Failure {
         match self {
             Failure::Redirect { status, .. }
             | Failure::BodyTooLarge { status, .. }
-            | Failure::Undecodable { status, .. } => Some(*status),
-            Failure::Unauthenticated { .. }
+            | Failure::Undecodable { status, .. }
+            | Failure::DeclaredConflict { status, .. } => Some(*status),
+            Failure::NotHonoured { .. }
+            | Failure::Unauthenticated { .. }
             | Failure::UnknownOperation { .. }
             | Failure::Untransportable { .. }
             | Failure::Credentials(_) => None,

@@ -10,31 +10,39 @@
 //! - [`retry`]: the retry policy, backoff with jitter, `Retry-After`, the retry budget;
 //! - [`rate_limit`]: the client-side request rate limit;
 //! - [`Operation`]: what the runtime knows of each operation (its action name for signing,
-//!   the check of its response bodies);
+//!   the check of its response bodies, the answers that are conflicts ([`conflict`]), the
+//!   query parameters the server does not honour ([`query`]));
 //! - [`Failure`]: why the runtime ended a call itself, failing closed (unauthenticated,
 //!   redirect, body too large, undecodable body);
 //! - [`RedirectPolicy`] and [`http_client_builder`]: no redirect followed unless asked, and
-//!   then only within the origin;
+//!   then only within the origin; the TLS stack the crate's features select (`rustls-ring`
+//!   by default, `rustls-aws-lc`, `native-tls`), root certificates loaded once per process;
 //! - [`Transport`]: REST paths, or the action-path rewrite of a gateway profile;
 //! - [`paging`] and [`waiter`]: the traits the generated `x-paging` and `x-waiters` glue
 //!   implements, the paging rule of each style and the status classification;
 //! - [`Profile`]: how a client reaches an API (base URL, [`AuthScheme`], [`Transport`]), one
 //!   per entry of the spec's `x-profiles`;
+//! - [`capture`]: the raw bodies of the successful calls of a scope, for callers that pass
+//!   the server's answer on unchanged;
 //! - the `body` module: every response body read with a size limit
 //!   ([`DEFAULT_MAX_RESPONSE_BODY`]).
 
 pub mod auth;
 mod body;
+pub mod capture;
+pub mod conflict;
 pub mod error_shape;
 mod failure;
 pub mod operation;
 pub mod paging;
 pub mod profile;
+pub mod query;
 pub mod rate_limit;
 mod redirect;
 pub mod retry;
 pub mod rules;
 mod runtime;
+pub mod tls;
 pub mod transport;
 pub mod waiter;
 
@@ -47,4 +55,5 @@ pub use rate_limit::RateLimiter;
 pub use redirect::{http_client_builder, RedirectPolicy};
 pub use retry::RetryConfig;
 pub use runtime::{Runtime, RuntimeBuilder};
+pub use tls::install_crypto_provider;
 pub use transport::Transport;

@@ -31,6 +31,10 @@ pub struct Operation {
     pub action: Option<&'static str>,
     /// The check of response bodies against the spec's types.
     pub body_check: BodyCheck,
+    /// The answers the spec declares conflicts (`x-conflicts`): never retried.
+    pub conflicts: &'static [crate::conflict::Conflict],
+    /// The query parameters the server does not fully honour (`x-server-support`).
+    pub query: &'static [crate::query::QueryRule],
 }
 
 /// The check of an operation whose response types are not known: every body passes.
@@ -96,7 +100,23 @@ impl Operation {
             path,
             action: None,
             body_check: unchecked,
+            conflicts: &[],
+            query: &[],
         }
+    }
+
+    /// The same operation, with the answers its spec declares conflicts (`x-conflicts`).
+    pub const fn with_conflicts(mut self, conflicts: &'static [crate::conflict::Conflict]) -> Self {
+        self.conflicts = conflicts;
+        self
+    }
+
+    /// The same operation, with the rules of the query parameters its server does not fully
+    /// honour (`x-server-support`), which the runtime applies before sending
+    /// ([`crate::query::apply`]).
+    pub const fn with_query(mut self, rules: &'static [crate::query::QueryRule]) -> Self {
+        self.query = rules;
+        self
     }
 
     /// The same operation, with response bodies checked by `check` (generated from the

@@ -74,14 +74,22 @@ pub struct PageFacts {
 pub trait Listing<'a>: Clone + Send + Sized + 'a {
     /// The decoded response.
     type Page: Send + 'a;
-    /// One listed resource.
-    type Item: Clone + PartialEq + Send + 'a;
+    /// One listed resource (serializable, so that the engine can read its id and the
+    /// fields of client-side filters by their wire names).
+    type Item: Clone + PartialEq + Send + serde::Serialize + 'a;
     /// The error of a request (the generated crate's `Error<E>`).
     type Error: Send + 'a;
     /// The operation id, for errors.
     const OPERATION: &'static str;
     /// How the operation pages.
     const STYLE: Style;
+    /// Where a page's JSON body keeps its items: the `x-paging` `items` property path
+    /// (`data`, `Snapshots`; dots between nested members; empty when the body is the array
+    /// itself, `items: $`), for callers that read the raw body ([`crate::capture`]).
+    const ITEMS: &'static str;
+    /// The property path of an item's id (`x-paging` `id`), by which the engine
+    /// de-duplicates across pages and counts distinct items; empty: no id.
+    const ID: &'static [&'static str] = &[];
 
     /// The request for `cursor` (`First` leaves it as the user built it).
     fn at(self, cursor: &Cursor) -> Self;

@@ -38,17 +38,20 @@ pub enum RedirectPolicy {
 }
 
 /// A `reqwest::ClientBuilder` the runtime can send with: it follows no redirects (the
-/// runtime decides those), and has the facade's connect (5 s) and read (10 s) timeouts.
+/// runtime decides those), has the facade's connect (5 s) and read (10 s) timeouts, and the
+/// TLS stack of the crate's features (with rustls: the process's one configuration, whose
+/// root certificates are loaded by the first https handshake, not by each client).
 ///
 /// ```
 /// let client = snapshots_runtime::http_client_builder().build().unwrap();
 /// # let _ = client;
 /// ```
 pub fn http_client_builder() -> reqwest::ClientBuilder {
-    reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(std::time::Duration::from_secs(5))
-        .read_timeout(std::time::Duration::from_secs(10))
+        .read_timeout(std::time::Duration::from_secs(10));
+    crate::tls::configure(builder)
 }
 
 /// Where a redirect answering `method` to `from` leads, if `policy` follows it after `hops`

@@ -140,6 +140,9 @@ impl RuntimeBuilder {
 
     /// The runtime.
     pub fn build(self) -> Runtime {
+        // A generated client's `Client::new` builds its own `reqwest::Client` right after:
+        // with rustls, that one needs the process's crypto provider installed.
+        crate::tls::install_crypto_provider();
         let budget = RetryBudget::new(self.retry.budget);
         Runtime {
             shared: Arc::new(Shared {
@@ -309,7 +312,8 @@ impl Runtime {
             request_id = tracing::field::Empty,
         );
         async move {
-            let rewritten = self.shared.transport.apply(request, &operation);
+            let rewritten = crate::query::apply(request, operation.id, operation.query)
+                .and_then(|request| self.shared.transport.apply(request, &operation));
             let result = match rewritten {
                 Ok(request) => self.call(client, Some(request), operation, version).await,
                 Err(failure) => Err(AttemptError::Failure(failure)),
@@ -365,6 +369,7 @@ impl Runtime {
                 (&operation, version, current),
             ))
             .await;
+            let result = declared_conflict(result, &operation);
             let code = match &result {
                 Ok(answer) if answer.status() >= 400 => retry::service_code(&answer.body),
                 _ => None,
@@ -569,6 +574,30 @@ fn redirect_failure(status: u16, location: Option<&str>, refusal: RedirectRefusa
     })
 }
 
+/// An answer the operation's spec declares a conflict becomes
+/// [`Failure::DeclaredConflict`] (never retried); anything else is kept.
+fn declared_conflict(
+    result: Result<Answer, AttemptError>,
+    operation: &Operation,
+) -> Result<Answer, AttemptError> {
+    match result {
+        Ok(answer)
+            if operation
+                .conflicts
+                .iter()
+                .any(|c| c.matches(answer.status(), &answer.body)) =>
+        {
+            Err(AttemptError::Failure(Failure::DeclaredConflict {
+                operation: operation.id.to_owned(),
+                status: answer.status(),
+                headers: Box::new(answer.head.headers),
+                body: answer.body,
+            }))
+        }
+        other => other,
+    }
+}
+
 /// The end of a call: the response, unless its body does not decode as the spec documents
 /// for its status (then [`Failure::Undecodable`], which keeps the status).
 fn finish(
@@ -585,6 +614,9 @@ fn finish(
             snippet: snippet(&answer.body),
             source,
         }));
+    }
+    if answer.head.status.is_success() {
+        crate::capture::record(operation.id, &answer.body);
     }
     Ok(answer.into_response())
 }

@@ -413,6 +413,7 @@ mod tests {
             "{base}/api/v1/things/{}",
             progenitor_client::encode_path(id)
         );
+        crate::install_crypto_provider();
         let client = reqwest::Client::new();
         client.get(url).query(&[("Q", q)]).build().expect("request")
     }

@@ -74,7 +74,8 @@ fn build(case: &Value, path: &str) -> Request {
     let req = &case["request"];
     let method = Method::from_bytes(s(req, "method").as_bytes()).unwrap();
     let url = format!("{}://{}{}", s(req, "scheme"), s(req, "host"), path);
-    let client = reqwest::Client::new();
+    snapshots_runtime::install_crypto_provider();
+    let client = snapshots_runtime::http_client_builder().build().unwrap();
     let mut builder = client.request(method, url.as_str());
     let query = pairs(&req["query"]);
     if !query.is_empty() {

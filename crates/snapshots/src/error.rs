@@ -201,6 +201,36 @@ pub enum Error {
         message: String,
     },
 
+    /// A listing ([`crate::paginate`]) ended with fewer distinct items than the total the
+    /// server announced, even after listing again once (the server ordered ties differently
+    /// per page, or items were deleted meanwhile). The items already yielded are correct and
+    /// distinct; `missing` of them were never seen.
+    #[error("listing `{operation}` is incomplete: the server announced {expected} items, {seen} distinct ones were received (listed twice), {missing} missing")]
+    IncompleteListing {
+        /// The listing operation.
+        operation: &'static str,
+        /// The number of items the server announced (its last total).
+        expected: u64,
+        /// The distinct items received.
+        seen: u64,
+        /// `expected - seen`.
+        missing: u64,
+    },
+
+    /// A query parameter the server does not honour (the spec's `x-server-support`) was
+    /// refused before anything was sent: a value the server would ignore (`sort_by=status`),
+    /// or a parameter only the client can apply, set on a single request (`.send()`,
+    /// `.pages()`) instead of `.items()`, which applies it while streaming.
+    #[error("`{operation}` parameter `{parameter}` not sent: {reason}")]
+    NotHonoured {
+        /// The operation.
+        operation: String,
+        /// The query parameter, as the wire spells it.
+        parameter: String,
+        /// Why, and what to do instead.
+        reason: String,
+    },
+
     /// A waiter ([`crate::wait`]) saw the resource reach a final status that is a failure:
     /// DSW `Failed` (with `ReasonCode`/`ReasonMessage`), LangStudio `Failed`, Graph OLAP
     /// `failed` or `cancelled` (with `error_message`).
@@ -377,6 +407,22 @@ impl Error {
         self.service().is_some_and(ServiceError::is_not_found)
     }
 
+    /// Whether the request conflicts with the resource's state: HTTP 409, or an answer the
+    /// operation's spec declares a conflict whatever its status (`x-conflicts`: Graph OLAP's
+    /// 500 `INTERNAL_ERROR` on deleting a snapshot an instance still uses, which the runtime
+    /// does not retry).
+    ///
+    /// ```
+    /// use snapshots::Error;
+    /// let body: graph_olap::types::ErrorBody = serde_json::from_value(serde_json::json!(
+    ///     {"error": {"code": "INVALID_STATE", "message": "Snapshot 3 is in state 'ready', required 'failed'"}})).unwrap();
+    /// let response = graph_olap::ResponseValue::new(body, reqwest::StatusCode::CONFLICT, Default::default());
+    /// assert!(Error::from(graph_olap::Error::ErrorResponse(response)).is_conflict());
+    /// ```
+    pub fn is_conflict(&self) -> bool {
+        self.service().is_some_and(ServiceError::is_conflict)
+    }
+
     /// Whether the same call may succeed if made again later: a timeout, a transport
     /// failure (connection refused or reset, DNS, TLS), throttling, or a service answer of
     /// HTTP 500, 502, 503 or 504. Values refused before sending, credentials, decoding,
@@ -411,9 +457,16 @@ impl<E: ErrorBody> From<progenitor_client::Error<E>> for Error {
         use progenitor_client::Error as G;
         match error {
             G::InvalidRequest(message) => invalid_request(E::RULES, &message),
-            G::CommunicationError(e) | G::InvalidUpgrade(e) | G::ResponseBodyError(e) => {
-                transport(e)
-            }
+            G::CommunicationError(e) => match Failure::find(&e) {
+                Some(Failure::DeclaredConflict {
+                    status,
+                    headers,
+                    body,
+                    ..
+                }) => declared_conflict(E::SHAPE, *status, headers, body),
+                _ => transport(e),
+            },
+            G::InvalidUpgrade(e) | G::ResponseBodyError(e) => transport(e),
             G::ErrorResponse(response) => {
                 let status = response.status().as_u16();
                 let headers = response.headers().clone();
@@ -463,6 +516,19 @@ fn service(
     Error::Service(Box::new(ServiceError::new(shape, status, headers, body)))
 }
 
+/// An answer the operation's spec declares a conflict: a service error (read through
+/// `shape`) that [`ServiceError::is_conflict`].
+fn declared_conflict(
+    shape: &'static snapshots_runtime::error_shape::ErrorShape,
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    body: &[u8],
+) -> Error {
+    let body = serde_json::from_slice::<Value>(body).ok();
+    let error = ServiceError::new(shape, status, headers, Some(body.unwrap_or(Value::Null)));
+    Error::Service(Box::new(error.declared_conflict()))
+}
+
 /// The error for a `reqwest::Error`: the runtime's [`Failure`] it carries, if any; else
 /// `Timeout` for a timed-out request, `Validation` for a request that could not be built
 /// (its URL left out: it can be huge), `Transport` otherwise.
@@ -498,6 +564,15 @@ fn from_failure(failure: &Failure) -> Error {
             Error::Config(failure.to_string())
         }
         Failure::Credentials(error) => Error::Credentials(error.clone()),
+        Failure::NotHonoured {
+            operation,
+            parameter,
+            reason,
+        } => Error::NotHonoured {
+            operation: operation.clone(),
+            parameter: parameter.clone(),
+            reason: reason.clone(),
+        },
         Failure::Redirect {
             status,
             location,

@@ -68,6 +68,13 @@ pub use error::{Error, ServiceError};
 /// The generated crates, re-exported (`snapshots::pai_dsw`, ...), and each profile's default
 /// base URL (`snapshots::LANGSTUDIO_GATEWAY_URL`, ...).
 pub use generated::*;
+/// The raw bodies of the successful calls made in a scope, next to the typed values
+/// (for output that must be exactly what the server sent): see
+/// [`capture::BodyCapture`].
+pub use snapshots_runtime::capture;
+/// Installs the rustls crypto provider the TLS features select (README, "TLS features"):
+/// call it before building a `reqwest::Client` of your own ahead of any SDK client.
+pub use snapshots_runtime::install_crypto_provider;
 pub use snapshots_runtime::{
     Credentials, Failure, RateLimiter, RedirectPolicy, RedirectRefusal, RetryConfig,
 };

@@ -53,8 +53,11 @@ use std::collections::HashSet;
 
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use snapshots_runtime::paging::{self, Cursor, Listing, Next};
+use snapshots_runtime::query::{self, Taken};
 
 use crate::error::Error;
+
+mod items;
 
 /// A stream of pages: each item is one decoded response of the list operation.
 pub type Pages<'a, P> = BoxStream<'a, Result<P, Error>>;
@@ -70,7 +73,9 @@ pub trait Paginate<'a>: Listing<'a>
 where
     Error: From<Self::Error>,
 {
-    /// A lazy stream of the responses, one per request.
+    /// A lazy stream of the responses, one per request. A parameter only the client can
+    /// apply (`x-server-support`, e.g. Graph OLAP's `created_after`) is refused here with
+    /// [`Error::NotHonoured`]: a page is what the server sent. Use [`Self::items`].
     ///
     /// ```no_run
     /// use futures::TryStreamExt;
@@ -84,10 +89,15 @@ where
     /// # Ok(()) }
     /// ```
     fn pages(self) -> Pages<'a, Self::Page> {
-        pages(self)
+        pages(self, false).map_ok(|(page, _)| page).boxed()
     }
 
-    /// A lazy stream of the items of every page, in order.
+    /// A lazy stream of the items of every page, in order, each id once (the `x-paging`
+    /// `id`), filtered by the parameters only the client can apply (`x-server-support`:
+    /// Graph OLAP's `created_after`, `created_before`, `mapping_version`), which are not
+    /// sent. When the server announced more items than arrived distinct, the listing is
+    /// made once more (yielding only unseen ids) and then ends with
+    /// [`Error::IncompleteListing`] if still short.
     ///
     /// ```no_run
     /// use futures::StreamExt;
@@ -101,10 +111,7 @@ where
     /// # Ok(()) }
     /// ```
     fn items(self) -> Items<'a, Self::Item> {
-        self.pages()
-            .map_ok(|page| stream::iter(Self::into_items(page).into_iter().map(Ok)))
-            .try_flatten()
-            .boxed()
+        items::items(self)
     }
 }
 
@@ -118,11 +125,18 @@ struct Walk<'a, L: Listing<'a>> {
     tokens: HashSet<String>,
     previous: Option<Vec<L::Item>>,
     failure: Option<Error>,
+    /// Whether client-side parameters are applied by the caller ([`query::handled`]).
+    handled: bool,
 }
 
+/// A page and the client-side parameters taken out of its request.
+type Fetched<'a, P> = BoxStream<'a, Result<(P, Vec<Taken>), Error>>;
+
 /// The generic engine: one request per poll of the stream, the next cursor from
-/// [`paging::next`], and the guards against a server that repeats itself.
-fn pages<'a, L: Listing<'a>>(request: L) -> Pages<'a, L::Page>
+/// [`paging::next`], and the guards against a server that repeats itself. With `handled`,
+/// each request runs inside [`query::handled`]: its client-side parameters are taken out
+/// and returned beside the page (else the runtime refuses them).
+fn pages<'a, L: Listing<'a>>(request: L, handled: bool) -> Fetched<'a, L::Page>
 where
     Error: From<L::Error>,
 {
@@ -133,6 +147,7 @@ where
         tokens: HashSet::new(),
         previous: None,
         failure: None,
+        handled,
     };
     stream::unfold(walk, |mut walk| async move {
         if let Some(error) = walk.failure.take() {
@@ -140,11 +155,17 @@ where
             return Some((Err(error), walk));
         }
         let cursor = walk.cursor.take()?;
-        let page = match walk.request.clone().at(&cursor).fetch().await {
+        let call = walk.request.clone().at(&cursor).fetch();
+        let (result, taken) = if walk.handled {
+            query::handled(call).await
+        } else {
+            (call.await, Vec::new())
+        };
+        let page = match result {
             Ok(page) => page,
             Err(error) => return Some((Err(Error::from(error)), walk)),
         };
-        let result = step(&mut walk, &page, &cursor).map(|()| page);
+        let result = step(&mut walk, &page, &cursor).map(|()| (page, taken));
         Some((result, walk))
     })
     .boxed()

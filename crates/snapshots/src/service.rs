@@ -11,6 +11,7 @@ use reqwest::header::HeaderMap;
 use serde_json::{Map, Value};
 use snapshots_runtime::bounded;
 use snapshots_runtime::error_shape::ErrorShape;
+pub use snapshots_runtime::error_shape::FieldError;
 
 /// An error answer of a service.
 ///
@@ -51,6 +52,9 @@ pub struct ServiceError {
     pub body: Option<Value>,
     /// Where the API's error body keeps its facts (generated from `x-error`).
     pub shape: &'static ErrorShape,
+    /// Whether the operation's spec declares this answer a conflict (`x-conflicts`: Graph
+    /// OLAP's 500 on deleting a snapshot an instance still uses); see [`Self::is_conflict`].
+    pub declared_conflict: bool,
 }
 
 impl ServiceError {
@@ -74,7 +78,59 @@ impl ServiceError {
             request_id,
             body,
             shape,
+            declared_conflict: false,
         }
+    }
+
+    /// The same error, marked as an answer the operation's spec declares a conflict.
+    pub(crate) fn declared_conflict(mut self) -> Self {
+        self.declared_conflict = true;
+        self
+    }
+
+    /// The field errors of the body (Graph OLAP's 422 `details.errors[{field, message,
+    /// type}]` and the admin routes' 400 `details.field`: wherever the spec's
+    /// `x-error.field-errors` says), in the body's order; empty when there are none. Texts
+    /// are bounded; an entry without a message takes the error's message.
+    ///
+    /// ```
+    /// use snapshots::Error;
+    /// let body: graph_olap::types::ErrorBody = serde_json::from_value(serde_json::json!({
+    ///     "error": {"code": "VALIDATION_FAILED", "message": "Request validation failed",
+    ///               "details": {"errors": [{"field": "body.mapping_id",
+    ///                   "message": "Input should be greater than 0", "type": "greater_than"}]}},
+    ///     "meta": {"request_id": "f489dd7d"}})).unwrap();
+    /// let response = graph_olap::ResponseValue::new(body, reqwest::StatusCode::UNPROCESSABLE_ENTITY, Default::default());
+    /// let error = Error::from(graph_olap::Error::ErrorResponse(response));
+    /// let fields = error.service().unwrap().field_errors();
+    /// assert_eq!(fields[0].location, "body.mapping_id");
+    /// assert_eq!(fields[0].message.as_deref(), Some("Input should be greater than 0"));
+    /// assert_eq!(fields[0].kind.as_deref(), Some("greater_than"));
+    /// assert!(error.to_string().contains("body.mapping_id: Input should be greater than 0"));
+    /// ```
+    pub fn field_errors(&self) -> Vec<FieldError> {
+        let Some(body) = &self.body else {
+            return Vec::new();
+        };
+        ErrorShape::read_field_errors(self.shape.field_errors, body)
+            .into_iter()
+            .map(|e| FieldError {
+                location: bound(&e.location),
+                message: e
+                    .message
+                    .or_else(|| self.message.clone())
+                    .map(|m| bound(&m)),
+                kind: e.kind.map(|k| bound(&k)),
+            })
+            .collect()
+    }
+
+    /// Whether the request conflicts with the resource's state: HTTP 409, or an answer the
+    /// operation's spec declares a conflict whatever its status (`x-conflicts`: Graph OLAP
+    /// answers deleting a snapshot an instance still uses with 500 `INTERNAL_ERROR`). A
+    /// declared conflict is never retried.
+    pub fn is_conflict(&self) -> bool {
+        self.status == 409 || self.declared_conflict
     }
 
     /// A named fact of the body that the spec's `x-error` lists under `facts` (`host-id`,
@@ -143,9 +199,11 @@ impl ServiceError {
         !self.is_auth_failure() && (self.status == 404 || self.code_in(self.shape.not_found_codes))
     }
 
-    /// Whether the same request may succeed later: throttled, or a 500, 502, 503 or 504.
+    /// Whether the same request may succeed later: throttled, or a 500, 502, 503 or 504
+    /// that is not a declared conflict.
     pub fn is_retryable(&self) -> bool {
-        self.is_throttled() || matches!(self.status, 500 | 502 | 503 | 504)
+        self.is_throttled()
+            || (!self.declared_conflict && matches!(self.status, 500 | 502 | 503 | 504))
     }
 
     fn code_in(&self, codes: &[&str]) -> bool {
@@ -169,7 +227,22 @@ impl fmt::Display for ServiceError {
             self.status,
             self.code.as_deref().unwrap_or("unknown"),
             self.request_id.as_deref().unwrap_or("unknown"),
-        )
+        )?;
+        if self.declared_conflict {
+            f.write_str(" (a conflict: the spec declares this answer one)")?;
+        }
+        let fields = self.field_errors();
+        for (i, field) in fields.iter().enumerate() {
+            let separator = if i == 0 { "; fields: " } else { "; " };
+            write!(f, "{separator}{}", field.location)?;
+            if let Some(message) = &field.message {
+                write!(f, ": {message}")?;
+            }
+            if let Some(kind) = &field.kind {
+                write!(f, " ({kind})")?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -181,6 +254,8 @@ impl fmt::Debug for ServiceError {
             .field("code", &self.code)
             .field("message", &self.message)
             .field("request_id", &self.request_id)
+            .field("field_errors", &self.field_errors())
+            .field("declared_conflict", &self.declared_conflict)
             .field("body", &self.body.as_ref().map(|b| bounded(&b.to_string())))
             .finish_non_exhaustive()
     }
@@ -252,14 +327,20 @@ mod tests {
 
     proptest! {
         #[test]
-        fn texts_are_bounded(code in "\\PC{0,2000}", message in "\\PC{0,2000}") {
+        // Characters `Debug` prints as themselves (no marks, controls, quotes or backslashes),
+        // so that the length bound below measures the text kept, not its escaping.
+        fn texts_are_bounded(
+            code in "[^\\p{M}\\p{C}\"\\\\]{0,2000}",
+            message in "[^\\p{M}\\p{C}\"\\\\]{0,2000}",
+        ) {
             let body = json!({"Code": code, "Message": message});
             let e = ServiceError::new(&pai_dsw::ERROR_SHAPE, 400, &HeaderMap::new(), Some(body));
             let max = snapshots_runtime::MAX_QUOTED_CHARS + 1;
             prop_assert!(e.code.as_deref().unwrap_or_default().chars().count() <= max);
             prop_assert!(e.message.as_deref().unwrap_or_default().chars().count() <= max);
             let debug = format!("{e:?}");
-            prop_assert!(debug.chars().count() < 4 * max + 400);
+            // code, message and the body: each bounded to `max` characters.
+            prop_assert!(debug.chars().count() < 4 * max + 400, "{}", debug.chars().count());
         }
     }
 }

@@ -23,7 +23,11 @@ const KEYS: &[&str] = &[
     "auth-codes",
     "throttling-codes",
     "not-found-codes",
+    "field-errors",
 ];
+
+/// The keys of one `field-errors` entry.
+const FIELD_ERROR_KEYS: &[&str] = &["at", "location", "message", "type"];
 
 /// Every problem of the document's `x-error`, as readable lines.
 pub fn lint(doc: &Value) -> Vec<String> {
@@ -86,6 +90,7 @@ pub fn lint(doc: &Value) -> Vec<String> {
         }
         Some(_) => problems.push("x-error.facts: not a map of fact name to paths".to_owned()),
     }
+    field_error_problems(doc, root, x.get("field-errors"), &mut problems);
     for key in ["auth-codes", "throttling-codes", "not-found-codes"] {
         if strings(x.get(key)).is_none() {
             problems.push(format!("x-error.{key}: missing or not a list of texts"));
@@ -116,6 +121,74 @@ fn paths_problems(
             ));
         }
     }
+}
+
+/// Problems of `field-errors`: a list of `{at, location, message?, type?}`, `at` a path of
+/// the error body that exists or continues into a free-form object (`error.details.errors`).
+fn field_error_problems(
+    doc: &Value,
+    root: &Value,
+    value: Option<&Value>,
+    problems: &mut Vec<String>,
+) {
+    let Some(value) = value else { return };
+    let Some(entries) = value.as_array() else {
+        problems.push("x-error.field-errors: not a list".to_owned());
+        return;
+    };
+    for (i, entry) in entries.iter().enumerate() {
+        let at = format!("x-error.field-errors[{i}]");
+        let Some(entry) = entry.as_object() else {
+            problems.push(format!("{at}: not a map"));
+            continue;
+        };
+        for key in entry
+            .keys()
+            .filter(|k| !FIELD_ERROR_KEYS.contains(&k.as_str()))
+        {
+            problems.push(format!("{at}: unknown key {key:?}"));
+        }
+        for key in FIELD_ERROR_KEYS {
+            let required = matches!(*key, "at" | "location");
+            match entry.get(*key) {
+                Some(Value::String(text)) if !text.is_empty() => {}
+                None if !required => {}
+                _ => problems.push(format!("{at}.{key}: missing or not a property path")),
+            }
+        }
+        let path = entry.get("at").and_then(Value::as_str).unwrap_or_default();
+        if !path.is_empty() && !path_reaches(doc, root, path) {
+            problems.push(format!(
+                "{at}.at: no property `{path}` in the error body schema"
+            ));
+        }
+    }
+}
+
+/// Whether `path` exists in `schema`, or a prefix of it does and is a free-form object
+/// (no `properties`), into which the rest may go.
+fn path_reaches(doc: &Value, schema: &Value, path: &str) -> bool {
+    let members: Vec<&str> = path.split('.').collect();
+    (1..=members.len()).rev().any(|n| {
+        let prefix = members[..n].join(".");
+        path_exists(doc, schema, &prefix)
+            && (n == members.len() || free_form(doc, schema, &members[..n]))
+    })
+}
+
+/// Whether some schema at `members` has no `properties` (a free-form object).
+fn free_form(doc: &Value, schema: &Value, members: &[&str]) -> bool {
+    let mut current = vec![schema.clone()];
+    for member in members {
+        current = current
+            .iter()
+            .flat_map(|s| branches(doc, s, 0))
+            .filter_map(|s| s.pointer(&format!("/properties/{member}")).cloned())
+            .collect();
+    }
+    current.iter().flat_map(|s| branches(doc, s, 0)).any(|s| {
+        s.get("properties").is_none() && s.get("type").and_then(Value::as_str) != Some("string")
+    })
 }
 
 /// Whether the dotted `path` leads to a property of `schema` (through `$ref`s and any
@@ -218,7 +291,8 @@ pub fn render(doc: &Value, types: &BTreeMap<String, ResponseTypes>) -> Result<St
          pub const ERROR_SHAPE: snapshots_runtime::error_shape::ErrorShape = snapshots_runtime::error_shape::ErrorShape {{\n\
          api: {api:?}, schema: {schema:?}, code: {code}, message: {message}, request_id: {request_id},\n\
          request_id_header: {header:?}, details: {details}, facts: &[{facts}],\n\
-         auth_codes: {auth}, throttling_codes: {throttling}, not_found_codes: {not_found},\n}};\n\n\
+         auth_codes: {auth}, throttling_codes: {throttling}, not_found_codes: {not_found},\n\
+         field_errors: &[{field_errors}],\n}};\n\n\
          impl snapshots_runtime::error_shape::ErrorBody for {body_type} {{\n\
          const SHAPE: &'static snapshots_runtime::error_shape::ErrorShape = &ERROR_SHAPE;\n\
          const RULES: &'static [snapshots_runtime::rules::Rule] = RULES;\n}}\n",
@@ -231,7 +305,34 @@ pub fn render(doc: &Value, types: &BTreeMap<String, ResponseTypes>) -> Result<St
         auth = codes("auth-codes"),
         throttling = codes("throttling-codes"),
         not_found = codes("not-found-codes"),
+        field_errors = field_errors_literal(x.get("field-errors")),
     ))
+}
+
+/// The `field-errors` entries as `FieldErrorPaths` literals.
+fn field_errors_literal(value: Option<&Value>) -> String {
+    let path = |entry: &Value, key: &str| -> String {
+        let members: Vec<&str> = entry
+            .get(key)
+            .and_then(Value::as_str)
+            .map(|p| p.split('.').collect())
+            .unwrap_or_default();
+        format!("&{members:?}")
+    };
+    value
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|entry| {
+            format!(
+                "snapshots_runtime::error_shape::FieldErrorPaths {{ at: {}, location: {}, message: {}, kind: {} }}, ",
+                path(entry, "at"),
+                path(entry, "location"),
+                path(entry, "message"),
+                path(entry, "type")
+            )
+        })
+        .collect()
 }
 
 /// `["error.code", "detail"]` as `&[&["error", "code"], &["detail"]]`.
@@ -291,6 +392,28 @@ mod tests {
             .iter()
             .any(|p| p.contains("no property `error.kode`")));
         assert!(!lint(&json!({})).is_empty());
+    }
+
+    #[test]
+    fn field_errors_are_checked_and_rendered() {
+        let mut x = good();
+        x["field-errors"] = json!([{"at": "error.details.errors", "location": "field", "message": "message", "type": "type"}]);
+        let mut d = doc(x.clone());
+        d["components"]["schemas"]["Env"]["properties"]["error"]["properties"]["details"] =
+            json!({"type": "object"});
+        assert_eq!(lint(&d), Vec::<String>::new());
+        let code = render(&d, &BTreeMap::new()).expect("renders");
+        assert!(
+            code.contains("at: &[\"error\", \"details\", \"errors\"]"),
+            "{code}"
+        );
+        x["field-errors"] =
+            json!([{"at": "error.nope.errors", "location": "field", "colour": "x"}]);
+        let problems = lint(&doc(x)).join("\n");
+        assert!(
+            problems.contains("no property `error.nope.errors`") && problems.contains("colour"),
+            "{problems}"
+        );
     }
 
     #[test]

@@ -70,7 +70,12 @@ pub fn render(root: &Path) -> Result<Vec<GeneratedFile>> {
 /// The lines between [`BEGIN`] and [`END`]: one path dependency per generated crate.
 fn dependency_block(apis: &[Api]) -> String {
     apis.iter()
-        .map(|a| format!("{} = {{ path = \"../{}\" }}\n", a.crate_name, a.crate_name))
+        .map(|a| {
+            format!(
+                "{} = {{ path = \"../{}\", default-features = false }}\n",
+                a.crate_name, a.crate_name
+            )
+        })
         .collect()
 }
 
@@ -225,11 +230,11 @@ mod tests {
     }
 
     #[test]
-    fn every_api_is_a_path_dependency() {
+    fn every_api_is_a_path_dependency_without_its_default_tls() {
         let block = dependency_block(APIS);
         for api in APIS {
             assert!(block.contains(&format!(
-                "{} = {{ path = \"../{}\" }}",
+                "{} = {{ path = \"../{}\", default-features = false }}",
                 api.crate_name, api.crate_name
             )));
         }

@@ -7,10 +7,14 @@
 //!   and `connect` function;
 //! - [`errors`], [`rules`]: `x-error` (each crate's `ERROR_SHAPE` and `ErrorBody` impl) and
 //!   the `RULES` table from the constraints of parameters and body members;
+//! - [`conversions`]: `From<String>`/`From<&str>` for identifier unions (`ResourceId`);
+//! - [`support`]: `x-server-support` and `x-conflicts`, the per-operation `*_QUERY` and
+//!   `*_CONFLICTS` tables the runtime applies;
 //! - [`stable`]: every named-field struct of `types` marked `#[non_exhaustive]`;
 //! - [`facade`]: the facade's generated module (accessors, re-exports, the table of every
 //!   API's profiles) and its dependencies on the generated crates.
 
+pub mod conversions;
 pub mod errors;
 pub mod facade;
 pub mod paging;
@@ -18,4 +22,5 @@ pub mod paging_model;
 pub mod profiles;
 pub mod rules;
 pub mod stable;
+pub mod support;
 pub mod waiters;

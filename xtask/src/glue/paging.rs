@@ -156,7 +156,8 @@ fn listing(
     Ok(format!(
         "impl<'a> Listing<'a> for builder::{builder}<'a> {{\n\
          type Page = {page};\ntype Item = types::{item};\ntype Error = Error<{error}>;\n\
-         const OPERATION: &'static str = \"{progenitor_id}\";\nconst STYLE: Style = {style};\n\
+         const OPERATION: &'static str = \"{progenitor_id}\";\nconst STYLE: Style = {style};\n{id}\
+         const ITEMS: &'static str = {items_path:?};\n\
          fn at(self, cursor: &Cursor) -> Self {{ match cursor {{ {arms} _ => self, }} }}\n\
          fn fetch(self) -> BoxFuture<'a, Result<Self::Page, Self::Error>> {{\n\
          Box::pin(async move {{ Ok(self.send().await?.into_inner()) }}) }}\n\
@@ -174,6 +175,11 @@ fn listing(
         },
         page = response.success,
         error = response.error,
+        items_path = if whole { "" } else { paging.items.as_str() },
+        id = match &paging.id {
+            Some(id) => format!("const ID: &'static [&'static str] = &{:?};\n", id.split('.').collect::<Vec<_>>()),
+            None => String::new(),
+        },
         total = fact(&paging.total, "snapshots_runtime::paging::AsCount::as_count"),
         token = fact(&paging.next_token, "snapshots_runtime::paging::AsToken::as_token"),
         offset = fact(&paging.response_offset, "snapshots_runtime::paging::AsCount::as_count"),
@@ -217,6 +223,7 @@ mod tests {
         for needle in [
             "impl<'a> Listing<'a> for builder::ListThings<'a>",
             "type Item = types::Thing;",
+            "const ITEMS: &'static str = \"Things\";",
             "Style::Token { page_fallback: false }",
             "Cursor::Token(t) => self.next_token(t.clone()),",
             "AsToken::as_token(&page.next_token)",

@@ -35,6 +35,8 @@ pub struct Paging {
     /// The offset the response starts at (`offset` only; without it the stream owns the
     /// offset parameter, starting at 0).
     pub response_offset: Option<String>,
+    /// The property path of an item's id, for de-duplicating across pages (optional).
+    pub id: Option<String>,
 }
 
 impl Paging {
@@ -223,6 +225,7 @@ pub fn paging(value: &Value, at: &str) -> Result<Paging, Vec<String>> {
             "{at}: `total` is missing (an offset listing with a `response-offset` needs it)"
         ));
     }
+    let id = keys.string("id");
     for (key, allowed) in [
         ("next-token", style == Style::Token),
         ("response-offset", style == Style::Offset),
@@ -243,6 +246,7 @@ pub fn paging(value: &Value, at: &str) -> Result<Paging, Vec<String>> {
         total,
         next_token,
         response_offset,
+        id,
     })
 }
 

@@ -18,6 +18,8 @@ pub const KNOWN: &[&str] = &[
     "x-error",
     "x-rule",
     "x-minimum",
+    "x-server-support",
+    "x-conflicts",
 ];
 
 /// Members whose keys are names (of properties, headers, schemas, ...), not keywords.

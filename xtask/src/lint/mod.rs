@@ -44,6 +44,7 @@ pub fn lint(spec: &Spec, examples_dir: &Path) -> Vec<String> {
     paging::check(doc, &mut problems);
     extensions::check(doc, &mut problems);
     problems.extend(crate::glue::errors::lint(doc));
+    problems.extend(crate::glue::support::lint(doc));
     problems
 }
 

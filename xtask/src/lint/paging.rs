@@ -139,6 +139,14 @@ fn check_paging(
                     paging.items
                 ));
             }
+            let item = items.get("items").map(|i| resolve(doc, i));
+            if let (Some(id), Some(item)) = (&paging.id, item) {
+                if !crate::glue::errors::path_exists(doc, item, id) {
+                    problems.push(format!(
+                        "{at}: x-paging `id` {id:?} is not a property of the items"
+                    ));
+                }
+            }
         }
     }
 }

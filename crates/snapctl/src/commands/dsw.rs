@@ -3,13 +3,13 @@
 use std::io::Write;
 
 use pai_dsw::types::{GetInstanceSnapshotResponse, InstanceSnapshot};
-use snapshots::paginate::Paginate;
 use snapshots::{validate, wait, Client, Error};
 
-use super::{identifier, labels, send};
+use super::{identifier, labels, send_raw};
 use crate::cli::{DswCommand, WaitArgs};
 use crate::output::{or_dash, Column, Printer};
 use crate::progress::WaitProgress;
+use crate::raw::{captured, Answer};
 use crate::Failure;
 
 /// The columns of `snapctl dsw list`.
@@ -55,7 +55,17 @@ pub async fn run<W: Write>(
             page_size,
         } => {
             let instance = identifier("InstanceId", &instance)?;
-            let page_size = page_size.map(validate::dsw_page_size).transpose()?;
+            let page_size = page_size
+                .or_else(|| {
+                    let largest = super::page_size::<pai_dsw::builder::ListInstanceSnapshot<'_>>(
+                        None,
+                        pai_dsw::RULES,
+                        "PageSize",
+                    );
+                    largest.and_then(|size| i64::try_from(size).ok())
+                })
+                .map(validate::dsw_page_size)
+                .transpose()?;
             let dsw = client.dsw()?;
             let mut request = dsw.list_instance_snapshot().instance_id(instance);
             if let Some(size) = page_size {
@@ -67,7 +77,7 @@ pub async fn run<W: Write>(
             if let Some(order) = order {
                 request = request.order(order);
             }
-            printer.list(COLUMNS, request.items()).await?;
+            printer.listing(COLUMNS, request).await?;
         }
         DswCommand::Get {
             instance,
@@ -76,14 +86,14 @@ pub async fn run<W: Write>(
             let instance = identifier("InstanceId", &instance)?;
             let snapshot_id = identifier("SnapshotId", &snapshot_id)?;
             let dsw = client.dsw()?;
-            let snapshot = send(
+            let snapshot = send_raw(
                 dsw.get_instance_snapshot()
                     .instance_id(instance)
                     .snapshot_id(snapshot_id)
                     .send(),
             )
             .await?;
-            printer.resource(&snapshot)?;
+            printer.answer(&snapshot.body, "")?;
         }
         DswCommand::Create {
             instance,
@@ -101,7 +111,7 @@ pub async fn run<W: Write>(
             let image_url = identifier("ImageUrl", &image_url)?;
             let labels = labels(&label_arguments)?;
             let dsw = client.dsw()?;
-            let created = send(
+            let created = send_raw(
                 dsw.create_instance_snapshot()
                     .instance_id(instance.clone())
                     .body_map(|body| {
@@ -115,10 +125,10 @@ pub async fn run<W: Write>(
                     .send(),
             )
             .await?;
-            match (wait, created.snapshot_id.as_deref()) {
+            match (wait, created.value.snapshot_id.as_deref()) {
                 (true, Some(snapshot_id)) => {
                     let done = wait_for(client, &instance, snapshot_id, &wait_args).await?;
-                    printer.resource(&done)?;
+                    printer.answer(&done.body, "")?;
                 }
                 (true, None) => {
                     return Err(Error::Config(
@@ -126,7 +136,7 @@ pub async fn run<W: Write>(
                     )
                     .into())
                 }
-                (false, _) => printer.resource(&created)?,
+                (false, _) => printer.answer(&created.body, "")?,
             }
         }
         DswCommand::Delete {
@@ -136,16 +146,18 @@ pub async fn run<W: Write>(
             let instance = identifier("InstanceId", &instance)?;
             let snapshot_id = identifier("SnapshotId", &snapshot_id)?;
             let dsw = client.dsw()?;
-            let deleted = send(
+            let deleted = send_raw(
                 dsw.delete_instance_snapshot()
                     .instance_id(instance.clone())
                     .snapshot_id(snapshot_id.clone())
                     .send(),
             )
             .await?;
-            printer.outcome(
+            printer.outcome_of(
                 &format!("Deleted PAI-DSW snapshot {snapshot_id} of instance {instance}"),
-                &deleted,
+                &deleted.body,
+                "",
+                &deleted.value,
             )?;
         }
         DswCommand::Wait {
@@ -156,30 +168,29 @@ pub async fn run<W: Write>(
             let instance = identifier("InstanceId", &instance)?;
             let snapshot_id = identifier("SnapshotId", &snapshot_id)?;
             let done = wait_for(client, &instance, &snapshot_id, &wait_args).await?;
-            printer.resource(&done)?;
+            printer.answer(&done.body, "")?;
         }
     }
     Ok(())
 }
 
 /// Waits for a snapshot with the spec's `instance_snapshot` waiter (ready at `Saved`), with a
-/// spinner on stderr.
+/// spinner on stderr; the last answer, with its body.
 pub async fn wait_for(
     client: &Client,
     instance: &str,
     snapshot_id: &str,
     args: &WaitArgs,
-) -> Result<GetInstanceSnapshotResponse, Error> {
+) -> Result<Answer<GetInstanceSnapshotResponse>, Error> {
     let mut display = WaitProgress::new(format!("PAI-DSW snapshot {snapshot_id}"));
-    let result = wait::until(pai_dsw::waiters::instance_snapshot(
+    let waiter = wait::until(pai_dsw::waiters::instance_snapshot(
         client.dsw()?,
         instance,
         snapshot_id,
     ))
     .timeout(args.timeout)
-    .poll_interval(args.interval)
-    .wait_with(|poll| display.show(poll))
-    .await;
+    .poll_interval(args.interval);
+    let result = captured(waiter.wait_with(|poll| display.show(poll))).await;
     display.finish();
     result
 }

@@ -1,9 +1,10 @@
 //! `snapctl graph-olap`: Graph OLAP control plane snapshots (list, get, create, update,
 //! delete, wait, progress, retry, lifecycle).
 //!
-//! JSON output is the `data` member of the control plane's envelope: a `Snapshot`, a
-//! `SnapshotProgress` or a `SnapshotLifecycle`; `list` prints an array of `Snapshot`s and
-//! `delete` the seed's `{"deleted": true}`.
+//! JSON output is the `data` member of the control plane's envelope as the server wrote it
+//! (a snapshot, its progress or its lifecycle, every `null` and unknown member kept); `list`
+//! prints an array of the listed items, and `delete` the `data` of the answer, or the seed's
+//! `{"deleted": true}` when the server answered 204 without a body.
 
 use std::io::Write;
 
@@ -12,14 +13,17 @@ use chrono::SecondsFormat;
 use graph_olap::types::{
     DeleteSnapshotResult, Description, IsoDuration, ResourceId, Snapshot, SnapshotProgress,
 };
-use snapshots::paginate::Paginate;
 use snapshots::{validate, wait, Client, Error};
 
-use super::{identifier, invalid, send};
+use super::{identifier, invalid, page_size, send_raw};
 use crate::cli::{GraphOlapCommand, GraphOlapCreate, GraphOlapList, WaitArgs};
 use crate::output::{or_dash, Column, Printer};
 use crate::progress::WaitProgress;
+use crate::raw::{captured, Answer};
 use crate::Failure;
+
+/// The member of the control plane's envelope that holds the resource.
+pub const DATA: &str = "data";
 
 /// The rule of an ISO 8601 duration of the control plane (`ttl`, `inactivity_timeout`).
 pub const ISO_DURATION_RULE: &str =
@@ -159,13 +163,13 @@ pub async fn run<W: Write>(
     match command {
         GraphOlapCommand::List(filters) => {
             printer
-                .list(COLUMNS, list_request(client, filters)?.items())
+                .listing(COLUMNS, list_request(client, filters)?)
                 .await?;
         }
         GraphOlapCommand::Get { snapshot_id } => {
             let id = resource_id("snapshot_id", &snapshot_id)?;
-            let snapshot = send(olap()?.get_snapshot().snapshot_id(id).send()).await?;
-            printer.resource(&snapshot.data)?;
+            let snapshot = send_raw(olap()?.get_snapshot().snapshot_id(id).send()).await?;
+            printer.answer(&snapshot.body, DATA)?;
         }
         GraphOlapCommand::Create(new) => create(client, new, printer).await?,
         GraphOlapCommand::Update {
@@ -175,28 +179,43 @@ pub async fn run<W: Write>(
         } => update(client, &snapshot_id, name, description, printer).await?,
         GraphOlapCommand::Delete { snapshot_id } => {
             let id = resource_id("snapshot_id", &snapshot_id)?;
-            send(olap()?.delete_snapshot().snapshot_id(id.clone()).send()).await?;
+            let answer = send_raw(olap()?.delete_snapshot().snapshot_id(id.clone()).send()).await?;
             let deleted =
                 DeleteSnapshotResult::try_from(DeleteSnapshotResult::builder().deleted(true))
                     .map_err(|e| Error::Config(format!("the delete result: {e}")))?;
-            printer.outcome(&format!("Deleted Graph OLAP snapshot {id}"), &deleted)?;
+            printer.outcome_of(
+                &format!("Deleted Graph OLAP snapshot {id}"),
+                &answer.body,
+                DATA,
+                &deleted,
+            )?;
         }
         GraphOlapCommand::Wait {
             snapshot_id,
             wait_args,
         } => {
             let id = resource_id("snapshot_id", &snapshot_id)?;
-            printer.resource(&wait_for(client, id, &wait_args).await?)?;
+            let done = wait_for(client, id, &wait_args).await?;
+            printer.answer(&done.body, DATA)?;
         }
         GraphOlapCommand::Progress { snapshot_id } => {
             let id = resource_id("snapshot_id", &snapshot_id)?;
-            let progress = send(olap()?.get_snapshot_progress().snapshot_id(id).send()).await?;
-            print_progress(printer, &progress.data).await?;
+            let progress = send_raw(olap()?.get_snapshot_progress().snapshot_id(id).send()).await?;
+            print_progress(printer, &progress).await?;
         }
         GraphOlapCommand::Retry { snapshot_id } => {
             let id = resource_id("snapshot_id", &snapshot_id)?;
-            let retried = send(olap()?.retry_snapshot().snapshot_id(id).send()).await?;
-            printer.resource(&retried.data)?;
+            let retried = send_raw(olap()?.retry_snapshot().snapshot_id(id).send()).await?;
+            printer.answer(&retried.body, DATA)?;
+        }
+        GraphOlapCommand::Instance { command } => {
+            super::olap_resources::instance(client, command, printer).await?;
+        }
+        GraphOlapCommand::Mapping { command } => {
+            super::olap_resources::mapping(client, command, printer).await?;
+        }
+        GraphOlapCommand::User { command } => {
+            super::olap_resources::user(client, command, printer).await?;
         }
         GraphOlapCommand::Lifecycle {
             snapshot_id,
@@ -212,10 +231,13 @@ fn list_request(
     client: &Client,
     filters: GraphOlapList,
 ) -> Result<graph_olap::builder::ListSnapshots<'_>, Error> {
-    let limit = filters
-        .page_size
-        .map(validate::graph_olap_limit)
-        .transpose()?;
+    let limit = page_size::<graph_olap::builder::ListSnapshots<'_>>(
+        filters.page_size,
+        graph_olap::RULES,
+        "limit",
+    )
+    .map(validate::graph_olap_limit)
+    .transpose()?;
     let offset = filters
         .offset
         .map(validate::graph_olap_offset)
@@ -274,7 +296,7 @@ async fn create<W: Write>(
     let text = description(new.description)?;
     let ttl = iso_duration("ttl", new.ttl)?;
     let inactivity_timeout = iso_duration("inactivity_timeout", new.inactivity_timeout)?;
-    let created = send(
+    let created = send_raw(
         client
             .graph_olap()?
             .create_snapshot()
@@ -290,10 +312,10 @@ async fn create<W: Write>(
     )
     .await?;
     if new.wait {
-        let done = wait_for(client, created.data.id.clone(), &new.wait_args).await?;
-        printer.resource(&done)?;
+        let done = wait_for(client, created.value.data.id.clone(), &new.wait_args).await?;
+        printer.answer(&done.body, DATA)?;
     } else {
-        printer.resource(&created.data)?;
+        printer.answer(&created.body, DATA)?;
     }
     Ok(())
 }
@@ -311,7 +333,7 @@ async fn update<W: Write>(
         .map(|n| validate::graph_olap_snapshot_name(&n))
         .transpose()?;
     let text = description(text)?;
-    let updated = send(
+    let updated = send_raw(
         client
             .graph_olap()?
             .update_snapshot()
@@ -320,7 +342,7 @@ async fn update<W: Write>(
             .send(),
     )
     .await?;
-    printer.resource(&updated.data)?;
+    printer.answer(&updated.body, DATA)?;
     Ok(())
 }
 
@@ -335,7 +357,7 @@ async fn lifecycle<W: Write>(
     let id = resource_id("snapshot_id", snapshot_id)?;
     let ttl = iso_duration("ttl", ttl)?;
     let inactivity_timeout = iso_duration("inactivity_timeout", inactivity_timeout)?;
-    let lifecycle = send(
+    let lifecycle = send_raw(
         client
             .graph_olap()?
             .update_snapshot_lifecycle()
@@ -344,18 +366,22 @@ async fn lifecycle<W: Write>(
             .send(),
     )
     .await?;
-    printer.resource(&lifecycle.data)?;
+    printer.answer(&lifecycle.body, DATA)?;
     Ok(())
 }
 
-/// Waits for a snapshot to be ready, with a progress bar of its export on stderr.
-pub async fn wait_for(client: &Client, id: ResourceId, args: &WaitArgs) -> Result<Snapshot, Error> {
+/// Waits for a snapshot to be ready, with a progress bar of its export on stderr; the
+/// snapshot, with the body of the last poll.
+pub async fn wait_for(
+    client: &Client,
+    id: ResourceId,
+    args: &WaitArgs,
+) -> Result<Answer<Snapshot>, Error> {
     let mut display = WaitProgress::new(format!("Graph OLAP snapshot {id}"));
-    let result = wait::until(graph_olap::waiters::snapshot(client.graph_olap()?, id))
+    let waiter = wait::until(graph_olap::waiters::snapshot(client.graph_olap()?, id))
         .timeout(args.timeout)
-        .poll_interval(args.interval)
-        .wait_with(|poll| display.show(poll))
-        .await;
+        .poll_interval(args.interval);
+    let result = captured(waiter.wait_with(|poll| display.show(poll))).await;
     display.finish();
     result
 }
@@ -389,16 +415,16 @@ pub fn steps(progress: &SnapshotProgress) -> Vec<Step> {
     }
 }
 
-/// `progress`: the answer itself in JSON; in a table, a `done/total` line, the answer's
+/// `progress`: the answer's `data` in JSON; in a table, a `done/total` line, the answer's
 /// other members, and a table of its jobs or steps.
 async fn print_progress<W: Write>(
     printer: &mut Printer<W>,
-    progress: &SnapshotProgress,
+    answer: &Answer<graph_olap::types::SnapshotProgressEnvelope>,
 ) -> Result<(), Failure> {
     if printer.format() == crate::output::Format::Json {
-        printer.resource(progress)?;
-        return Ok(());
+        return printer.answer(&answer.body, DATA);
     }
+    let progress = &answer.value.data;
     let summary = snapshots::wait::Progress::from(progress.clone());
     let mut value = serde_json::to_value(progress).map_err(std::io::Error::other)?;
     if let Some(object) = value.as_object_mut() {
@@ -453,8 +479,14 @@ mod tests {
             ]
         }))
         .expect("decodes");
+        let body = serde_json::to_vec(&serde_json::json!({"data": progress, "future": null}))
+            .expect("a body");
+        let answer = Answer {
+            value: serde_json::from_slice(&body).expect("an envelope"),
+            body: body.into(),
+        };
         let mut printer = Printer::new(Format::Table, Vec::new());
-        print_progress(&mut printer, &progress)
+        print_progress(&mut printer, &answer)
             .await
             .expect("printed");
         let text = String::from_utf8(printer.into_inner()).expect("utf-8");
@@ -469,7 +501,7 @@ mod tests {
         );
 
         let mut printer = Printer::new(Format::Json, Vec::new());
-        print_progress(&mut printer, &progress)
+        print_progress(&mut printer, &answer)
             .await
             .expect("printed");
         let back: SnapshotProgress =

@@ -10,15 +10,15 @@ use pai_langstudio::builder::ListSnapshots;
 use pai_langstudio::types::{
     CreateSnapshotRequest, GetSnapshotResponse, Snapshot, UpdateSnapshotRequest,
 };
-use snapshots::paginate::Paginate;
 use snapshots::{validate, wait, Client, Error};
 
-use super::{identifier, send};
+use super::{identifier, send_raw};
 use crate::cli::{
     LangStudioArgs, LangStudioCommand, LangStudioCreateArgs, LangStudioListArgs, WaitArgs,
 };
 use crate::output::{or_dash, Column, Printer};
 use crate::progress::WaitProgress;
+use crate::raw::{captured, Answer};
 use crate::Failure;
 
 /// The columns of `snapctl langstudio list`.
@@ -163,7 +163,7 @@ pub async fn run<W: Write>(
     match args.command {
         LangStudioCommand::List(list) => {
             let request = Filters::from_args(list)?.apply(studio.list_snapshots());
-            printer.list(COLUMNS, request.items()).await?;
+            printer.listing(COLUMNS, request).await?;
         }
         LangStudioCommand::Get {
             snapshot_id,
@@ -171,7 +171,7 @@ pub async fn run<W: Write>(
         } => {
             let snapshot_id = identifier("SnapshotId", &snapshot_id)?;
             let snapshot = get(studio, &snapshot_id, workspace_id(workspace)?).await?;
-            printer.resource(&snapshot)?;
+            printer.answer(&snapshot.body, "")?;
         }
         LangStudioCommand::Create(create_args) => create(studio, create_args, printer).await?,
         LangStudioCommand::Update {
@@ -203,7 +203,7 @@ pub async fn run<W: Write>(
         } => {
             let snapshot_id = identifier("SnapshotId", &snapshot_id)?;
             let done = wait_for(studio, &snapshot_id, &wait_args).await?;
-            printer.resource(&done)?;
+            printer.answer(&done.body, "")?;
         }
     }
     Ok(())
@@ -217,13 +217,15 @@ async fn update<W: Write>(
     printer: &mut Printer<W>,
 ) -> Result<(), Failure> {
     let request = studio.update_snapshot().snapshot_id(snapshot_id);
-    let updated = send(request.body(body).send()).await?;
-    printer.outcome(
+    let updated = send_raw(request.body(body).send()).await?;
+    printer.outcome_of(
         &format!(
             "Updated PAI LangStudio snapshot {snapshot_id} (request id {})",
-            or_dash(updated.request_id.as_deref())
+            or_dash(updated.value.request_id.as_deref())
         ),
-        &updated,
+        &updated.body,
+        "",
+        &updated.value,
     )?;
     Ok(())
 }
@@ -239,10 +241,12 @@ async fn delete<W: Write>(
     if let Some(workspace) = workspace {
         request = request.workspace_id(workspace);
     }
-    let deleted = send(request.send()).await?;
-    printer.outcome(
+    let deleted = send_raw(request.send()).await?;
+    printer.outcome_of(
         &format!("Deleted PAI LangStudio snapshot {snapshot_id}"),
-        &deleted,
+        &deleted.body,
+        "",
+        &deleted.value,
     )?;
     Ok(())
 }
@@ -263,18 +267,18 @@ async fn create<W: Write>(
         .description(args.description)
         .accessibility(args.accessibility.map(Into::into))
         .creation_type(args.creation_type.map(Into::into));
-    let created = send(studio.create_snapshot().body(body).send()).await?;
-    match (args.wait, created.snapshot_id.as_deref()) {
+    let created = send_raw(studio.create_snapshot().body(body).send()).await?;
+    match (args.wait, created.value.snapshot_id.as_deref()) {
         (true, Some(snapshot_id)) => {
             let done = wait_for(studio, snapshot_id, &args.wait_args).await?;
-            printer.resource(&done)?;
+            printer.answer(&done.body, "")?;
         }
         (true, None) => {
             return Err(
                 Error::Config("the create response has no SnapshotId to wait for".into()).into(),
             )
         }
-        (false, _) => printer.resource(&created)?,
+        (false, _) => printer.answer(&created.body, "")?,
     }
     Ok(())
 }
@@ -284,12 +288,12 @@ async fn get(
     studio: &pai_langstudio::Client,
     snapshot_id: &str,
     workspace: Option<String>,
-) -> Result<GetSnapshotResponse, Error> {
+) -> Result<Answer<GetSnapshotResponse>, Error> {
     let mut request = studio.get_snapshot().snapshot_id(snapshot_id);
     if let Some(workspace) = workspace {
         request = request.workspace_id(workspace);
     }
-    send(request.send()).await
+    send_raw(request.send()).await
 }
 
 /// Waits for a snapshot to be ready, with a spinner on stderr: the SDK's waiter.
@@ -297,13 +301,13 @@ async fn wait_for(
     studio: &pai_langstudio::Client,
     snapshot_id: &str,
     args: &WaitArgs,
-) -> Result<GetSnapshotResponse, Error> {
+) -> Result<Answer<GetSnapshotResponse>, Error> {
     let mut display = WaitProgress::new(format!("PAI LangStudio snapshot {snapshot_id}"));
-    let result = wait::until(pai_langstudio::waiters::snapshot(studio, snapshot_id))
+    let waiter = wait::until(pai_langstudio::waiters::snapshot(studio, snapshot_id))
         .timeout(args.timeout)
-        .poll_interval(args.interval)
-        .wait_with(|poll| display.update(&poll.status, poll.attempt, None))
-        .await;
+        .poll_interval(args.interval);
+    let result =
+        captured(waiter.wait_with(|poll| display.update(&poll.status, poll.attempt, None))).await;
     display.finish();
     result
 }

@@ -5,11 +5,16 @@ pub mod auth;
 pub mod dsw;
 pub mod graph_olap;
 pub mod langstudio;
+pub mod olap_resources;
 
 use std::future::Future;
 
 use snapshots::error::ErrorBody;
+use snapshots::paginate::Paginate;
 use snapshots::Error;
+use snapshots_runtime::rules::{Location, Rule};
+
+use crate::raw::Answer;
 
 /// Awaits a generated operation and returns its decoded response; an error is converted
 /// with [`Error::from_response`], which reads the body of an undocumented status so that
@@ -21,6 +26,37 @@ pub async fn send<T, E: ErrorBody>(
         Ok(response) => Ok(response.into_inner()),
         Err(error) => Err(Error::from_response(error).await),
     }
+}
+
+/// [`send`], with the body of the answer as the server sent it ([`crate::raw`]), for
+/// output that must be exactly that.
+pub async fn send_raw<T, E: ErrorBody>(
+    call: impl Future<Output = Result<pai_dsw::ResponseValue<T>, pai_dsw::Error<E>>>,
+) -> Result<Answer<T>, Error> {
+    crate::raw::captured(send(call)).await
+}
+
+/// The page size a listing asks for: `requested` (`--page-size`), else the largest the
+/// spec allows for the list operation of `L` (the `maximum` of its page-size parameter
+/// `param` in the generated `rules`), else none (the server's default).
+///
+/// ```
+/// let rules = graph_olap::RULES;
+/// let size = snapctl::commands::page_size::<graph_olap::builder::ListSnapshots>(None, rules, "limit");
+/// assert_eq!(size, Some(100));
+/// let size = snapctl::commands::page_size::<graph_olap::builder::ListSnapshots>(Some(7), rules, "limit");
+/// assert_eq!(size, Some(7));
+/// ```
+pub fn page_size<'a, L>(requested: Option<u64>, rules: &[Rule], param: &str) -> Option<u64>
+where
+    L: Paginate<'a>,
+    Error: From<L::Error>,
+{
+    requested.or_else(|| {
+        Rule::of(rules, L::OPERATION, Location::Query, param)
+            .and_then(|rule| rule.maximum)
+            .and_then(|maximum| u64::try_from(maximum).ok())
+    })
 }
 
 /// An [`Error::Validation`] for `field`.

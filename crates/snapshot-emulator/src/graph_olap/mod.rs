@@ -110,6 +110,7 @@ mod models;
 mod probe;
 mod query;
 mod routes;
+pub(crate) mod seeding;
 mod store;
 mod validate;
 mod wire;

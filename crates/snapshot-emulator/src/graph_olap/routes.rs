@@ -52,6 +52,11 @@ impl App {
         }
     }
 
+    /// The shared store (for seeding and [`crate::RunningEmulator::state`]).
+    pub(crate) fn shared_store(&self) -> Arc<Mutex<Store>> {
+        self.store.clone()
+    }
+
     /// The store, with every state machine brought up to `now`.
     fn store_at(&self, now: DateTime<Utc>) -> MutexGuard<'_, Store> {
         let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
@@ -197,6 +202,23 @@ fn path_id(
     }
 }
 
+/// The path's `name` id and the `model` request body, decoded; else the 422 naming every
+/// problem of both (as the real server reports path and body errors together).
+fn id_and_request<T: DeserializeOwned>(
+    path: SnapshotPath,
+    name: &str,
+    model: &Model,
+    body: Option<&Value>,
+) -> Result<(i64, T), ApiError> {
+    let mut errors = Vec::new();
+    let id = path_id(path, name, &mut errors);
+    let request = body_of(model, body, &mut errors);
+    match (id, request) {
+        (Some(id), Some(request)) => Ok((id, request)),
+        _ => Err(invalid(errors)),
+    }
+}
+
 fn invalid(errors: Vec<FieldError>) -> ApiError {
     if errors.is_empty() {
         ApiError::Internal
@@ -272,12 +294,7 @@ async fn update_snapshot(
 ) -> Answer {
     let body = json_body(body)?;
     let (now, mut store, caller) = app.authenticate(&headers)?;
-    let mut errors = Vec::new();
-    let id = path_id(path, "snapshot_id", &mut errors);
-    let request = body_of(&UPDATE_SNAPSHOT, body.as_ref(), &mut errors);
-    let (Some(id), Some(request)) = (id, request) else {
-        return Err(invalid(errors));
-    };
+    let (id, request) = id_and_request(path, "snapshot_id", &UPDATE_SNAPSHOT, body.as_ref())?;
     let snapshot = store.update_snapshot(&caller, id, request, now)?;
     Ok(ok(&wire::snapshot_envelope(snapshot)?))
 }
@@ -298,12 +315,7 @@ async fn update_lifecycle(
 ) -> Answer {
     let body = json_body(body)?;
     let (now, mut store, caller) = app.authenticate(&headers)?;
-    let mut errors = Vec::new();
-    let id = path_id(path, "snapshot_id", &mut errors);
-    let request = body_of(&UPDATE_LIFECYCLE, body.as_ref(), &mut errors);
-    let (Some(id), Some(request)) = (id, request) else {
-        return Err(invalid(errors));
-    };
+    let (id, request) = id_and_request(path, "snapshot_id", &UPDATE_LIFECYCLE, body.as_ref())?;
     let snapshot = store.update_lifecycle(&caller, id, request, now)?;
     Ok(ok(&wire::lifecycle_envelope(snapshot)?))
 }
@@ -331,12 +343,7 @@ async fn report_status(State(app): State<App>, path: SnapshotPath, body: Body) -
     let body = json_body(body)?;
     let now = app.clock.now();
     let mut store = app.store_at(now);
-    let mut errors = Vec::new();
-    let id = path_id(path, "snapshot_id", &mut errors);
-    let request = body_of(&UPDATE_STATUS, body.as_ref(), &mut errors);
-    let (Some(id), Some(request)) = (id, request) else {
-        return Err(invalid(errors));
-    };
+    let (id, request) = id_and_request(path, "snapshot_id", &UPDATE_STATUS, body.as_ref())?;
     let snapshot = store.report_status(id, request, now)?;
     Ok(ok(&wire::snapshot_envelope(snapshot)?))
 }

@@ -18,6 +18,7 @@ use std::time::Duration;
 mod index;
 mod ops;
 mod ordered;
+mod seed;
 pub(crate) use ops::{reported_status, InstanceReport, UserStatus};
 
 /// Default `ttl` / `inactivity_timeout` of a snapshot (upstream global config).

@@ -326,7 +326,7 @@ mod tests {
             identity: Ok(Credentials::Bearer("t".into())),
         };
         let shared = Shared {
-            http: reqwest::Client::new(),
+            http: snapshots_runtime::http_client_builder().build().unwrap(),
             retry: RetryConfig::default(),
             limiter: RateLimiter::default(),
             max_body: 1024,

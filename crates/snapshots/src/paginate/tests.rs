@@ -73,6 +73,7 @@ impl<'a, const S: u8> Listing<'a> for Fake<S> {
     type Item = u64;
     type Error = Error;
     const OPERATION: &'static str = "fake";
+    const ITEMS: &'static str = "items";
     const STYLE: Style = match S {
         0 => Style::PageNumber,
         1 => Style::Token {

@@ -4,7 +4,7 @@
 //! wrapper pod reports through.
 
 use super::{
-    body_of, invalid, json_body, no_content, ok, path_id, Answer, App, Body, SnapshotPath,
+    id_and_request, invalid, json_body, no_content, ok, path_id, Answer, App, Body, SnapshotPath,
 };
 use crate::graph_olap::models::{
     REPORT_INSTANCE_PROGRESS, REPORT_INSTANCE_STATUS, UPDATE_CPU, UPDATE_INSTANCE,
@@ -119,6 +119,21 @@ pub(super) async fn get_mapping(
     Ok(ok(&wire::mapping_envelope(store.mapping(id, "Mapping")?)?))
 }
 
+/// The path's `mapping_id` and the paging of a mapping's sub-list; else the 422 naming every
+/// problem of both.
+fn mapping_id_and_paging(
+    path: SnapshotPath,
+    query: Option<&str>,
+) -> Result<(i64, ListParams), crate::graph_olap::error::ApiError> {
+    let mut errors = Vec::new();
+    let id = path_id(path, "mapping_id", &mut errors);
+    let params = paging(query, &[], &mut errors);
+    match (id, params) {
+        (Some(id), Some(params)) => Ok((id, params)),
+        _ => Err(invalid(errors)),
+    }
+}
+
 /// `GET /api/mappings/{mapping_id}/versions`.
 pub(super) async fn mapping_versions(
     State(app): State<App>,
@@ -127,12 +142,7 @@ pub(super) async fn mapping_versions(
     RawQuery(query): RawQuery,
 ) -> Answer {
     let (_, store, _) = app.authenticate(&headers)?;
-    let mut errors = Vec::new();
-    let id = path_id(path, "mapping_id", &mut errors);
-    let params = paging(query.as_deref(), &[], &mut errors);
-    let (Some(id), Some(params)) = (id, params) else {
-        return Err(invalid(errors));
-    };
+    let (id, params) = mapping_id_and_paging(path, query.as_deref())?;
     let mapping = store.mapping(id, "Mapping")?;
     Ok(ok(&wire::mapping_versions_page(
         mapping,
@@ -166,12 +176,7 @@ pub(super) async fn mapping_snapshots(
     RawQuery(query): RawQuery,
 ) -> Answer {
     let (_, store, _) = app.authenticate(&headers)?;
-    let mut errors = Vec::new();
-    let id = path_id(path, "mapping_id", &mut errors);
-    let params = paging(query.as_deref(), &[], &mut errors);
-    let (Some(id), Some(params)) = (id, params) else {
-        return Err(invalid(errors));
-    };
+    let (id, params) = mapping_id_and_paging(path, query.as_deref())?;
     let (items, total) = store.mapping_snapshots(id, &params)?;
     Ok(ok(&wire::snapshot_page(
         &items,
@@ -189,12 +194,7 @@ pub(super) async fn mapping_instances(
     RawQuery(query): RawQuery,
 ) -> Answer {
     let (_, store, _) = app.authenticate(&headers)?;
-    let mut errors = Vec::new();
-    let id = path_id(path, "mapping_id", &mut errors);
-    let params = paging(query.as_deref(), &[], &mut errors);
-    let (Some(id), Some(params)) = (id, params) else {
-        return Err(invalid(errors));
-    };
+    let (id, params) = mapping_id_and_paging(path, query.as_deref())?;
     let (items, total) = store.mapping_instances(id, &params)?;
     Ok(ok(&wire::instance_page(
         &items,
@@ -213,13 +213,8 @@ pub(super) async fn update_instance(
 ) -> Answer {
     let body = json_body(body)?;
     let (now, mut store, caller) = app.authenticate(&headers)?;
-    let mut errors = Vec::new();
-    let id = path_id(path, "instance_id", &mut errors);
-    let request: Option<types::UpdateInstanceRequest> =
-        body_of(&UPDATE_INSTANCE, body.as_ref(), &mut errors);
-    let (Some(id), Some(request)) = (id, request) else {
-        return Err(invalid(errors));
-    };
+    let (id, request): (i64, types::UpdateInstanceRequest) =
+        id_and_request(path, "instance_id", &UPDATE_INSTANCE, body.as_ref())?;
     let name = request.name.map(|n| n.to_string());
     let description = request.description.map(|d| d.to_string());
     let instance = store.update_instance(&caller, id, name, description, now)?;
@@ -235,13 +230,12 @@ pub(super) async fn instance_lifecycle(
 ) -> Answer {
     let body = json_body(body)?;
     let (now, mut store, caller) = app.authenticate(&headers)?;
-    let mut errors = Vec::new();
-    let id = path_id(path, "instance_id", &mut errors);
-    let request: Option<types::UpdateLifecycleRequest> =
-        body_of(&UPDATE_INSTANCE_LIFECYCLE, body.as_ref(), &mut errors);
-    let (Some(id), Some(request)) = (id, request) else {
-        return Err(invalid(errors));
-    };
+    let (id, request): (i64, types::UpdateLifecycleRequest) = id_and_request(
+        path,
+        "instance_id",
+        &UPDATE_INSTANCE_LIFECYCLE,
+        body.as_ref(),
+    )?;
     let ttl = request.ttl.map(|d| d.to_string());
     let timeout = request.inactivity_timeout.map(|d| d.to_string());
     let instance = store.update_instance_lifecycle(&caller, id, ttl, timeout, now)?;
@@ -257,12 +251,8 @@ pub(super) async fn instance_cpu(
 ) -> Answer {
     let body = json_body(body)?;
     let (_, mut store, caller) = app.authenticate(&headers)?;
-    let mut errors = Vec::new();
-    let id = path_id(path, "instance_id", &mut errors);
-    let request: Option<types::UpdateCpuRequest> = body_of(&UPDATE_CPU, body.as_ref(), &mut errors);
-    let (Some(id), Some(request)) = (id, request) else {
-        return Err(invalid(errors));
-    };
+    let (id, request): (i64, types::UpdateCpuRequest) =
+        id_and_request(path, "instance_id", &UPDATE_CPU, body.as_ref())?;
     let cores = i64::from(request.cpu_cores.get());
     let instance = store.resize_instance(&caller, id, Some(cores))?;
     Ok(ok(&wire::instance_envelope(instance)?))
@@ -278,13 +268,8 @@ pub(super) async fn instance_memory(
 ) -> Answer {
     let body = json_body(body)?;
     let (_, mut store, caller) = app.authenticate(&headers)?;
-    let mut errors = Vec::new();
-    let id = path_id(path, "instance_id", &mut errors);
-    let request: Option<types::UpdateMemoryRequest> =
-        body_of(&UPDATE_MEMORY, body.as_ref(), &mut errors);
-    let (Some(id), Some(_)) = (id, request) else {
-        return Err(invalid(errors));
-    };
+    let (id, _): (i64, types::UpdateMemoryRequest) =
+        id_and_request(path, "instance_id", &UPDATE_MEMORY, body.as_ref())?;
     let instance = store.resize_instance(&caller, id, None)?;
     Ok(ok(&wire::instance_envelope(instance)?))
 }
@@ -336,13 +321,8 @@ pub(super) async fn report_instance_status(
     let body = json_body(body)?;
     let now = app.clock.now();
     let mut store = app.store_at(now);
-    let mut errors = Vec::new();
-    let id = path_id(path, "instance_id", &mut errors);
-    let request: Option<types::UpdateInstanceStatusRequest> =
-        body_of(&REPORT_INSTANCE_STATUS, body.as_ref(), &mut errors);
-    let (Some(id), Some(request)) = (id, request) else {
-        return Err(invalid(errors));
-    };
+    let (id, request): (i64, types::UpdateInstanceStatusRequest) =
+        id_and_request(path, "instance_id", &REPORT_INSTANCE_STATUS, body.as_ref())?;
     let report = InstanceReport {
         status: reported_status(request.status),
         pod_name: request.pod_name,
@@ -363,13 +343,12 @@ pub(super) async fn report_instance_progress(
     let body = json_body(body)?;
     let now = app.clock.now();
     let mut store = app.store_at(now);
-    let mut errors = Vec::new();
-    let id = path_id(path, "instance_id", &mut errors);
-    let request: Option<types::UpdateInstanceProgressRequest> =
-        body_of(&REPORT_INSTANCE_PROGRESS, body.as_ref(), &mut errors);
-    let (Some(id), Some(request)) = (id, request) else {
-        return Err(invalid(errors));
-    };
+    let (id, request): (i64, types::UpdateInstanceProgressRequest) = id_and_request(
+        path,
+        "instance_id",
+        &REPORT_INSTANCE_PROGRESS,
+        body.as_ref(),
+    )?;
     store.report_instance_progress(id, wire::loading_progress(&request)?)?;
     Ok(ok(&wire::updated_envelope()?))
 }

@@ -1,0 +1,283 @@
+//! `cargo xtask compile-budget`: what the SDK costs a user to compile. Builds the minimal
+//! downstream binary `xtask/fixtures/downstream-min` (its own workspace, the facade with its
+//! default features) cold, in an empty target directory, and reports its wall time, the
+//! slowest units of `cargo build --timings`, the time of the SDK's own crates, the machine's
+//! load, and the binary's size (release: stripped). A report, never a timed assertion: the
+//! figures depend on the machine and on whatever else it is doing.
+
+use anyhow::{bail, Context, Result};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// The fixture, relative to the workspace root.
+const FIXTURE: &str = "xtask/fixtures/downstream-min";
+/// How many of the slowest units are listed.
+const TOP: usize = 8;
+/// The SDK's own crates, whose compile time is reported together.
+const OURS: [&str; 5] = [
+    "snapshots",
+    "snapshots-runtime",
+    "pai-dsw",
+    "pai-langstudio",
+    "graph-olap",
+];
+
+/// A cargo profile the budget can build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Profile {
+    /// `cargo build` (the dev profile).
+    Debug,
+    /// `cargo build --release`, stripped.
+    Release,
+}
+
+impl Profile {
+    fn dir(self) -> &'static str {
+        match self {
+            Profile::Debug => "debug",
+            Profile::Release => "release",
+        }
+    }
+}
+
+/// One unit of `cargo build --timings`: its label and seconds.
+#[derive(Debug, Clone, PartialEq)]
+struct Unit {
+    label: String,
+    seconds: f64,
+}
+
+/// Builds the fixture cold for each of `profiles` and prints the report.
+pub fn run(root: &Path, profiles: &[Profile]) -> Result<()> {
+    for &profile in profiles {
+        let report = build(root, profile)?;
+        println!("{report}");
+    }
+    Ok(())
+}
+
+/// One cold build of the fixture, and its report as text.
+fn build(root: &Path, profile: Profile) -> Result<String> {
+    let target = root.join("target/compile-budget").join(profile.dir());
+    if target.exists() {
+        std::fs::remove_dir_all(&target)
+            .with_context(|| format!("emptying {}", target.display()))?;
+    }
+    let manifest = root.join(FIXTURE).join("Cargo.toml");
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command
+        .args(["build", "--locked", "--timings", "--manifest-path"])
+        .arg(&manifest)
+        .env("CARGO_TARGET_DIR", &target)
+        // What a user's build gets: no settings inherited from this workspace's session.
+        .env_remove("CARGO_INCREMENTAL")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_BUILD_RUSTFLAGS");
+    if profile == Profile::Release {
+        command
+            .arg("--release")
+            .env("CARGO_PROFILE_RELEASE_STRIP", "true");
+    }
+    eprintln!(
+        "==> compile-budget {}: cold build of {FIXTURE}",
+        profile.dir()
+    );
+    let load_before = load_average();
+    let cpu_before = children_cpu_seconds();
+    let started = Instant::now();
+    let status = command.status().context("running cargo build")?;
+    let timing = Timing {
+        wall: started.elapsed().as_secs_f64(),
+        cpu: children_cpu_seconds()
+            .zip(cpu_before)
+            .map(|(after, before)| after - before),
+        load: (load_before, load_average()),
+    };
+    if !status.success() {
+        bail!(
+            "the cold {} build of {FIXTURE} failed ({status})",
+            profile.dir()
+        );
+    }
+    let html = std::fs::read_to_string(target.join("cargo-timings/cargo-timing.html"))
+        .context("reading the --timings report")?;
+    let units = units(&html)?;
+    let binary = target.join(profile.dir()).join("downstream-min");
+    let size = std::fs::metadata(&binary)
+        .with_context(|| format!("reading {}", binary.display()))?
+        .len();
+    Ok(render(profile, &timing, &units, (&binary, size)))
+}
+
+/// How long a build took, and how busy the machine was.
+#[derive(Debug, Clone, PartialEq)]
+struct Timing {
+    /// Seconds from start to end.
+    wall: f64,
+    /// User + system CPU seconds of the build's processes (less sensitive to other load
+    /// than the wall time), when `/proc` tells.
+    cpu: Option<f64>,
+    /// The 1-minute load average before and after.
+    load: (Option<String>, Option<String>),
+}
+
+/// The text of one report.
+fn render(
+    profile: Profile,
+    timing: &Timing,
+    units: &[Unit],
+    (binary, size): (&PathBuf, u64),
+) -> String {
+    let mut sorted = units.to_vec();
+    sorted.sort_by(|a, b| b.seconds.total_cmp(&a.seconds));
+    let sum: f64 = units.iter().map(|u| u.seconds).sum();
+    let ours: f64 = units
+        .iter()
+        .filter(|u| OURS.iter().any(|o| u.label.split(' ').next() == Some(o)))
+        .map(|u| u.seconds)
+        .sum();
+    let stripped = if profile == Profile::Release {
+        ", stripped"
+    } else {
+        ""
+    };
+    let cpu = timing.cpu.map_or("?".to_owned(), |c| format!("{c:.1}"));
+    let mut out = format!(
+        "compile-budget {}: {:.1} s wall, {cpu} s CPU (user + system), cold (empty target dir); \
+         {} units, {sum:.1} s summed over units, the SDK's own crates {ours:.1} s; \
+         load average before {}, after {}\n\
+         binary {}: {:.2} MB{stripped}\nslowest units:\n",
+        profile.dir(),
+        timing.wall,
+        units.len(),
+        timing.load.0.as_deref().unwrap_or("?"),
+        timing.load.1.as_deref().unwrap_or("?"),
+        binary.display(),
+        size as f64 / 1e6,
+    );
+    for unit in sorted.iter().take(TOP) {
+        out.push_str(&format!(
+            "  {:>6.1} s  {:>4.1} %  {}\n",
+            unit.seconds,
+            100.0 * unit.seconds / sum.max(f64::MIN_POSITIVE),
+            unit.label
+        ));
+    }
+    out
+}
+
+/// The units of a `cargo build --timings` HTML report (its `UNIT_DATA` array).
+fn units(html: &str) -> Result<Vec<Unit>> {
+    const START: &str = "const UNIT_DATA = ";
+    let start = html
+        .find(START)
+        .map(|i| i + START.len())
+        .context("the --timings report has no UNIT_DATA")?;
+    let end = html[start..]
+        .find("];")
+        .map(|i| start + i + 1)
+        .context("the --timings report's UNIT_DATA does not end")?;
+    let data: Value =
+        serde_json::from_str(&html[start..end]).context("the --timings UNIT_DATA is not JSON")?;
+    let list = data.as_array().context("UNIT_DATA is not an array")?;
+    list.iter()
+        .map(|u| {
+            let field = |k: &str| u.get(k).and_then(Value::as_str).unwrap_or("");
+            let seconds = u.get("duration").and_then(Value::as_f64);
+            let seconds = seconds.context("a unit without a duration")?;
+            let label = format!("{} {}{}", field("name"), field("version"), field("target"));
+            Ok(Unit { label, seconds })
+        })
+        .collect()
+}
+
+/// User + system CPU seconds of this process's waited-for children (`cutime` + `cstime`
+/// of `/proc/self/stat`, at the usual 100 ticks per second; Linux only).
+fn children_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name (which may hold spaces) start at `state`, field 3.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |field: usize| fields.get(field - 3)?.parse::<f64>().ok();
+    Some((ticks(16)? + ticks(17)?) / 100.0)
+}
+
+/// The 1-minute load average, from `/proc/loadavg` (Linux only).
+fn load_average() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    text.split_whitespace().next().map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn html(units: &[(&str, &str, f64)]) -> String {
+        let data: Vec<Value> = units
+            .iter()
+            .map(|(name, target, d)| {
+                serde_json::json!({"name": name, "version": "1.0.0", "target": target,
+                    "duration": d, "sections": [["codegen", {"start": 0.0, "end": 1.0}]]})
+            })
+            .collect();
+        let json = serde_json::to_string_pretty(&data).unwrap();
+        format!("<script>\nDURATION = 1;\nconst UNIT_DATA = {json};\nconst CONCURRENCY_DATA = [];")
+    }
+
+    #[test]
+    fn reads_the_units_of_a_timings_report() {
+        let units = units(&html(&[
+            ("ring", " build script (run)", 9.5),
+            ("snapshots", "", 2.0),
+        ]));
+        let units = units.unwrap();
+        assert_eq!(units[0].label, "ring 1.0.0 build script (run)");
+        assert_eq!(units[1].seconds, 2.0);
+        let timing = Timing {
+            wall: 12.0,
+            cpu: Some(20.5),
+            load: (Some("0.5".into()), None),
+        };
+        let report = render(
+            Profile::Release,
+            &timing,
+            &units,
+            (&PathBuf::from("x"), 3_800_000),
+        );
+        assert!(report.contains("3.80 MB, stripped"), "{report}");
+        assert!(report.contains("the SDK's own crates 2.0 s"), "{report}");
+        assert!(report.contains("after ?"), "{report}");
+        assert!(report.contains("20.5 s CPU"), "{report}");
+        assert!(children_cpu_seconds().is_some_and(|c| c >= 0.0));
+    }
+
+    #[test]
+    fn a_report_without_units_is_an_error() {
+        assert!(units("<html></html>").is_err());
+        assert!(units("const UNIT_DATA = [{\"name\": 1}];").is_err());
+    }
+
+    proptest! {
+        /// Every unit written is read back, with its duration, in order.
+        #[test]
+        fn units_round_trip(list in prop::collection::vec(("[a-z-]{1,12}", 0.0f64..500.0), 0..20)) {
+            let input: Vec<(&str, &str, f64)> =
+                list.iter().map(|(n, d)| (n.as_str(), "", *d)).collect();
+            let read = units(&html(&input)).unwrap();
+            prop_assert_eq!(read.len(), list.len());
+            for (unit, (name, d)) in read.iter().zip(&list) {
+                prop_assert_eq!(&unit.label, &format!("{name} 1.0.0"));
+                prop_assert!((unit.seconds - d).abs() < 1e-9);
+            }
+        }
+
+        /// Any text is either read or refused, never a panic.
+        #[test]
+        fn any_text_is_read_or_refused(text in ".{0,200}") {
+            let _ = units(&format!("const UNIT_DATA = {text}"));
+        }
+    }
+}
