@@ -10,10 +10,11 @@
 //! sorted, as a database without a matching index would.
 
 use super::ordered::Ordered;
+use super::record::Text;
 use super::{SnapshotRec, SnapshotStatus};
 use crate::graph_olap::query::ListParams;
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 type At = DateTime<Utc>;
 const FIRST: At = DateTime::<Utc>::MIN_UTC;
@@ -25,12 +26,16 @@ pub(crate) struct SnapshotIndex {
     owners: HashMap<String, u32>,
     created: Ordered<(At, i64)>,
     updated: Ordered<(At, i64)>,
-    name: Ordered<(Box<str>, i64)>,
+    /// The name shared with the record.
+    name: Ordered<(Text, i64)>,
     /// `(is null, size, id)`: nulls last in ascending order.
     size: Ordered<(bool, i64, i64)>,
     by_owner: Ordered<(u32, At, i64)>,
     by_mapping: Ordered<(i64, At, i64)>,
     by_status: Ordered<(u8, At, i64)>,
+    /// `ready` snapshots by mapping and version, for `POST /api/instances` to reuse the
+    /// newest.
+    ready: BTreeSet<(i64, i64, At, i64)>,
 }
 
 fn status_code(status: SnapshotStatus) -> u8 {
@@ -58,7 +63,7 @@ fn status_named(name: &str) -> Option<u8> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Mutable {
     updated: At,
-    name: Box<str>,
+    name: Text,
     size: Option<i64>,
     status: u8,
 }
@@ -68,8 +73,8 @@ impl Mutable {
     pub(crate) fn of(s: &SnapshotRec) -> Self {
         Self {
             updated: s.updated_at,
-            name: s.name.as_str().into(),
-            size: s.size_bytes,
+            name: s.name.clone(),
+            size: s.size_bytes(),
             status: status_code(s.status),
         }
     }
@@ -81,20 +86,38 @@ impl SnapshotIndex {
         *self.owners.entry(name.to_owned()).or_insert(next)
     }
 
-    fn place(&mut self, id: i64, created: At, m: Mutable, add: bool) {
+    fn place(&mut self, s: &SnapshotRec, m: Mutable, add: bool) {
+        let (id, created) = (s.id, s.created_at);
         let (updated, name, size, status) = ((m.updated, id), (m.name, id), m.size, m.status);
         let size = (size.is_none(), size.unwrap_or(0), id);
+        let ready = (m.status == status_code(SnapshotStatus::Ready)).then_some((
+            s.mapping_id,
+            s.mapping_version,
+            created,
+            id,
+        ));
         if add {
             self.updated.insert(updated);
             self.name.insert(name);
             self.size.insert(size);
             self.by_status.insert((status, created, id));
+            self.ready.extend(ready);
         } else {
             self.updated.remove(&updated);
             self.name.remove(&name);
             self.size.remove(&size);
             self.by_status.remove(&(status, created, id));
+            if let Some(ready) = ready {
+                self.ready.remove(&ready);
+            }
         }
+    }
+
+    /// The newest (by `created_at`, then id) `ready` snapshot of a mapping version.
+    pub(crate) fn newest_ready(&self, mapping_id: i64, version: i64) -> Option<i64> {
+        let last = (mapping_id, version, At::MAX_UTC, i64::MAX);
+        let (m, v, _, id) = *self.ready.range(..=last).next_back()?;
+        (m == mapping_id && v == version).then_some(id)
     }
 
     /// Indexes a new snapshot.
@@ -103,7 +126,7 @@ impl SnapshotIndex {
         self.created.insert((s.created_at, s.id));
         self.by_owner.insert((owner, s.created_at, s.id));
         self.by_mapping.insert((s.mapping_id, s.created_at, s.id));
-        self.place(s.id, s.created_at, Mutable::of(s), true);
+        self.place(s, Mutable::of(s), true);
     }
 
     /// Forgets a snapshot (as it is now).
@@ -112,15 +135,15 @@ impl SnapshotIndex {
         self.created.remove(&(s.created_at, s.id));
         self.by_owner.remove(&(owner, s.created_at, s.id));
         self.by_mapping.remove(&(s.mapping_id, s.created_at, s.id));
-        self.place(s.id, s.created_at, Mutable::of(s), false);
+        self.place(s, Mutable::of(s), false);
     }
 
     /// Moves a changed snapshot from the keys it had (`before`) to the ones it has now.
     pub(crate) fn changed(&mut self, before: Mutable, s: &SnapshotRec) {
         let now = Mutable::of(s);
         if now != before {
-            self.place(s.id, s.created_at, before, false);
-            self.place(s.id, s.created_at, now, true);
+            self.place(s, before, false);
+            self.place(s, now, true);
         }
     }
 

@@ -28,6 +28,25 @@ impl<K: Ord> Ordered<K> {
         found.min(self.blocks.len().saturating_sub(1))
     }
 
+    /// The block to add `key` to: the one it belongs in, or the block before it when
+    /// `key` goes at that block's end and it has room (so keys added in order, or in order
+    /// within a range, fill blocks instead of leaving them half full).
+    fn block_to_add(&self, key: &K) -> usize {
+        let found = self
+            .blocks
+            .partition_point(|b| b.last().is_some_and(|last| last < key));
+        if let Some(prev) = found.checked_sub(1).and_then(|p| self.blocks.get(p)) {
+            let before_next = self
+                .blocks
+                .get(found)
+                .is_none_or(|next| next.first().is_some_and(|first| key <= first));
+            if prev.len() < MAX_BLOCK && before_next {
+                return found - 1;
+            }
+        }
+        found.min(self.blocks.len().saturating_sub(1))
+    }
+
     /// Adds `key` (duplicates are kept).
     pub(crate) fn insert(&mut self, key: K) {
         if self.blocks.is_empty() {
@@ -35,13 +54,22 @@ impl<K: Ord> Ordered<K> {
             self.len = 1;
             return;
         }
-        let b = self.block_for(&key);
+        let b = self.block_to_add(&key);
         let block = &mut self.blocks[b];
         let at = block.partition_point(|k| k < &key);
         block.insert(at, key);
         self.len += 1;
         if block.len() > MAX_BLOCK {
-            let upper = block.split_off(block.len() / 2);
+            // Split right after the key just added when that leaves at least half a block
+            // below it (keys added in order then fill the lower block), else in half.
+            let cut = if at + 1 >= MAX_BLOCK / 2 {
+                (at + 1).min(MAX_BLOCK)
+            } else {
+                block.len() / 2
+            };
+            let mut upper = block.split_off(cut);
+            block.shrink_to_fit();
+            upper.shrink_to_fit();
             self.blocks.insert(b + 1, upper);
         }
     }
@@ -144,6 +172,26 @@ mod tests {
             let got: Vec<u16> = ordered.range(start, start + take, rev).into_iter().copied().collect();
             prop_assert_eq!(got, want);
         }
+    }
+
+    #[test]
+    fn keys_added_in_order_fill_their_blocks() {
+        let mut ordered = Ordered::default();
+        for key in 0..(MAX_BLOCK * 3 + 1) as u32 {
+            ordered.insert(key);
+        }
+        let lens: Vec<usize> = ordered.blocks.iter().map(Vec::len).collect();
+        assert_eq!(lens, [MAX_BLOCK, MAX_BLOCK, MAX_BLOCK, 1]);
+        // In order within a range: the blocks before the range's end fill up too.
+        let mut ranged = Ordered::default();
+        for key in 0..(MAX_BLOCK * 2) as u32 {
+            ranged.insert((1u8, key));
+        }
+        for key in 0..(MAX_BLOCK * 2) as u32 {
+            ranged.insert((0u8, key));
+        }
+        let lens: Vec<usize> = ranged.blocks.iter().map(Vec::len).collect();
+        assert!(lens.len() <= 5, "{lens:?}");
     }
 
     #[test]
