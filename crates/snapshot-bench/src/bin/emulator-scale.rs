@@ -151,8 +151,9 @@ fn main() -> Result<()> {
 
     let loaded_rate = creates(&mut probe, args.creates, args.snapshots)?;
     println!(
-        "creates/s: idle ({warmup} held) {idle_rate:.0}, loaded ({} held) {loaded_rate:.0} ({:+.1} %)",
+        "creates/s: idle ({warmup} held) {idle_rate:.0}, loaded ({} held) {loaded_rate:.0}: loaded/idle {:.2} ({:+.1} %)",
         args.snapshots,
+        loaded_rate / idle_rate,
         (loaded_rate / idle_rate - 1.0) * 100.0
     );
     Ok(())
