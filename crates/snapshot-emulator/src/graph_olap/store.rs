@@ -20,6 +20,7 @@ mod ops;
 mod ordered;
 mod record;
 mod seed;
+mod slab;
 pub(crate) use ops::{reported_status, InstanceReport, UserStatus};
 pub(crate) use record::SnapshotRec;
 use record::{Interner, JobCursor, JobNames};
@@ -133,23 +134,35 @@ impl SnapshotStatus {
     }
 }
 
-/// A simulated export in progress.
+/// A simulated export in progress (held in the record: no allocation per export). Its
+/// [`Plan`] follows from the store's timing, the snapshot's job count and `fails`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct ExportRun {
     started: DateTime<Utc>,
-    plan: Plan,
     /// When its phase or a job's status next changes (its place in [`Store::due`]).
     next: DateTime<Utc>,
+    /// Whether the run fails (read from the name when it started).
+    fails: bool,
 }
 
 impl ExportRun {
-    fn new(started: DateTime<Utc>, plan: Plan, now: DateTime<Utc>) -> Self {
+    fn new(started: DateTime<Utc>, plan: &Plan, now: DateTime<Utc>) -> Self {
         let next =
-            export::next_change(&plan, elapsed(started, now)).map_or(now, |by| after(started, by));
+            export::next_change(plan, elapsed(started, now)).map_or(now, |by| after(started, by));
         Self {
             started,
-            plan,
             next,
+            fails: plan.fail_at.is_some(),
+        }
+    }
+
+    /// The plan of a run of `jobs` jobs under `timing`.
+    fn plan(self, timing: Timing, jobs: usize) -> Plan {
+        Plan {
+            pending: timing.snapshot_pending,
+            creating: timing.snapshot_creating,
+            jobs,
+            fail_at: self.fails.then(|| Plan::failing_job(jobs)),
         }
     }
 }
@@ -222,8 +235,8 @@ pub(crate) struct Store {
     max_total: u64,
     users: BTreeMap<String, UserRec>,
     mappings: BTreeMap<i64, MappingRec>,
-    /// Boxed: a map node holds a pointer per snapshot, not the record.
-    snapshots: BTreeMap<i64, Box<SnapshotRec>>,
+    /// In one slab (see [`slab`]).
+    snapshots: slab::Records<SnapshotRec>,
     instances: BTreeMap<i64, InstanceRec>,
     next_mapping: i64,
     next_snapshot: i64,
@@ -374,7 +387,7 @@ impl Store {
             max_total: config.max_instances_total,
             users,
             mappings: BTreeMap::new(),
-            snapshots: BTreeMap::new(),
+            snapshots: slab::Records::default(),
             instances: BTreeMap::new(),
             next_mapping: 1,
             next_snapshot: 1,
@@ -403,7 +416,8 @@ impl Store {
             if at > now {
                 break;
             }
-            self.edit_snapshot(id, |snapshot| settle_snapshot(snapshot, now));
+            let timing = self.timing;
+            self.edit_snapshot(id, |snapshot| settle_snapshot(snapshot, timing, now));
             // `next_change` always lies ahead; should it not, the run stops moving rather
             // than this loop spinning.
             self.due.remove(&(at, id));
@@ -413,7 +427,7 @@ impl Store {
             let settled = match self.instances.get_mut(&id) {
                 None => true,
                 Some(instance) => {
-                    let snapshot = self.snapshots.get(&instance.snapshot_id).map(|s| &**s);
+                    let snapshot = self.snapshots.get(&instance.snapshot_id);
                     settle_instance(instance, snapshot, self.timing, now)
                 }
             };
@@ -433,7 +447,7 @@ impl Store {
                 jobs,
                 fail_at: fails_by_name(&snapshot.name).then(|| Plan::failing_job(jobs)),
             };
-            snapshot.set_run(Some(ExportRun::new(now, plan, now)));
+            snapshot.set_run(Some(ExportRun::new(now, &plan, now)));
             snapshot.cursor = JobCursor::default();
         });
     }
@@ -636,10 +650,17 @@ impl Store {
             jobs: new.jobs,
             cursor: JobCursor::default(),
             exported: false,
+            run: None,
             rare: None,
         };
-        self.index.add(&snapshot);
-        self.snapshots.insert(id, Box::new(snapshot));
+        // Refused only past `u32::MAX` records (terabytes): the caller then finds no
+        // snapshot `id` and answers 404 rather than holding an unindexed one.
+        if !self.snapshots.insert(id, snapshot) {
+            return id;
+        }
+        if let Some(snapshot) = self.snapshots.get(&id) {
+            self.index.add(snapshot);
+        }
         self.start_export(id, now);
         id
     }
@@ -677,7 +698,6 @@ impl Store {
     pub(crate) fn snapshot(&self, id: i64) -> Result<&SnapshotRec, ApiError> {
         self.snapshots
             .get(&id)
-            .map(|s| &**s)
             .ok_or_else(|| ApiError::not_found("Snapshot", id))
     }
 
@@ -811,20 +831,12 @@ impl Store {
     /// (see [`index`]).
     pub(crate) fn list_snapshots(&self, params: &ListParams) -> (Vec<&SnapshotRec>, u64) {
         if let Some((ids, total)) = self.index.page(params) {
-            let page = ids
-                .iter()
-                .filter_map(|id| self.snapshots.get(id))
-                .map(|s| &**s)
-                .collect();
+            let page = ids.iter().filter_map(|id| self.snapshots.get(id)).collect();
             return (page, total);
         }
         let candidates: Vec<&SnapshotRec> = match self.index.candidates(params) {
-            Some(ids) => ids
-                .iter()
-                .filter_map(|id| self.snapshots.get(id))
-                .map(|s| &**s)
-                .collect(),
-            None => self.snapshots.values().map(|s| &**s).collect(),
+            Some(ids) => ids.iter().filter_map(|id| self.snapshots.get(id)).collect(),
+            None => self.snapshots.values().collect(),
         };
         scan_snapshots(candidates, params)
     }
@@ -1053,13 +1065,14 @@ fn report_into(
 }
 
 /// Advances one simulated export to `now`; true once it reached its final state.
-fn settle_snapshot(snapshot: &mut SnapshotRec, now: DateTime<Utc>) -> bool {
+fn settle_snapshot(snapshot: &mut SnapshotRec, timing: Timing, now: DateTime<Utc>) -> bool {
     let Some(run) = snapshot.run() else {
         return true;
     };
-    match export::phase_at(&run.plan, elapsed(run.started, now)) {
+    let plan = run.plan(timing, snapshot.jobs.len());
+    match export::phase_at(&plan, elapsed(run.started, now)) {
         Phase::Pending => {
-            snapshot.set_run(Some(ExportRun::new(run.started, run.plan, now)));
+            snapshot.set_run(Some(ExportRun::new(run.started, &plan, now)));
             false
         }
         Phase::Creating { since, jobs } => {
@@ -1068,7 +1081,7 @@ fn settle_snapshot(snapshot: &mut SnapshotRec, now: DateTime<Utc>) -> bool {
                 snapshot.updated_at = after(run.started, since);
             }
             snapshot.cursor = JobCursor::of(&jobs);
-            snapshot.set_run(Some(ExportRun::new(run.started, run.plan, now)));
+            snapshot.set_run(Some(ExportRun::new(run.started, &plan, now)));
             false
         }
         Phase::Ready { at } => {
@@ -1338,7 +1351,7 @@ mod tests {
             // The queue left no snapshot behind: settling any of them now changes nothing.
             for snapshot in store.snapshots.values() {
                 let mut settled = snapshot.clone();
-                settle_snapshot(&mut settled, now);
+                settle_snapshot(&mut settled, store.timing, now);
                 prop_assert_eq!(format!("{settled:?}"), format!("{snapshot:?}"));
             }
             for sort in ["created_at", "updated_at", "name", "size_bytes", "status"] {
@@ -1355,7 +1368,7 @@ mod tests {
                         let ids = |(page, total): (Vec<&SnapshotRec>, u64)| {
                             (page.iter().map(|s| s.id).collect::<Vec<_>>(), total)
                         };
-                        let scanned = scan_snapshots(store.snapshots.values().map(|s| &**s).collect(), &p);
+                        let scanned = scan_snapshots(store.snapshots.values().collect(), &p);
                         prop_assert_eq!(ids(store.list_snapshots(&p)), ids(scanned));
                     }
                 }
@@ -1383,7 +1396,7 @@ mod tests {
     #[test]
     fn a_snapshot_record_is_compact() {
         assert!(
-            std::mem::size_of::<SnapshotRec>() <= 192,
+            std::mem::size_of::<SnapshotRec>() <= 208,
             "{}",
             std::mem::size_of::<SnapshotRec>()
         );

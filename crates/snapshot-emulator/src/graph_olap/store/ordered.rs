@@ -50,7 +50,9 @@ impl<K: Ord> Ordered<K> {
     /// Adds `key` (duplicates are kept).
     pub(crate) fn insert(&mut self, key: K) {
         if self.blocks.is_empty() {
-            self.blocks.push(vec![key]);
+            let mut block = Vec::with_capacity(MAX_BLOCK + 1);
+            block.push(key);
+            self.blocks.push(block);
             self.len = 1;
             return;
         }
@@ -67,9 +69,10 @@ impl<K: Ord> Ordered<K> {
             } else {
                 block.len() / 2
             };
-            let mut upper = block.split_off(cut);
-            block.shrink_to_fit();
-            upper.shrink_to_fit();
+            // Every block is allocated once at its full size: no reallocation as it grows,
+            // which would scatter freed buffers of every size through the heap.
+            let mut upper = Vec::with_capacity(MAX_BLOCK + 1);
+            upper.extend(block.drain(cut..));
             self.blocks.insert(b + 1, upper);
         }
     }

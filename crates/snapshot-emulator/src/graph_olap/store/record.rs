@@ -1,4 +1,4 @@
-//! The compact record of one snapshot (about 190 bytes, the rest shared or derived).
+//! The compact record of one snapshot (208 bytes, held in a slab; the rest shared or derived).
 //!
 //! - Repeated text (owner, `ttl`, `inactivity_timeout`) is shared through an [`Interner`];
 //!   the name is shared with the name index.
@@ -9,13 +9,14 @@
 //! - The counts and size a simulated export produces are derived when read
 //!   ([`SnapshotRec::exported`]); only reported values are held.
 //! - What few snapshots have (an export in flight, reported counts or progress, an error
-//!   message) sits in one `Option<Box<Rare>>`, dropped again once empty.
+//!   message) sits in one `Option<Box<Rare>>`, dropped again once empty; an export in
+//!   flight is a few bytes in the record (no allocation per export).
 
 use super::super::export::{self, JobStatus};
 use super::{Counts, ExportRun, SnapshotStatus};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 /// Shared, immutable text.
@@ -130,8 +131,6 @@ pub(crate) struct Rare {
     pub edge_counts: Option<Counts>,
     pub progress: Option<Map<String, Value>>,
     pub error_message: Option<String>,
-    /// The simulated export in flight.
-    pub run: Option<ExportRun>,
 }
 
 /// One job as the progress body shows it.
@@ -164,6 +163,8 @@ pub(crate) struct SnapshotRec {
     /// The counts and size are the ones the simulated export produced (derived on read),
     /// unless [`Rare`] holds reported ones.
     pub(super) exported: bool,
+    /// The simulated export in flight.
+    pub(super) run: Option<ExportRun>,
     pub(super) rare: Option<Box<Rare>>,
 }
 
@@ -199,34 +200,29 @@ impl SnapshotRec {
 
     /// The simulated export in flight.
     pub(super) fn run(&self) -> Option<ExportRun> {
-        self.rare().and_then(|r| r.run)
+        self.run
     }
 
     /// Starts or stops the simulated export.
     pub(super) fn set_run(&mut self, run: Option<ExportRun>) {
-        if run.is_some() || self.rare.is_some() {
-            self.rare_mut().run = run;
-        }
+        self.run = run;
     }
 
     /// The export's counts by kind, sorted by label (a repeated label counted once), and
-    /// the exported size.
+    /// the exported size. The jobs are already sorted by kind, then name: no map needed.
     fn export_counts(&self) -> (Counts, Counts, i64) {
-        let counts = |kind: &str| -> BTreeMap<&str, i64> {
-            self.jobs
-                .iter()
-                .filter(|j| j.kind == kind)
-                .map(|j| (&*j.name, export::row_count(self.id, &j.name)))
-                .collect()
+        let counts = |kind: &str| -> Counts {
+            let mut out: Vec<(String, i64)> = Vec::new();
+            for job in self.jobs.iter().filter(|j| j.kind == kind) {
+                if out.last().is_none_or(|(last, _)| **last != *job.name) {
+                    out.push((job.name.to_string(), export::row_count(self.id, &job.name)));
+                }
+            }
+            out.into_boxed_slice()
         };
         let (nodes, edges) = (counts("node"), counts("edge"));
-        let rows: i64 = nodes.values().chain(edges.values()).sum();
-        let boxed = |m: BTreeMap<&str, i64>| m.into_iter().map(|(k, v)| (k.into(), v)).collect();
-        (
-            boxed(nodes),
-            boxed(edges),
-            rows.saturating_mul(export::BYTES_PER_ROW),
-        )
+        let rows: i64 = nodes.iter().chain(edges.iter()).map(|(_, n)| n).sum();
+        (nodes, edges, rows.saturating_mul(export::BYTES_PER_ROW))
     }
 
     /// `size_bytes`, `node_counts` and `edge_counts` at once (the export's derived once).
