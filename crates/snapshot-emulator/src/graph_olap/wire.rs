@@ -125,7 +125,11 @@ fn complete(value: &mut Value, keys: &[&str]) {
     let mut old = std::mem::take(map);
     let mut ordered = Map::new();
     for key in keys {
-        ordered.insert((*key).to_owned(), old.remove(*key).unwrap_or(Value::Null));
+        // The member's own key is moved over: only a missing member's key is allocated.
+        match old.remove_entry(*key) {
+            Some((name, value)) => ordered.insert(name, value),
+            None => ordered.insert((*key).to_owned(), Value::Null),
+        };
     }
     ordered.extend(old);
     *map = ordered;
