@@ -10,7 +10,8 @@
 //! - list page time at that size: first page, a middle page, a filtered page, other orders
 //!   (median and maximum of `--repeat` runs);
 //! - creates/s on an idle store (holding only the 6 s of snapshots it takes for exports to
-//!   finish as fast as they start) and with every snapshot held (loaded).
+//!   finish as fast as they start) and with every snapshot held (loaded): the medians of
+//!   batches taken in turns on the two stores.
 
 use std::time::{Duration, Instant};
 
@@ -83,8 +84,6 @@ fn main() -> Result<()> {
     let warmup = usize::try_from(6_000_000 / args.step_us.max(1)).unwrap_or(usize::MAX);
     let mut idle = StoreProbe::new(&Config::default(), step);
     creates(&mut idle, warmup, 0)?;
-    let idle_rate = creates(&mut idle, args.creates, warmup)?;
-    drop(idle);
 
     let before = resident()?;
     let mut probe = StoreProbe::new(&Config::default(), step);
@@ -149,12 +148,29 @@ fn main() -> Result<()> {
         );
     }
 
-    let loaded_rate = creates(&mut probe, args.creates, args.snapshots)?;
+    // Idle and loaded batches in turns, so a change in the shared machine's load falls on
+    // both; the medians of the rounds.
+    let batch = (args.creates / ROUNDS).max(1);
+    let (mut idle_rates, mut loaded_rates) = (Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        idle_rates.push(creates(&mut idle, batch, warmup + round * batch)?);
+        loaded_rates.push(creates(&mut probe, batch, args.snapshots + round * batch)?);
+    }
+    let (idle_rate, loaded_rate) = (median(&mut idle_rates), median(&mut loaded_rates));
     println!(
-        "creates/s: idle ({warmup} held) {idle_rate:.0}, loaded ({} held) {loaded_rate:.0}: loaded/idle {:.2} ({:+.1} %)",
+        "creates/s, median of {ROUNDS} alternating batches of {batch}: idle ({warmup} held) {idle_rate:.0}, loaded ({} held) {loaded_rate:.0}: loaded/idle {:.2} ({:+.1} %)",
         args.snapshots,
         loaded_rate / idle_rate,
         (loaded_rate / idle_rate - 1.0) * 100.0
     );
     Ok(())
+}
+
+/// Alternating idle and loaded create batches.
+const ROUNDS: usize = 7;
+
+/// The median of `rates`.
+fn median(rates: &mut [f64]) -> f64 {
+    rates.sort_by(f64::total_cmp);
+    rates.get(rates.len() / 2).copied().unwrap_or(0.0)
 }
