@@ -237,7 +237,7 @@ fn bounds<V: Ord + Copy>(
 
 /// The ids of the page of positions `lo..hi` of `index` (ascending or descending), and
 /// their count as the total.
-fn window<K: Ord>(
+fn window<K: Ord + Clone>(
     index: &Ordered<K>,
     lo: usize,
     hi: usize,
