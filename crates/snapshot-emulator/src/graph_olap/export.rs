@@ -118,6 +118,32 @@ pub(crate) fn phase_at(plan: &Plan, elapsed: Duration) -> Phase {
     }
 }
 
+/// How long after the start of a run its phase (or a job's status) next changes, measured
+/// from `elapsed`; `None` once the run is over. Never at or before `elapsed`, never after
+/// the change, so a store that looks again at that time misses no state.
+pub(crate) fn next_change(plan: &Plan, elapsed: Duration) -> Option<Duration> {
+    let end = plan.duration();
+    if elapsed >= end {
+        return None;
+    }
+    if elapsed < plan.pending {
+        return Some(plan.pending);
+    }
+    if plan.jobs == 0 {
+        return Some(end);
+    }
+    // The same arithmetic as `phase_at`: statuses change when `position` crosses a multiple
+    // of 500 (half a job slot); find the first `into` at which it reaches the next one.
+    let into = (elapsed - plan.pending).as_nanos();
+    let total = plan.creating.as_nanos().max(1);
+    let scale = plan.jobs as u128 * 1000;
+    let position = into.saturating_mul(scale) / total;
+    let target = (position / 500 + 1) * 500;
+    let at = target.saturating_mul(total).div_ceil(scale);
+    let at = Duration::from_nanos(u64::try_from(at).unwrap_or(u64::MAX));
+    Some(plan.pending.saturating_add(at).min(end))
+}
+
 /// The row count an export job reports: a deterministic figure from the snapshot id and the
 /// job's name (FNV-1a), between 100 and 99,999.
 pub(crate) fn row_count(snapshot_id: i64, name: &str) -> i64 {
@@ -136,6 +162,35 @@ pub(crate) const BYTES_PER_ROW: i64 = 128;
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        /// The phase stays what it is until the time `next_change` names, which lies after
+        /// `elapsed`; after the end there is no next change.
+        #[test]
+        fn nothing_changes_before_next_change(
+            pending in 0u64..5_000_000,
+            creating in 0u64..5_000_000,
+            jobs in 0usize..6,
+            fail in any::<bool>(),
+            elapsed in 0u64..11_000_000,
+        ) {
+            let plan = Plan {
+                pending: Duration::from_nanos(pending),
+                creating: Duration::from_nanos(creating),
+                jobs,
+                fail_at: fail.then(|| Plan::failing_job(jobs)),
+            };
+            let now = Duration::from_nanos(elapsed);
+            match next_change(&plan, now) {
+                None => prop_assert!(now >= plan.duration()),
+                Some(next) => {
+                    prop_assert!(next > now);
+                    let just_before = next - Duration::from_nanos(1);
+                    prop_assert_eq!(phase_at(&plan, just_before), phase_at(&plan, now));
+                }
+            }
+        }
+    }
 
     fn secs(s: u64) -> Duration {
         Duration::from_secs(s)

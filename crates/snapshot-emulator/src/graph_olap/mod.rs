@@ -107,6 +107,7 @@ mod config;
 mod error;
 mod export;
 mod models;
+mod probe;
 mod query;
 mod routes;
 pub(crate) mod seeding;
@@ -115,6 +116,7 @@ mod validate;
 mod wire;
 
 pub use config::{Clock, Config, ReferencedSnapshotDelete, Role, SeedUser, Timing};
+pub use probe::StoreProbe;
 
 /// The Graph OLAP control plane: every `/api/...` route of the spec, over a fresh
 /// in-memory store set up from `config`.

@@ -1,21 +1,29 @@
 //! The in-memory control plane: users, mappings, snapshots, export jobs and instances, the
-//! rules of each operation, and the lazy state machines ([`Store::advance`] brings every
-//! moving snapshot and instance up to the present before each request is served).
+//! rules of each operation, and the lazy state machines ([`Store::advance`] brings the
+//! snapshots whose export changes by now, found in a queue ordered by the time of their next
+//! change, and every moving instance up to the present before each request is served).
+//! Snapshot listings read ordered indexes ([`index`]) instead of sorting every snapshot.
 
 use super::config::{Config, ReferencedSnapshotDelete, Role, Timing};
 use super::error::ApiError;
-use super::export::{self, JobStatus, Phase, Plan};
+use super::export::{self, Phase, Plan};
 use super::query::{like_contains, ListParams};
 use chrono::{DateTime, Utc};
 use graph_olap::types;
 use serde_json::{Map, Value};
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
+mod index;
 mod ops;
+mod ordered;
+mod record;
 mod seed;
+mod slab;
 pub(crate) use ops::{reported_status, InstanceReport, UserStatus};
+pub(crate) use record::SnapshotRec;
+use record::{Interner, JobCursor, JobNames};
 
 /// Default `ttl` / `inactivity_timeout` of a snapshot (upstream global config).
 pub(crate) const SNAPSHOT_TTL: &str = "P7D";
@@ -81,6 +89,18 @@ impl MappingRec {
     }
 }
 
+/// Row counts by label, sorted by label.
+pub(crate) type Counts = Box<[(String, i64)]>;
+
+/// Row counts sorted by label (the last of a repeated label wins, as in a map).
+fn sorted_counts(pairs: impl IntoIterator<Item = (String, i64)>) -> Counts {
+    pairs
+        .into_iter()
+        .collect::<BTreeMap<_, _>>()
+        .into_iter()
+        .collect()
+}
+
 /// Snapshot status (upstream `SnapshotStatus`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SnapshotStatus {
@@ -114,46 +134,37 @@ impl SnapshotStatus {
     }
 }
 
-#[derive(Debug, Clone)]
-pub(crate) struct JobRec {
-    pub name: String,
-    /// `node` or `edge`.
-    pub kind: &'static str,
-    pub status: JobStatus,
-    pub row_count: Option<i64>,
-}
-
-/// A simulated export in progress.
-#[derive(Debug, Clone, Copy)]
-struct ExportRun {
+/// A simulated export in progress (held in the record: no allocation per export). Its
+/// [`Plan`] follows from the store's timing, the snapshot's job count and `fails`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct ExportRun {
     started: DateTime<Utc>,
-    plan: Plan,
+    /// When its phase or a job's status next changes (its place in [`Store::due`]).
+    next: DateTime<Utc>,
+    /// Whether the run fails (read from the name when it started).
+    fails: bool,
 }
 
-#[derive(Debug, Clone)]
-pub(crate) struct SnapshotRec {
-    pub id: i64,
-    pub mapping_id: i64,
-    pub mapping_version: i64,
-    pub owner: String,
-    pub name: String,
-    pub description: Option<String>,
-    pub gcs_path: String,
-    pub status: SnapshotStatus,
-    pub size_bytes: Option<i64>,
-    pub node_counts: Option<BTreeMap<String, i64>>,
-    pub edge_counts: Option<BTreeMap<String, i64>>,
-    pub progress: Option<Map<String, Value>>,
-    pub error_message: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub ttl: Option<String>,
-    pub inactivity_timeout: Option<String>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    pub jobs: Vec<JobRec>,
-    run: Option<ExportRun>,
-    /// When the snapshot last reached a final status.
-    settled_at: Option<DateTime<Utc>>,
+impl ExportRun {
+    fn new(started: DateTime<Utc>, plan: &Plan, now: DateTime<Utc>) -> Self {
+        let next =
+            export::next_change(plan, elapsed(started, now)).map_or(now, |by| after(started, by));
+        Self {
+            started,
+            next,
+            fails: plan.fail_at.is_some(),
+        }
+    }
+
+    /// The plan of a run of `jobs` jobs under `timing`.
+    fn plan(self, timing: Timing, jobs: usize) -> Plan {
+        Plan {
+            pending: timing.snapshot_pending,
+            creating: timing.snapshot_creating,
+            jobs,
+            fail_at: self.fails.then(|| Plan::failing_job(jobs)),
+        }
+    }
 }
 
 /// Instance status (upstream `InstanceStatus`).
@@ -224,15 +235,22 @@ pub(crate) struct Store {
     max_total: u64,
     users: BTreeMap<String, UserRec>,
     mappings: BTreeMap<i64, MappingRec>,
-    snapshots: BTreeMap<i64, SnapshotRec>,
+    /// In one slab (see [`slab`]).
+    snapshots: slab::Records<SnapshotRec>,
     instances: BTreeMap<i64, InstanceRec>,
     next_mapping: i64,
     next_snapshot: i64,
     next_instance: i64,
-    /// Snapshots with a simulated export in progress.
-    exporting: BTreeSet<i64>,
+    /// Snapshots with a simulated export in progress, by the time of their next change.
+    due: BTreeSet<(DateTime<Utc>, i64)>,
+    /// The list orders and filters of the snapshots.
+    index: index::SnapshotIndex,
     /// Instances still `waiting_for_snapshot` or `starting`.
     moving: BTreeSet<i64>,
+    /// Owners and lifecycle durations shared between snapshots.
+    texts: Interner,
+    /// The export jobs of each mapping version that has snapshots.
+    job_names: HashMap<(i64, i64), JobNames>,
 }
 
 fn elapsed(since: DateTime<Utc>, now: DateTime<Utc>) -> Duration {
@@ -328,6 +346,18 @@ fn matches_search(params: &ListParams, name: &str, description: Option<&str>) ->
     })
 }
 
+/// What a new snapshot is made of.
+struct NewSnapshot<'a> {
+    owner: &'a str,
+    mapping_id: i64,
+    version: i64,
+    jobs: JobNames,
+    name: String,
+    description: Option<String>,
+    ttl: String,
+    inactivity_timeout: String,
+}
+
 impl Store {
     /// A store holding the configured users (and the demo mapping).
     pub(crate) fn new(config: &Config, now: DateTime<Utc>) -> Self {
@@ -357,13 +387,16 @@ impl Store {
             max_total: config.max_instances_total,
             users,
             mappings: BTreeMap::new(),
-            snapshots: BTreeMap::new(),
+            snapshots: slab::Records::default(),
             instances: BTreeMap::new(),
             next_mapping: 1,
             next_snapshot: 1,
             next_instance: 1,
-            exporting: BTreeSet::new(),
+            due: BTreeSet::new(),
+            index: index::SnapshotIndex::default(),
             moving: BTreeSet::new(),
+            texts: Interner::default(),
+            job_names: HashMap::new(),
         };
         if config.demo_mapping {
             // A constant body (a unit test decodes it), so this never skips.
@@ -376,17 +409,18 @@ impl Store {
 
     // ----- state machines -------------------------------------------------------------
 
-    /// Brings every simulated export and every waiting or starting instance up to `now`.
+    /// Brings every simulated export that changes by `now` (and only those: O(changes ×
+    /// log n)) and every waiting or starting instance up to `now`.
     pub(crate) fn advance(&mut self, now: DateTime<Utc>) {
-        let exporting: Vec<i64> = self.exporting.iter().copied().collect();
-        for id in exporting {
-            let finished = self
-                .snapshots
-                .get_mut(&id)
-                .is_none_or(|snapshot| settle_snapshot(snapshot, now));
-            if finished {
-                self.exporting.remove(&id);
+        while let Some(&(at, id)) = self.due.first() {
+            if at > now {
+                break;
             }
+            let timing = self.timing;
+            self.edit_snapshot(id, |snapshot| settle_snapshot(snapshot, timing, now));
+            // `next_change` always lies ahead; should it not, the run stops moving rather
+            // than this loop spinning.
+            self.due.remove(&(at, id));
         }
         let moving: Vec<i64> = self.moving.iter().copied().collect();
         for id in moving {
@@ -405,22 +439,47 @@ impl Store {
 
     fn start_export(&mut self, id: i64, now: DateTime<Utc>) {
         let timing = self.timing;
-        if let Some(snapshot) = self.snapshots.get_mut(&id) {
+        self.edit_snapshot(id, |snapshot| {
             let jobs = snapshot.jobs.len();
-            snapshot.run = Some(ExportRun {
-                started: now,
-                plan: Plan {
-                    pending: timing.snapshot_pending,
-                    creating: timing.snapshot_creating,
-                    jobs,
-                    fail_at: fails_by_name(&snapshot.name).then(|| Plan::failing_job(jobs)),
-                },
-            });
-            for job in &mut snapshot.jobs {
-                job.status = JobStatus::Pending;
-                job.row_count = None;
+            let plan = Plan {
+                pending: timing.snapshot_pending,
+                creating: timing.snapshot_creating,
+                jobs,
+                fail_at: fails_by_name(&snapshot.name).then(|| Plan::failing_job(jobs)),
+            };
+            snapshot.set_run(Some(ExportRun::new(now, &plan, now)));
+            snapshot.cursor = JobCursor::default();
+        });
+    }
+
+    /// Changes one snapshot, keeping its index entries and its place in the export queue
+    /// in step; `None` when there is no such snapshot.
+    fn edit_snapshot<R>(&mut self, id: i64, f: impl FnOnce(&mut SnapshotRec) -> R) -> Option<R> {
+        let snapshot = self.snapshots.get_mut(&id)?;
+        let before = index::Mutable::of(snapshot);
+        let was_due = snapshot.run().map(|r| r.next);
+        let out = f(snapshot);
+        snapshot.tidy();
+        self.index.changed(before, snapshot);
+        let due = snapshot.run().map(|r| r.next);
+        if was_due != due {
+            if let Some(at) = was_due {
+                self.due.remove(&(at, id));
             }
-            self.exporting.insert(id);
+            if let Some(at) = due {
+                self.due.insert((at, id));
+            }
+        }
+        Some(out)
+    }
+
+    /// Removes one snapshot with its index entries and its place in the export queue.
+    fn remove_snapshot(&mut self, id: i64) {
+        if let Some(snapshot) = self.snapshots.remove(&id) {
+            self.index.remove(&snapshot);
+            if let Some(run) = snapshot.run() {
+                self.due.remove(&(run.next, id));
+            }
         }
     }
 
@@ -547,65 +606,61 @@ impl Store {
 
     // ----- snapshots --------------------------------------------------------------------
 
-    #[allow(clippy::too_many_arguments)]
-    fn insert_snapshot(
+    /// The mapping, the number and the export jobs of the requested (or current) version:
+    /// 404 `Mapping` / `MappingVersion`. The jobs are shared by every snapshot of the version.
+    fn version_jobs(
         &mut self,
-        owner: &str,
-        mapping_id: i64,
-        version: &MappingVersionRec,
-        name: String,
-        description: Option<String>,
-        ttl: String,
-        inactivity_timeout: String,
-        now: DateTime<Utc>,
-    ) -> i64 {
-        let id = self.next_snapshot;
-        self.next_snapshot += 1;
-        // Jobs as upstream lists them: ORDER BY job_type, entity_name (edges first).
-        let mut edges: Vec<String> = version.edges.iter().map(|e| e.type_.to_string()).collect();
-        let mut nodes: Vec<String> = version.nodes.iter().map(|n| n.label.to_string()).collect();
-        edges.sort();
-        nodes.sort();
-        let job = |kind: &'static str| {
-            move |name: String| JobRec {
-                name,
-                kind,
-                status: JobStatus::Pending,
-                row_count: None,
+        mapping_id: &types::ResourceId,
+        version: Option<u64>,
+    ) -> Result<(i64, i64, JobNames), ApiError> {
+        let (id, found) = self.mapping_version(mapping_id, version)?;
+        let number = found.version;
+        let names = record::job_names(
+            found.edges.iter().map(|e| e.type_.as_str()),
+            found.nodes.iter().map(|n| n.label.as_str()),
+        );
+        let jobs = match self.job_names.get(&(id, number)) {
+            Some(held) if **held == *names => held.clone(),
+            _ => {
+                let jobs: JobNames = names.into();
+                self.job_names.insert((id, number), jobs.clone());
+                jobs
             }
         };
-        let jobs = edges
-            .into_iter()
-            .map(job("edge"))
-            .chain(nodes.into_iter().map(job("node")))
-            .collect();
+        Ok((id, number, jobs))
+    }
+
+    /// Adds a `pending` snapshot (with the next id) and starts its export.
+    fn insert_snapshot(&mut self, new: NewSnapshot<'_>, now: DateTime<Utc>) -> i64 {
+        let id = self.next_snapshot;
+        self.next_snapshot += 1;
         let snapshot = SnapshotRec {
             id,
-            mapping_id,
-            mapping_version: version.version,
-            owner: owner.to_owned(),
-            gcs_path: format!(
-                "gs://{BUCKET}/{owner}/{mapping_id}/v{}/{id}/",
-                version.version
-            ),
-            name,
-            description,
+            mapping_id: new.mapping_id,
+            mapping_version: new.version,
+            owner: self.texts.text(new.owner),
+            name: new.name.into(),
+            description: new.description.map(String::into_boxed_str),
             status: SnapshotStatus::Pending,
-            size_bytes: None,
-            node_counts: None,
-            edge_counts: None,
-            progress: None,
-            error_message: None,
             created_at: now,
             updated_at: now,
-            ttl: Some(ttl),
-            inactivity_timeout: Some(inactivity_timeout),
-            last_used_at: None,
-            jobs,
-            run: None,
+            ttl: self.texts.text(&new.ttl),
+            inactivity_timeout: self.texts.text(&new.inactivity_timeout),
             settled_at: None,
+            jobs: new.jobs,
+            cursor: JobCursor::default(),
+            exported: false,
+            run: None,
+            rare: None,
         };
-        self.snapshots.insert(id, snapshot);
+        // Refused only past `u32::MAX` records (terabytes): the caller then finds no
+        // snapshot `id` and answers 404 rather than holding an unindexed one.
+        if !self.snapshots.insert(id, snapshot) {
+            return id;
+        }
+        if let Some(snapshot) = self.snapshots.get(&id) {
+            self.index.add(snapshot);
+        }
         self.start_export(id, now);
         id
     }
@@ -617,26 +672,25 @@ impl Store {
         request: types::CreateSnapshotRequest,
         now: DateTime<Utc>,
     ) -> Result<&SnapshotRec, ApiError> {
-        let (mapping_id, version) = self
-            .mapping_version(
-                &request.mapping_id,
-                request.mapping_version.map(|v| v.get()),
-            )
-            .map(|(id, v)| (id, v.clone()))?;
-        let id = self.insert_snapshot(
-            &caller.username,
+        let (mapping_id, version, jobs) = self.version_jobs(
+            &request.mapping_id,
+            request.mapping_version.map(|v| v.get()),
+        )?;
+        let new = NewSnapshot {
+            owner: &caller.username,
             mapping_id,
-            &version,
-            request.name.to_string(),
-            request.description.map(|d| d.to_string()),
-            request
+            version,
+            jobs,
+            name: request.name.to_string(),
+            description: request.description.map(|d| d.to_string()),
+            ttl: request
                 .ttl
                 .map_or_else(|| SNAPSHOT_TTL.to_owned(), |d| d.to_string()),
-            request
+            inactivity_timeout: request
                 .inactivity_timeout
                 .map_or_else(|| SNAPSHOT_INACTIVITY.to_owned(), |d| d.to_string()),
-            now,
-        );
+        };
+        let id = self.insert_snapshot(new, now);
         self.snapshot(id)
     }
 
@@ -648,11 +702,8 @@ impl Store {
     }
 
     /// A snapshot the caller may change: 404, then 403 `PERMISSION_DENIED`.
-    fn owned_snapshot(&mut self, caller: &Caller, id: i64) -> Result<&mut SnapshotRec, ApiError> {
-        let snapshot = self
-            .snapshots
-            .get_mut(&id)
-            .ok_or_else(|| ApiError::not_found("Snapshot", id))?;
+    fn owned_snapshot(&self, caller: &Caller, id: i64) -> Result<&SnapshotRec, ApiError> {
+        let snapshot = self.snapshot(id)?;
         if caller.may_modify(&snapshot.owner) {
             Ok(snapshot)
         } else {
@@ -671,15 +722,17 @@ impl Store {
         request: types::UpdateSnapshotRequest,
         now: DateTime<Utc>,
     ) -> Result<&SnapshotRec, ApiError> {
-        let snapshot = self.owned_snapshot(caller, id)?;
-        if let Some(name) = request.name {
-            snapshot.name = name.to_string();
-        }
-        if let Some(description) = request.description {
-            snapshot.description = Some(description.to_string());
-        }
-        snapshot.updated_at = now;
-        Ok(snapshot)
+        self.owned_snapshot(caller, id)?;
+        self.edit_snapshot(id, |snapshot| {
+            if let Some(name) = request.name {
+                snapshot.name = name.to_string().into();
+            }
+            if let Some(description) = request.description {
+                snapshot.description = Some(description.to_string().into());
+            }
+            snapshot.updated_at = now;
+        });
+        self.snapshot(id)
     }
 
     /// `PUT /api/snapshots/{id}/lifecycle`.
@@ -690,15 +743,19 @@ impl Store {
         request: types::UpdateLifecycleRequest,
         now: DateTime<Utc>,
     ) -> Result<&SnapshotRec, ApiError> {
-        let snapshot = self.owned_snapshot(caller, id)?;
-        if let Some(ttl) = request.ttl {
-            snapshot.ttl = Some(ttl.to_string());
-        }
-        if let Some(timeout) = request.inactivity_timeout {
-            snapshot.inactivity_timeout = Some(timeout.to_string());
-        }
-        snapshot.updated_at = now;
-        Ok(snapshot)
+        self.owned_snapshot(caller, id)?;
+        let ttl = request.ttl.map(|t| self.texts.text(&t));
+        let timeout = request.inactivity_timeout.map(|t| self.texts.text(&t));
+        self.edit_snapshot(id, |snapshot| {
+            if let Some(ttl) = ttl {
+                snapshot.ttl = ttl;
+            }
+            if let Some(timeout) = timeout {
+                snapshot.inactivity_timeout = timeout;
+            }
+            snapshot.updated_at = now;
+        });
+        self.snapshot(id)
     }
 
     /// `POST /api/snapshots/{id}/retry`: only from `failed` (else 409 `INVALID_STATE`); the
@@ -718,8 +775,10 @@ impl Store {
                 required_state: "failed",
             });
         }
-        snapshot.status = SnapshotStatus::Pending;
-        snapshot.updated_at = now;
+        self.edit_snapshot(id, |snapshot| {
+            snapshot.status = SnapshotStatus::Pending;
+            snapshot.updated_at = now;
+        });
         self.start_export(id, now);
         self.snapshot(id)
     }
@@ -751,8 +810,7 @@ impl Store {
             }
             ReferencedSnapshotDelete::InternalError => {}
         }
-        self.snapshots.remove(&id);
-        self.exporting.remove(&id);
+        self.remove_snapshot(id);
         Ok(())
     }
 
@@ -764,71 +822,60 @@ impl Store {
         request: types::UpdateSnapshotStatusRequest,
         now: DateTime<Utc>,
     ) -> Result<&SnapshotRec, ApiError> {
-        let snapshot = self
-            .snapshots
-            .get_mut(&id)
-            .ok_or_else(|| ApiError::not_found("Snapshot", id))?;
-        snapshot.run = None;
-        snapshot.status = SnapshotStatus::from_reported(request.status);
-        if let Some(message) = request.error_message {
-            snapshot.error_message = Some(message);
-        }
-        if let Some(progress) = request.progress {
-            let mut stored = match serde_json::to_value(progress) {
-                Ok(Value::Object(map)) => map,
-                _ => Map::new(),
-            };
-            stored.entry("current_step").or_insert(Value::Null);
-            snapshot.progress = Some(stored);
-        }
-        if !request.node_counts.is_empty() {
-            snapshot.node_counts = Some(request.node_counts.into_iter().collect());
-        }
-        if !request.edge_counts.is_empty() {
-            snapshot.edge_counts = Some(request.edge_counts.into_iter().collect());
-        }
-        if let Some(size) = request.size_bytes {
-            snapshot.size_bytes = Some(size);
-        }
-        snapshot.updated_at = now;
-        if snapshot.status.is_final() {
-            snapshot.settled_at = Some(now);
-        }
-        self.exporting.remove(&id);
+        self.snapshot(id)?;
+        self.edit_snapshot(id, |snapshot| report_into(snapshot, request, now));
         self.snapshot(id)
     }
 
-    /// `GET /api/snapshots`.
+    /// `GET /api/snapshots`: from an index, else a scan of the first filter's matches
+    /// (see [`index`]).
     pub(crate) fn list_snapshots(&self, params: &ListParams) -> (Vec<&SnapshotRec>, u64) {
-        let items: Vec<&SnapshotRec> = self
-            .snapshots
-            .values()
-            .filter(|s| params.owner.as_deref().is_none_or(|o| s.owner == o))
-            .filter(|s| params.parent_id.is_none_or(|m| s.mapping_id == m))
-            .filter(|s| {
-                params
-                    .status
-                    .as_deref()
-                    .is_none_or(|st| s.status.as_str() == st)
-            })
-            .filter(|s| matches_search(params, &s.name, s.description.as_deref()))
-            .filter(|s| {
-                params
-                    .seed
-                    .as_ref()
-                    .is_none_or(|seed| seed.admits(s.created_at, Some(s.mapping_version)))
-            })
-            .collect();
-        let by = |a: &&SnapshotRec, b: &&SnapshotRec| match params.sort_by.as_str() {
-            "name" => a.name.cmp(&b.name),
-            "status" if params.seed.is_some() => a.status.as_str().cmp(b.status.as_str()),
-            "updated_at" => a.updated_at.cmp(&b.updated_at),
-            "size_bytes" => nulls_last(&a.size_bytes, &b.size_bytes),
-            _ => a.created_at.cmp(&b.created_at),
+        if let Some((ids, total)) = self.index.page(params) {
+            let page = ids.iter().filter_map(|id| self.snapshots.get(id)).collect();
+            return (page, total);
+        }
+        let candidates: Vec<&SnapshotRec> = match self.index.candidates(params) {
+            Some(ids) => ids.iter().filter_map(|id| self.snapshots.get(id)).collect(),
+            None => self.snapshots.values().collect(),
         };
-        page(items, params, by, |s| s.id)
+        scan_snapshots(candidates, params)
     }
+}
 
+/// The page of `candidates` matching every filter, sorted in full.
+fn scan_snapshots<'a>(
+    candidates: Vec<&'a SnapshotRec>,
+    params: &ListParams,
+) -> (Vec<&'a SnapshotRec>, u64) {
+    let items: Vec<&SnapshotRec> = candidates
+        .into_iter()
+        .filter(|s| params.owner.as_deref().is_none_or(|o| &*s.owner == o))
+        .filter(|s| params.parent_id.is_none_or(|m| s.mapping_id == m))
+        .filter(|s| {
+            params
+                .status
+                .as_deref()
+                .is_none_or(|st| s.status.as_str() == st)
+        })
+        .filter(|s| matches_search(params, &s.name, s.description.as_deref()))
+        .filter(|s| {
+            params
+                .seed
+                .as_ref()
+                .is_none_or(|seed| seed.admits(s.created_at, Some(s.mapping_version)))
+        })
+        .collect();
+    let by = |a: &&SnapshotRec, b: &&SnapshotRec| match params.sort_by.as_str() {
+        "name" => a.name.cmp(&b.name),
+        "status" if params.seed.is_some() => a.status.as_str().cmp(b.status.as_str()),
+        "updated_at" => a.updated_at.cmp(&b.updated_at),
+        "size_bytes" => nulls_last(&a.size_bytes(), &b.size_bytes()),
+        _ => a.created_at.cmp(&b.created_at),
+    };
+    page(items, params, by, |s| s.id)
+}
+
+impl Store {
     // ----- instances --------------------------------------------------------------------
 
     fn active_instances(&self, owner: Option<&str>) -> u64 {
@@ -846,12 +893,10 @@ impl Store {
         request: types::CreateInstanceRequest,
         now: DateTime<Utc>,
     ) -> Result<&InstanceRec, ApiError> {
-        let (mapping_id, version) = self
-            .mapping_version(
-                &request.mapping_id,
-                request.mapping_version.map(|v| v.get()),
-            )
-            .map(|(id, v)| (id, v.clone()))?;
+        let (mapping_id, version, jobs) = self.version_jobs(
+            &request.mapping_id,
+            request.mapping_version.map(|v| v.get()),
+        )?;
         let mine = self.active_instances(Some(&caller.username));
         if mine >= self.max_per_user {
             return Err(ApiError::ConcurrencyLimit {
@@ -875,28 +920,22 @@ impl Store {
         let inactivity = request
             .inactivity_timeout
             .map_or_else(|| INSTANCE_INACTIVITY.to_owned(), |d| d.to_string());
-        let reusable = self
-            .snapshots
-            .values()
-            .filter(|s| {
-                s.mapping_id == mapping_id
-                    && s.mapping_version == version.version
-                    && s.status == SnapshotStatus::Ready
-            })
-            .max_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)))
-            .map(|s| s.id);
+        let reusable = self.index.newest_ready(mapping_id, version);
         let snapshot_id = match reusable {
             Some(id) => id,
-            None => self.insert_snapshot(
-                &caller.username,
-                mapping_id,
-                &version,
-                format!("{AUTO_SNAPSHOT}{name}"),
-                Some(format!("Automatically created for instance '{name}'")),
-                ttl.clone(),
-                inactivity.clone(),
-                now,
-            ),
+            None => {
+                let new = NewSnapshot {
+                    owner: &caller.username,
+                    mapping_id,
+                    version,
+                    jobs,
+                    name: format!("{AUTO_SNAPSHOT}{name}"),
+                    description: Some(format!("Automatically created for instance '{name}'")),
+                    ttl: ttl.clone(),
+                    inactivity_timeout: inactivity.clone(),
+                };
+                self.insert_snapshot(new, now)
+            }
         };
         let id = self.next_instance;
         self.next_instance += 1;
@@ -955,8 +994,7 @@ impl Store {
             .values()
             .any(|i| i.snapshot_id == snapshot_id)
         {
-            self.snapshots.remove(&snapshot_id);
-            self.exporting.remove(&snapshot_id);
+            self.remove_snapshot(snapshot_id);
         }
         Ok(())
     }
@@ -992,57 +1030,80 @@ impl Store {
     }
 }
 
-fn apply_jobs(snapshot: &mut SnapshotRec, statuses: &[JobStatus]) {
-    let id = snapshot.id;
-    for (job, status) in snapshot.jobs.iter_mut().zip(statuses) {
-        job.status = *status;
-        job.row_count = (*status == JobStatus::Completed).then(|| export::row_count(id, &job.name));
+/// Applies a reporter's status to a snapshot (the simulated export, if any, stops).
+fn report_into(
+    snapshot: &mut SnapshotRec,
+    request: types::UpdateSnapshotStatusRequest,
+    now: DateTime<Utc>,
+) {
+    snapshot.set_run(None);
+    snapshot.status = SnapshotStatus::from_reported(request.status);
+    if let Some(message) = request.error_message {
+        snapshot.rare_mut().error_message = Some(message);
+    }
+    if let Some(progress) = request.progress {
+        let mut stored = match serde_json::to_value(progress) {
+            Ok(Value::Object(map)) => map,
+            _ => Map::new(),
+        };
+        stored.entry("current_step").or_insert(Value::Null);
+        snapshot.rare_mut().progress = Some(stored);
+    }
+    if !request.node_counts.is_empty() {
+        snapshot.rare_mut().node_counts = Some(sorted_counts(request.node_counts));
+    }
+    if !request.edge_counts.is_empty() {
+        snapshot.rare_mut().edge_counts = Some(sorted_counts(request.edge_counts));
+    }
+    if let Some(size) = request.size_bytes {
+        snapshot.rare_mut().size_bytes = Some(size);
+    }
+    snapshot.updated_at = now;
+    if snapshot.status.is_final() {
+        snapshot.settled_at = Some(now);
     }
 }
 
 /// Advances one simulated export to `now`; true once it reached its final state.
-fn settle_snapshot(snapshot: &mut SnapshotRec, now: DateTime<Utc>) -> bool {
-    let Some(run) = snapshot.run else {
+fn settle_snapshot(snapshot: &mut SnapshotRec, timing: Timing, now: DateTime<Utc>) -> bool {
+    let Some(run) = snapshot.run() else {
         return true;
     };
-    match export::phase_at(&run.plan, elapsed(run.started, now)) {
-        Phase::Pending => false,
+    let plan = run.plan(timing, snapshot.jobs.len());
+    match export::phase_at(&plan, elapsed(run.started, now)) {
+        Phase::Pending => {
+            snapshot.set_run(Some(ExportRun::new(run.started, &plan, now)));
+            false
+        }
         Phase::Creating { since, jobs } => {
             if snapshot.status != SnapshotStatus::Creating {
                 snapshot.status = SnapshotStatus::Creating;
                 snapshot.updated_at = after(run.started, since);
             }
-            apply_jobs(snapshot, &jobs);
+            snapshot.cursor = JobCursor::of(&jobs);
+            snapshot.set_run(Some(ExportRun::new(run.started, &plan, now)));
             false
         }
         Phase::Ready { at } => {
-            let all = vec![JobStatus::Completed; snapshot.jobs.len()];
-            apply_jobs(snapshot, &all);
-            let counts = |kind: &str| -> BTreeMap<String, i64> {
-                snapshot
-                    .jobs
-                    .iter()
-                    .filter(|j| j.kind == kind)
-                    .map(|j| (j.name.clone(), j.row_count.unwrap_or(0)))
-                    .collect()
-            };
-            let (nodes, edges) = (counts("node"), counts("edge"));
-            let rows: i64 = nodes.values().chain(edges.values()).sum();
-            snapshot.node_counts = Some(nodes);
-            snapshot.edge_counts = Some(edges);
-            snapshot.size_bytes = Some(rows.saturating_mul(export::BYTES_PER_ROW));
+            snapshot.cursor = JobCursor::all_done(snapshot.jobs.len());
+            // The counts and size are now the export's, derived when read.
+            snapshot.exported = true;
+            if let Some(rare) = snapshot.rare.as_deref_mut() {
+                (rare.node_counts, rare.edge_counts, rare.size_bytes) = (None, None, None);
+            }
             finish(snapshot, SnapshotStatus::Ready, after(run.started, at));
             true
         }
         Phase::Failed { at, job, jobs } => {
-            apply_jobs(snapshot, &jobs);
+            snapshot.cursor = JobCursor::of(&jobs);
             let (kind, name) = snapshot
                 .jobs
                 .get(job)
-                .map_or(("node", String::new()), |j| (j.kind, j.name.clone()));
-            snapshot.error_message = Some(format!(
+                .map_or(("node", ""), |j| (j.kind, &*j.name));
+            let message = format!(
                 "Export job for {kind} '{name}' failed: simulated failure (snapshot names starting with 'fail' always fail)"
-            ));
+            );
+            snapshot.rare_mut().error_message = Some(message);
             finish(snapshot, SnapshotStatus::Failed, after(run.started, at));
             true
         }
@@ -1053,7 +1114,7 @@ fn finish(snapshot: &mut SnapshotRec, status: SnapshotStatus, at: DateTime<Utc>)
     snapshot.status = status;
     snapshot.updated_at = at;
     snapshot.settled_at = Some(at);
-    snapshot.run = None;
+    snapshot.set_run(None);
 }
 
 /// Advances one instance to `now` (upstream's orchestration job, evaluated lazily); true
@@ -1089,7 +1150,7 @@ fn settle_instance(
             }
             SnapshotStatus::Failed => {
                 let why = snapshot
-                    .and_then(|s| s.error_message.clone())
+                    .and_then(|s| s.error_message().map(str::to_owned))
                     .unwrap_or_else(|| "Snapshot creation failed".into());
                 fail_instance(instance, settled, format!("Snapshot failed: {why}"));
                 return true;
@@ -1220,6 +1281,125 @@ mod tests {
             unique.dedup();
             prop_assert_eq!(unique.len(), names.len());
         }
+    }
+
+    fn body<T: serde::de::DeserializeOwned>(v: Value) -> T {
+        serde_json::from_value(v).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// One random step of a store under load: create (as demo or admin, for mapping 1 or
+    /// 2), rename, retry, report or delete a snapshot, or let time pass.
+    fn step(store: &mut Store, now: &mut DateTime<Utc>, op: (u8, u8, u8)) {
+        let (kind, pick, gap) = op;
+        *now = after(*now, Duration::from_millis(u64::from(gap) * 50));
+        store.advance(*now);
+        let who = if pick % 2 == 0 { "demo" } else { "admin" };
+        let caller = Caller {
+            username: who.into(),
+            role: Role::Admin,
+        };
+        let id = i64::from(pick % 16) + 1;
+        let name = ["b", "fail-a", "a", "c"][usize::from(pick % 4)];
+        let _ = match kind % 6 {
+            0 | 1 => store
+                .create_snapshot(
+                    &caller,
+                    body(serde_json::json!({"mapping_id": 1 + i64::from(pick % 2), "name": name})),
+                    *now,
+                )
+                .map(|_| ()),
+            2 => store
+                .update_snapshot(&caller, id, body(serde_json::json!({"name": name})), *now)
+                .map(|_| ()),
+            3 => store.retry_snapshot(&caller, id, *now).map(|_| ()),
+            4 if gap % 2 == 0 => store
+                .report_status(
+                    id,
+                    body(serde_json::json!({"status": "ready", "size_bytes": i64::from(gap)})),
+                    *now,
+                )
+                .map(|_| ()),
+            4 => store
+                .report_status(
+                    id,
+                    body(serde_json::json!({"status": "failed", "node_counts": {"Customer": gap}})),
+                    *now,
+                )
+                .map(|_| ()),
+            _ => store.delete_snapshot(&caller, id),
+        };
+    }
+
+    proptest! {
+        /// Whatever happened to the snapshots, every page the indexes serve equals the page a
+        /// full scan and sort gives, for every order, filter and direction.
+        #[test]
+        fn indexed_pages_equal_scanned_pages(
+            ops in proptest::collection::vec((any::<u8>(), any::<u8>(), 0u8..40), 1..60),
+            offset in 0u64..12,
+            limit in 1u64..6,
+        ) {
+            let start: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap_or_default();
+            let mut store = Store::new(&Config::default(), start);
+            let second: types::CreateMappingRequest = serde_json::from_value(demo_mapping())
+                .unwrap_or_else(|e| panic!("{e}"));
+            store.create_mapping("demo", second, start);
+            let mut now = start;
+            for op in ops {
+                step(&mut store, &mut now, op);
+            }
+            // The queue left no snapshot behind: settling any of them now changes nothing.
+            for snapshot in store.snapshots.values() {
+                let mut settled = snapshot.clone();
+                settle_snapshot(&mut settled, store.timing, now);
+                prop_assert_eq!(format!("{settled:?}"), format!("{snapshot:?}"));
+            }
+            for sort in ["created_at", "updated_at", "name", "size_bytes", "status"] {
+                for descending in [false, true] {
+                    for filter in 0..5 {
+                        let mut p = params(sort, descending, offset, limit);
+                        match filter {
+                            1 => p.owner = Some("admin".into()),
+                            2 => p.parent_id = Some(2),
+                            3 => p.status = Some("ready".into()),
+                            4 => p.owner = Some("nobody".into()),
+                            _ => {}
+                        }
+                        let ids = |(page, total): (Vec<&SnapshotRec>, u64)| {
+                            (page.iter().map(|s| s.id).collect::<Vec<_>>(), total)
+                        };
+                        let scanned = scan_snapshots(store.snapshots.values().collect(), &p);
+                        prop_assert_eq!(ids(store.list_snapshots(&p)), ids(scanned));
+                    }
+                }
+            }
+            // The snapshot `POST /api/instances` reuses: the newest ready one, as a scan finds.
+            for mapping in [1, 2] {
+                let scanned = store
+                    .snapshots
+                    .values()
+                    .filter(|s| s.mapping_id == mapping && s.mapping_version == 1)
+                    .filter(|s| s.status == SnapshotStatus::Ready)
+                    .max_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)))
+                    .map(|s| s.id);
+                prop_assert_eq!(store.index.newest_ready(mapping, 1), scanned);
+            }
+            // No record keeps an empty rare part.
+            prop_assert!(store
+                .snapshots
+                .values()
+                .all(|s| s.rare.as_deref().is_none_or(|r| *r != record::Rare::default())));
+        }
+    }
+
+    /// The record stays compact (it was 400 bytes inline, plus a map node's share).
+    #[test]
+    fn a_snapshot_record_is_compact() {
+        assert!(
+            std::mem::size_of::<SnapshotRec>() <= 208,
+            "{}",
+            std::mem::size_of::<SnapshotRec>()
+        );
     }
 
     #[test]

@@ -125,7 +125,11 @@ fn complete(value: &mut Value, keys: &[&str]) {
     let mut old = std::mem::take(map);
     let mut ordered = Map::new();
     for key in keys {
-        ordered.insert((*key).to_owned(), old.remove(*key).unwrap_or(Value::Null));
+        // The member's own key is moved over: only a missing member's key is allocated.
+        match old.remove_entry(*key) {
+            Some((name, value)) => ordered.insert(name, value),
+            None => ordered.insert((*key).to_owned(), Value::Null),
+        };
     }
     ordered.extend(old);
     *map = ordered;
@@ -162,31 +166,27 @@ fn snapshot_status(status: SnapshotStatus) -> types::SnapshotStatus {
 
 /// A snapshot as the generated `Snapshot`.
 pub(crate) fn snapshot(s: &SnapshotRec) -> Result<types::Snapshot, BuildError> {
+    let (size, node_counts, edge_counts) = s.counts();
     build!(types::Snapshot {
         id: s.id,
         mapping_id: Some(s.mapping_id.into()),
         mapping_version: Some(s.mapping_version),
-        owner_username: Some(s.owner.clone()),
-        name: Some(s.name.clone()),
-        description: s.description.clone(),
-        gcs_path: Some(s.gcs_path.clone()),
+        owner_username: Some(s.owner.to_string()),
+        name: Some(s.name.to_string()),
+        description: s.description.as_deref().map(str::to_owned),
+        gcs_path: Some(s.gcs_path()),
         status: Some(snapshot_status(s.status).into()),
-        size_bytes: s.size_bytes,
-        node_counts: s
-            .node_counts
-            .as_ref()
-            .map(|m| m.clone().into_iter().collect()),
-        edge_counts: s
-            .edge_counts
-            .as_ref()
-            .map(|m| m.clone().into_iter().collect()),
-        progress: s.progress.clone(),
-        error_message: s.error_message.clone(),
+        size_bytes: size,
+        node_counts: node_counts.map(|m| m.into_vec().into_iter().collect()),
+        edge_counts: edge_counts.map(|m| m.into_vec().into_iter().collect()),
+        progress: s.progress().cloned(),
+        error_message: s.error_message().map(str::to_owned),
         created_at: Some(ts(s.created_at)),
         updated_at: Some(ts(s.updated_at)),
-        ttl: s.ttl.clone(),
-        inactivity_timeout: s.inactivity_timeout.clone(),
-        last_used_at: s.last_used_at.map(ts),
+        ttl: Some(s.ttl.to_string()),
+        inactivity_timeout: Some(s.inactivity_timeout.to_string()),
+        // The emulator records no use of a snapshot.
+        last_used_at: None,
         mapping_name: None,
         instance_count: None,
         instances: Vec::new(),
@@ -240,8 +240,8 @@ pub(crate) fn lifecycle_envelope(s: &SnapshotRec) -> Result<Value, BuildError> {
     let mut body = to_value(&build!(types::SnapshotLifecycleEnvelope {
         data: build!(types::SnapshotLifecycle {
             id: s.id,
-            ttl: s.ttl.clone(),
-            inactivity_timeout: s.inactivity_timeout.clone(),
+            ttl: Some(s.ttl.to_string()),
+            inactivity_timeout: Some(s.inactivity_timeout.to_string()),
             updated_at: Some(ts(s.updated_at)),
         })?,
         meta: success_meta()?,
@@ -263,19 +263,18 @@ fn job_status(status: JobStatus) -> types::ExportJobStatus {
 
 /// The export progress: job counts and the jobs (edges first).
 pub(crate) fn progress(s: &SnapshotRec) -> Result<types::SnapshotJobProgress, BuildError> {
-    let count = |status: JobStatus| s.jobs.iter().filter(|j| j.status == status).count() as i64;
+    let count = |status: JobStatus| s.jobs().filter(|j| j.status == status).count() as i64;
     build!(types::SnapshotJobProgress {
-        jobs_total: s.jobs.len() as i64,
+        jobs_total: s.jobs().len() as i64,
         jobs_pending: count(JobStatus::Pending),
         jobs_claimed: count(JobStatus::Claimed),
         jobs_submitted: count(JobStatus::Submitted),
         jobs_completed: count(JobStatus::Completed),
         jobs_failed: count(JobStatus::Failed),
         jobs: s
-            .jobs
-            .iter()
+            .jobs()
             .map(|j| build!(types::ExportJob {
-                name: j.name.clone(),
+                name: j.name.to_owned(),
                 type_: if j.kind == "edge" {
                     types::EntityType::Edge
                 } else {

@@ -160,9 +160,9 @@ impl Store {
             .map(|s| SnapshotEntry {
                 id: s.id,
                 mapping_id: s.mapping_id,
-                owner: s.owner.clone(),
-                name: s.name.clone(),
-                description: s.description.clone(),
+                owner: s.owner.to_string(),
+                name: s.name.to_string(),
+                description: s.description.as_deref().map(str::to_owned),
                 status: status(s.status),
                 created: s.created_at,
             })
