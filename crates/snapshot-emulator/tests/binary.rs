@@ -17,23 +17,7 @@ impl Drop for Running {
 
 #[tokio::test]
 async fn prints_its_environment_and_serves_with_it() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_snapshot-emulator"))
-        .args(["--addr", "127.0.0.1:0", "--print-env", "--dsw-push-ms", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the binary starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let _running = Running(child);
-    let mut env = std::collections::HashMap::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.expect("a line");
-        if line.is_empty() {
-            break;
-        }
-        let (name, value) = line.split_once('=').expect("NAME=value");
-        env.insert(name.to_owned(), value.to_owned());
-    }
+    let (env, _running) = spawn(&["--dsw-push-ms", "0"]);
     let defaults = snapshot_emulator::DemoCredentials::default();
     assert_eq!(env["ALIBABA_CLOUD_ACCESS_KEY_ID"], defaults.access_key_id);
     assert_eq!(

@@ -211,7 +211,13 @@ impl Setup {
     fn new(addr: SocketAddr) -> Self {
         let base = format!("http://{addr}");
         snapshots_runtime::install_crypto_provider();
-        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        // Like the runtime's own client: no redirects followed (bodies are bounded by the
+        // runtime, not the client).
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
         let key = AccessKey::new(
             "LTAI5tExampleAccessKeyId",
             "ExampleAccessKeySecret0123456789",

@@ -433,8 +433,8 @@ impl Runtime {
         }
     }
 
-    /// The request for attempt number `attempt`, authenticated; with it, when redirects may be followed, an
-    /// unauthenticated copy to build the next hop from.
+    /// The request for attempt number `attempt`, authenticated; with it, when redirects may
+    /// be followed, an unauthenticated copy to build the next hop from.
     ///
     /// The original stays in `original` for the next attempt when there can be one and its
     /// body can be cloned, and this attempt sends a copy; otherwise (the last attempt, or a
@@ -659,7 +659,10 @@ mod tests {
         client_timeout: Option<Duration>,
     ) -> (Duration, reqwest::Error) {
         let addr = silent_server().await;
-        let mut client = reqwest::Client::builder().no_proxy();
+        // Not `http_client_builder()`: its 10 s read timeout would race the limits tested.
+        let mut client = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none());
         if let Some(timeout) = client_timeout {
             client = client.timeout(timeout);
         }
