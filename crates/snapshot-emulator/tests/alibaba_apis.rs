@@ -207,7 +207,7 @@ async fn dsw_name_rule_is_enforced_by_the_server_too() {
         Some(body),
         "CreateInstanceSnapshot",
         "2022-01-01",
-        &acs3::new_nonce(),
+        &acs3::new_nonce().unwrap(),
         chrono::Utc::now(),
     )
     .await;
@@ -554,7 +554,7 @@ async fn signatures_are_checked_over_http() {
             .await
         }
     };
-    let nonce = acs3::new_nonce();
+    let nonce = acs3::new_nonce().unwrap();
     assert_eq!(
         send(&nonce, now, "ListInstanceSnapshot", "2022-01-01")
             .await
@@ -569,7 +569,7 @@ async fn signatures_are_checked_over_http() {
     assert_eq!(
         code_of(
             send(
-                &acs3::new_nonce(),
+                &acs3::new_nonce().unwrap(),
                 stale,
                 "ListInstanceSnapshot",
                 "2022-01-01"
@@ -580,13 +580,22 @@ async fn signatures_are_checked_over_http() {
         (400, "InvalidTimeStamp.Expired".into())
     );
     assert_eq!(
-        code_of(send(&acs3::new_nonce(), now, "GetInstanceSnapshot", "2022-01-01").await).await,
+        code_of(
+            send(
+                &acs3::new_nonce().unwrap(),
+                now,
+                "GetInstanceSnapshot",
+                "2022-01-01"
+            )
+            .await
+        )
+        .await,
         (404, "InvalidApi.NotFound".into())
     );
     assert_eq!(
         code_of(
             send(
-                &acs3::new_nonce(),
+                &acs3::new_nonce().unwrap(),
                 now,
                 "ListInstanceSnapshot",
                 "2024-07-10"
@@ -616,7 +625,7 @@ async fn signatures_are_checked_over_http() {
             "ListInstanceSnapshot",
             "2022-01-01",
             now,
-            &acs3::new_nonce(),
+            &acs3::new_nonce().unwrap(),
         )
         .expect("signed");
         *request.url_mut() = reqwest::Url::parse(&prefixed).expect("url");
@@ -676,7 +685,7 @@ async fn signatures_are_checked_over_http() {
         None,
         "ListInstanceSnapshot",
         "2022-01-01",
-        &acs3::new_nonce(),
+        &acs3::new_nonce().unwrap(),
         now,
     )
     .await;

@@ -273,7 +273,7 @@ impl Setup {
             .header(reqwest::header::ACCEPT, "application/json")
             .build()
             .unwrap();
-        let nonce = acs3::new_nonce();
+        let nonce = acs3::new_nonce().unwrap();
         acs3::sign(
             &mut request,
             &self.key,

@@ -89,7 +89,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn response(chunks: Vec<Vec<u8>>, content_length: Option<u64>) -> reqwest::Response {
-        let frames = futures::stream::iter(
+        let frames = futures_util::stream::iter(
             chunks
                 .into_iter()
                 .map(|c| Ok::<_, std::io::Error>(http_body::Frame::data(Bytes::from(c)))),

@@ -199,7 +199,8 @@ impl Failure {
     /// This failure as a `reqwest::Error` whose source is the failure (what a generated
     /// client's hook must return). Resolves at once: no I/O happens.
     pub async fn into_reqwest(self) -> reqwest::Error {
-        let frames = futures::stream::iter(Some(Err::<http_body::Frame<bytes::Bytes>, _>(self)));
+        let frames =
+            futures_util::stream::iter(Some(Err::<http_body::Frame<bytes::Bytes>, _>(self)));
         let body = reqwest::Body::wrap(http_body_util::StreamBody::new(frames));
         let response = reqwest::Response::from(http::Response::new(body));
         match response.bytes().await {

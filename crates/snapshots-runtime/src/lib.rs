@@ -7,6 +7,7 @@
 //! identity header), retries and traces each request, the same way for every operation.
 //!
 //! - [`auth`]: credentials, the credentials chain, the `ACS3-HMAC-SHA256` signer;
+//! - [`crypto`]: the hashes, MACs and random numbers (ring, the TLS default's own library);
 //! - [`retry`]: the retry policy, backoff with jitter, `Retry-After`, the retry budget;
 //! - [`rate_limit`]: the client-side request rate limit;
 //! - [`Operation`]: what the runtime knows of each operation (its action name for signing,
@@ -31,6 +32,7 @@ pub mod auth;
 mod body;
 pub mod capture;
 pub mod conflict;
+pub mod crypto;
 pub mod decode;
 pub mod error_shape;
 mod failure;

@@ -411,7 +411,7 @@ impl Runtime {
                 outcome,
                 &shared.budget,
                 started.elapsed(),
-                rand::random::<f64>(),
+                crate::crypto::jitter::unit(),
                 SystemTime::now(),
             );
             let retry_in = match decision {

@@ -1,4 +1,4 @@
-//! Pagination: every listing operation of the three APIs as a lazy [`Stream`](futures::Stream) of pages or of
+//! Pagination: every listing operation of the three APIs as a lazy [`Stream`](futures_util::Stream) of pages or of
 //! items, over the three styles the APIs use.
 //!
 //! [`Paginate`] is implemented for the generated list builders, so the filters are the
@@ -51,7 +51,7 @@
 
 use std::collections::HashSet;
 
-use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use snapshots_runtime::paging::{self, Cursor, Listing, Next};
 use snapshots_runtime::query::{self, Taken};
 

@@ -55,8 +55,8 @@ use std::future::IntoFuture;
 use std::marker::PhantomData;
 use std::time::Duration;
 
-use futures::future::BoxFuture;
-use futures::stream::{self, BoxStream, StreamExt};
+use futures_util::future::BoxFuture;
+use futures_util::stream::{self, BoxStream, StreamExt};
 use tokio::time::Instant;
 
 use crate::error::Error;

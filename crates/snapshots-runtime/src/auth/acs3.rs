@@ -51,13 +51,12 @@ use std::borrow::Cow;
 use bytes::Bytes;
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
-use hmac::{Hmac, KeyInit, Mac};
 use percent_encoding::{percent_decode_str, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, HOST};
 use reqwest::{Method, Request, Url};
-use sha2::{Digest, Sha256};
 
 use super::{AccessKey, Secret};
+use crate::crypto::{self, HmacSha256Key};
 
 /// The signature algorithm name, first word of the `Authorization` header.
 pub const ALGORITHM: &str = "ACS3-HMAC-SHA256";
@@ -100,6 +99,9 @@ pub enum SignError {
         /// The header name.
         name: String,
     },
+    /// The operating system's random number generator failed, so no nonce could be made.
+    #[error("cannot sign: the operating system's random number generator failed to make a nonce")]
+    NoRandomness,
     /// A value to be put in a header (action, version, nonce, key id, token) is not a valid
     /// header value (for example it contains a line break).
     #[error("invalid value for header '{name}'")]
@@ -377,7 +379,7 @@ fn push_hex(out: &mut String, bytes: &[u8]) {
 /// Lowercase hex SHA-256.
 pub fn hex_sha256(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(64);
-    push_hex(&mut out, &Sha256::digest(bytes));
+    push_hex(&mut out, &crypto::sha256(bytes));
     out
 }
 
@@ -386,7 +388,7 @@ pub fn string_to_sign(canonical_request: &str) -> String {
     let mut out = String::with_capacity(ALGORITHM.len() + 1 + 64);
     out.push_str(ALGORITHM);
     out.push('\n');
-    push_hex(&mut out, &Sha256::digest(canonical_request.as_bytes()));
+    push_hex(&mut out, &crypto::sha256(canonical_request.as_bytes()));
     out
 }
 
@@ -399,17 +401,17 @@ pub fn signature(secret: &Secret, string_to_sign: &str) -> String {
 
 /// Appends [`signature`] to `out`.
 fn push_signature(out: &mut String, secret: &Secret, string_to_sign: &str) {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.expose().as_bytes())
-        .expect("HMAC accepts keys of any length");
-    mac.update(string_to_sign.as_bytes());
-    push_hex(out, &mac.finalize().into_bytes());
+    let key = HmacSha256Key::new(secret.expose().as_bytes());
+    push_hex(out, &key.sign(string_to_sign.as_bytes()));
 }
 
-/// A fresh `x-acs-signature-nonce`: 32 lowercase hex characters (128 random bits).
-pub fn new_nonce() -> String {
+/// A fresh `x-acs-signature-nonce`: 32 lowercase hex characters (128 random bits from the
+/// operating system's generator; [`SignError::NoRandomness`] when it fails).
+pub fn new_nonce() -> Result<String, SignError> {
+    let bytes = crypto::random_bytes::<16>().map_err(|_| SignError::NoRandomness)?;
     let mut out = String::with_capacity(32);
-    push_hex(&mut out, &rand::random::<[u8; 16]>());
-    out
+    push_hex(&mut out, &bytes);
+    Ok(out)
 }
 
 /// The `x-acs-date` format, `%Y-%m-%dT%H:%M:%SZ` as chrono writes it, written directly for
@@ -608,7 +610,7 @@ impl UrlRewrite {
 /// let mut request = reqwest::Request::new(reqwest::Method::GET, url.parse()?);
 /// let key = AccessKey::new("LTAI-id", "secret");
 /// let date = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
-/// acs3::sign(&mut request, &key, "ListInstanceSnapshot", "2022-01-01", date, &acs3::new_nonce())?;
+/// acs3::sign(&mut request, &key, "ListInstanceSnapshot", "2022-01-01", date, &acs3::new_nonce()?)?;
 /// let authorization = request.headers()["authorization"].to_str()?;
 /// assert!(authorization.starts_with("ACS3-HMAC-SHA256 Credential=LTAI-id,SignedHeaders=host;"));
 /// assert_eq!(request.headers()["x-acs-date"], "2025-01-01T00:00:00Z");
@@ -1082,8 +1084,8 @@ mod tests {
 
     #[test]
     fn nonces_are_32_lowercase_hex_and_unique() {
-        let a = new_nonce();
-        let b = new_nonce();
+        let a = new_nonce().unwrap();
+        let b = new_nonce().unwrap();
         assert_eq!(a.len(), 32);
         assert!(
             a.bytes()

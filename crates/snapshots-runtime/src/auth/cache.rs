@@ -242,7 +242,7 @@ impl CredentialsCache {
         }
         let reason = "the service answered with credentials that have already expired";
         let extend = |seconds: std::ops::RangeInclusive<u64>, entry: Entry| Entry {
-            stale_at: now + Duration::from_secs(rand::random_range(seconds)),
+            stale_at: now + Duration::from_secs(crate::crypto::jitter::in_range(seconds)),
             ..entry
         };
         match (cached, policy.stale) {
@@ -272,7 +272,7 @@ fn on_failure(
         (Some(entry), _) => {
             // The library's `_max_stale_failure_jitter`: 1 s up to max(10 s, 100 ms * 2^(n-1)).
             let cap_ms = (100u64 << failures.saturating_sub(1).min(20)).max(10_000);
-            let extra = Duration::from_millis(rand::random_range(1_000..=cap_ms));
+            let extra = Duration::from_millis(crate::crypto::jitter::in_range(1_000..=cap_ms));
             tracing::warn!(failures, %error, "refresh failed; serving the cached credentials a little longer");
             Ok(Entry {
                 stale_at: now + extra,

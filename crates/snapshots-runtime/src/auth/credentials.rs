@@ -234,23 +234,17 @@ pub(crate) fn ini_section(
     text: &str,
     name: &str,
 ) -> Result<Option<HashMap<String, String>>, String> {
-    let options = ini::ParseOption {
-        enabled_quote: false,
-        enabled_escape: false,
-        enabled_indented_mutiline_value: false,
-        enabled_preserve_key_leading_whitespace: false,
-    };
-    let ini = ini::Ini::load_from_str_opt(text, options)
-        .map_err(|e| format!("invalid INI at line {}, column {}", e.line, e.col))?;
-    if name == "DEFAULT" || ini.section(Some(name)).is_none() {
+    let sections = parse_ini(text)?;
+    if name == INI_DEFAULT || !sections.contains_key(name) {
         return Ok(None);
     }
     let mut values = HashMap::new();
-    for section in [Some("DEFAULT"), Some(name)] {
-        for props in ini.section_all(section) {
-            for (key, value) in props.iter() {
-                values.insert(key.trim().to_lowercase(), value.to_owned());
-            }
+    for section in [INI_DEFAULT, name] {
+        for (key, value) in sections.get(section).into_iter().flatten() {
+            let Some(value) = value else {
+                return Err("a line has neither '=' nor ':' after its key".to_owned());
+            };
+            values.insert(key.trim().to_lowercase(), value.clone());
         }
     }
     let mut out = HashMap::with_capacity(values.len());
@@ -268,6 +262,31 @@ pub(crate) fn ini_section(
     }
     Ok(Some(out))
 }
+
+/// The name of the section whose keys every other section inherits.
+const INI_DEFAULT: &str = "DEFAULT";
+
+/// Sections and keys of an INI text, as `configparser` (the crate, modelled on Python's
+/// module) reads them: `=` or `:` between key and value, `#` and `;` lines are comments,
+/// names kept as written (keys are lowercased by the caller), no multi-line values. A key
+/// without a value maps to `None`. The error names a line, never its content.
+fn parse_ini(text: &str) -> Result<HashMap<String, IniSection>, String> {
+    let mut defaults = configparser::ini::IniDefault::default();
+    defaults.default_section = INI_DEFAULT.to_owned();
+    defaults.case_sensitive = true;
+    defaults.multiline = false;
+    defaults.enable_inline_comments = false;
+    let mut ini = configparser::ini::Ini::new_from_defaults(defaults);
+    ini.read(text.to_owned()).map_err(|e| {
+        // The crate's messages start with `line N`; keep only that, in case a later version
+        // quotes the line (which may hold a secret).
+        let at = e.split(':').next().filter(|s| s.starts_with("line "));
+        format!("invalid INI at {}", at.unwrap_or("an unknown line"))
+    })
+}
+
+/// The keys of one INI section and their values (`None`: a key alone on its line).
+type IniSection = HashMap<String, Option<String>>;
 
 /// `configparser`'s `BasicInterpolation`, minus `%(name)s` references: `%%` → `%`, any other
 /// `%` is an error (`None`).
@@ -362,6 +381,27 @@ mod tests {
         );
         let key = static_from_files(&env(&home, &[])).unwrap();
         assert_eq!(key, AccessKey::new("the-id", "a\\b%c\"d'"));
+    }
+
+    #[test]
+    fn ini_errors_name_a_line_never_its_content() {
+        let alone = ini_section("[p]\nS3cr3t-alone\n", "p").unwrap_err();
+        assert!(alone.contains("neither '=' nor ':'"), "{alone}");
+        let header = ini_section("[p]\na = 1\n[S3cr3t\n", "p").unwrap_err();
+        assert_eq!(header, "invalid INI at line 3");
+        for error in [alone, header] {
+            assert!(!error.contains("S3cr3t"), "{error}");
+        }
+    }
+
+    #[test]
+    fn ini_sections_are_case_sensitive_and_inherit_default() {
+        let text = "[DEFAULT]\nRegion = r0\n[Prod]\nKEY = v # note\n";
+        assert_eq!(ini_section(text, "prod").unwrap(), None);
+        assert_eq!(ini_section(text, "DEFAULT").unwrap(), None);
+        let prod = ini_section(text, "Prod").unwrap().unwrap();
+        assert_eq!(prod.get("region").map(String::as_str), Some("r0"));
+        assert_eq!(prod.get("key").map(String::as_str), Some("v"));
     }
 
     #[test]

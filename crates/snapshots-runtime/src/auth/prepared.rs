@@ -94,7 +94,7 @@ impl Prepared {
                 operation.name,
                 version,
                 chrono::Utc::now(),
-                &acs3::new_nonce(),
+                &acs3::new_nonce().map_err(refused)?,
             )
             .map_err(refused),
             Prepared::AlibabaBearer(token) => acs3::sign_bearer(
@@ -103,7 +103,7 @@ impl Prepared {
                 operation.name,
                 version,
                 chrono::Utc::now(),
-                &acs3::new_nonce(),
+                &acs3::new_nonce().map_err(refused)?,
             )
             .map_err(refused),
             Prepared::Header(name, value) => {
@@ -125,7 +125,7 @@ impl Prepared {
                     operation.name,
                     version,
                     chrono::Utc::now(),
-                    &acs3::new_nonce(),
+                    &acs3::new_nonce().map_err(refused)?,
                 )
                 .map_err(refused)
             }

@@ -4,7 +4,7 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use futures::stream::{self, StreamExt};
+use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
 use snapshots_runtime::paging::Listing;
 use snapshots_runtime::query::Taken;

@@ -36,7 +36,6 @@ use crate::auth::{AccessKey, CredentialsError};
 use crate::body::BodyError;
 use crate::failure::bounded;
 use base64::Engine as _;
-use hmac::{KeyInit, Mac};
 use serde::Deserialize;
 use std::fmt::Write as _;
 use std::time::{Duration, SystemTime};
@@ -134,10 +133,8 @@ pub(crate) fn string_to_sign(method: &str, query: &[(String, String)]) -> String
 /// The library's `sign_string(string_to_sign, secret + '&')`: base64 of
 /// `HMAC-SHA1(key, string_to_sign)`. `key` is the access key secret followed by `&`.
 pub(crate) fn sign(string_to_sign: &str, key: &str) -> String {
-    let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(key.as_bytes())
-        .expect("HMAC accepts keys of any length");
-    mac.update(string_to_sign.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    let mac = crate::crypto::hmac_sha1(key.as_bytes(), string_to_sign.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac)
 }
 
 /// Adds `SignatureMethod`, `SignatureVersion`, `SignatureNonce` (a random UUID),
@@ -282,9 +279,11 @@ pub(crate) fn timestamp() -> String {
 }
 
 /// A random UUID (version 4) for `SignatureNonce`. The library uses a UUID 5 of the host
-/// name and a UUID 1; any unique value will do.
+/// name and a UUID 1 (time and host, not secret); any unique value will do, so the bits come
+/// from [`crate::crypto::jitter`], which cannot fail.
 pub(crate) fn nonce() -> String {
-    let bits: u128 = rand::random();
+    use crate::crypto::jitter::next_u64;
+    let bits = u128::from(next_u64()) << 64 | u128::from(next_u64());
     let bits = (bits & !(0xf << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
     let hex = format!("{bits:032x}");
     format!(
