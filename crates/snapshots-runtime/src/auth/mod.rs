@@ -18,6 +18,10 @@
 //! message of this module contains a secret value.
 
 use std::fmt;
+use std::sync::OnceLock;
+
+use hmac::{Hmac, KeyInit};
+use sha2::Sha256;
 
 pub mod acs3;
 mod cache;
@@ -36,25 +40,58 @@ pub use credentials::{resolve_dashscope, Environment};
 ///
 /// `Debug` and `Display` print `***`, so a secret cannot leak through formatting, logs or error
 /// messages by accident; [`Secret::expose`] gives the value to the code that must send it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+///
+/// An access key secret also keeps, once it has signed a request, its HMAC-SHA256 state keyed
+/// with the secret (the key padded, hashed with the inner and outer pads), so that each
+/// signature clones that state instead of processing the key again. The state is derived from
+/// the secret and treated like it: never printed, compared or exposed.
+#[derive(Clone)]
+pub struct Secret {
+    value: String,
+    /// HMAC-SHA256 keyed with `value`, made on first use ([`Secret::keyed_hmac_sha256`]).
+    keyed_hmac: OnceLock<Box<Hmac<Sha256>>>,
+}
 
 impl Secret {
     /// Wraps a secret value.
     pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
+        Self {
+            value: value.into(),
+            keyed_hmac: OnceLock::new(),
+        }
     }
 
     /// The secret value, for the code that signs or sends it. Never log it.
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.value
     }
 
     /// Whether the secret is the empty string.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.value.is_empty()
+    }
+
+    /// HMAC-SHA256 keyed with the secret, ready for a message: the key is processed on the
+    /// first call, later calls clone the keyed state.
+    pub(crate) fn keyed_hmac_sha256(&self) -> Hmac<Sha256> {
+        let keyed = self.keyed_hmac.get_or_init(|| {
+            Box::new(
+                <Hmac<Sha256> as KeyInit>::new_from_slice(self.value.as_bytes())
+                    .expect("HMAC accepts keys of any length"),
+            )
+        });
+        Hmac::clone(keyed)
     }
 }
+
+/// Secrets are equal when their values are (the keyed state is derived from the value).
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+
+impl Eq for Secret {}
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -70,13 +107,13 @@ impl fmt::Display for Secret {
 
 impl From<String> for Secret {
     fn from(value: String) -> Self {
-        Self(value)
+        Self::new(value)
     }
 }
 
 impl From<&str> for Secret {
     fn from(value: &str) -> Self {
-        Self(value.to_owned())
+        Self::new(value)
     }
 }
 
