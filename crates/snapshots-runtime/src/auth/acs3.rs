@@ -236,7 +236,7 @@ fn query_pairs(url: &Url) -> Vec<Pair<'_>> {
 /// (then value), each `percent_encode(name)=percent_encode(value)`, joined with `&`. Empty
 /// when there is no query. A pair without `=` signs as `name=`.
 pub fn canonical_query(url: &Url) -> String {
-    let (query, _) = SignedQuery::new(url);
+    let query = SignedQuery::new(url);
     let mut out = String::with_capacity(url.query().map_or(0, str::len));
     query.push(&mut out);
     out
@@ -255,20 +255,20 @@ fn push_pairs(out: &mut String, pairs: &[Pair<'_>]) {
 }
 
 /// Query pairs kept on the stack (more spill to the heap).
-type RawPairs<'a> = SmallList<(&'a str, &'a str), 16>;
+type RawPairs<'a> = SmallList<(&'a str, &'a str), 8>;
 
 /// The query pairs of a URL, sorted, as they are signed.
 enum SignedQuery<'a> {
     /// Pairs of unreserved bytes borrowed from the URL, already canonical.
     Raw(RawPairs<'a>),
-    /// Pairs decoded from the URL, to be encoded.
-    Decoded(Vec<Pair<'a>>),
+    /// Pairs decoded from the URL, to be encoded, and the query the URL must get so that it
+    /// carries them as they are signed (`None`: it already does; `Some(None)`: no query).
+    Decoded(Vec<Pair<'a>>, Option<Option<String>>),
 }
 
 impl<'a> SignedQuery<'a> {
-    /// The URL's pairs, sorted, and the query the URL must get so that it carries what is
-    /// signed (`None`: it already does; `Some(None)`: no query).
-    fn new(url: &'a Url) -> (Self, Option<Option<String>>) {
+    /// The URL's pairs, sorted.
+    fn new(url: &'a Url) -> Self {
         let raw = match url.query() {
             None => Some(RawPairs::new()),
             Some(query) => raw_pairs(query),
@@ -276,14 +276,22 @@ impl<'a> SignedQuery<'a> {
         match raw {
             Some(mut pairs) => {
                 insertion_sort(pairs.as_mut_slice());
-                (Self::Raw(pairs), None)
+                Self::Raw(pairs)
             }
             None => {
                 let mut pairs = query_pairs(url);
                 let rewrite = query_rewrite(url, &pairs);
                 insertion_sort(&mut pairs);
-                (Self::Decoded(pairs), rewrite)
+                Self::Decoded(pairs, rewrite)
             }
+        }
+    }
+
+    /// The query the URL must get (see [`SignedQuery::Decoded`]).
+    fn rewrite(self) -> Option<Option<String>> {
+        match self {
+            Self::Raw(_) => None,
+            Self::Decoded(_, rewrite) => rewrite,
         }
     }
 
@@ -300,7 +308,7 @@ impl<'a> SignedQuery<'a> {
                     out.push_str(value);
                 }
             }
-            Self::Decoded(pairs) => push_pairs(out, pairs),
+            Self::Decoded(pairs, _) => push_pairs(out, pairs),
         }
     }
 }
@@ -351,7 +359,8 @@ pub struct CanonicalHeaders {
 /// trimmed, the values of a repeated name sorted and joined with `,` (as the SDK's
 /// `get_canonicalized_headers`).
 pub fn canonical_headers(headers: &HeaderMap) -> Result<CanonicalHeaders, SignError> {
-    let entries = header_entries(headers, |_| false, std::iter::empty())?;
+    let mut entries = Entries::new();
+    header_entries(&mut entries, headers, |_| false, std::iter::empty())?;
     let mut block = String::new();
     push_header_block(&mut block, entries.as_slice());
     let mut signed_headers = String::new();
@@ -363,19 +372,19 @@ pub fn canonical_headers(headers: &HeaderMap) -> Result<CanonicalHeaders, SignEr
 }
 
 /// Headers to sign kept on the stack (more spill to the heap).
-type Entries<'a> = SmallList<(&'a str, &'a str), 24>;
+type Entries<'a> = SmallList<(&'a str, &'a str), 16>;
 
-/// The headers that are signed, as `(name, trimmed value)` sorted by name then value: every
-/// header of `headers` except `authorization` and those `skip` names, plus `new` (the headers
-/// a signer is about to set, in place of any of the same name).
+/// Fills empty `entries` with the headers that are signed, as `(name, trimmed value)` sorted
+/// by name then value: every header of `headers` except `authorization` and those `skip`
+/// names, plus `new` (the headers a signer is about to set, in place of any of the same name).
 ///
 /// A value that is not UTF-8 fails with the smallest such header name.
 fn header_entries<'a>(
+    entries: &mut Entries<'a>,
     headers: &'a HeaderMap,
     skip: impl Fn(&HeaderName) -> bool,
     new: impl Iterator<Item = (&'a str, &'a str)>,
-) -> Result<Entries<'a>, SignError> {
-    let mut entries = Entries::new();
+) -> Result<(), SignError> {
     let mut non_utf8: Option<&str> = None;
     for (name, value) in headers {
         if name == AUTHORIZATION || skip(name) {
@@ -400,7 +409,7 @@ fn header_entries<'a>(
         entries.push(entry);
     }
     insertion_sort(entries.as_mut_slice());
-    Ok(entries)
+    Ok(())
 }
 
 /// Sorts `items` in place (the same order as `sort_unstable`). The few headers and query
@@ -497,9 +506,10 @@ pub fn canonical_request(
     headers: &HeaderMap,
     payload_hash: &str,
 ) -> Result<String, SignError> {
-    let entries = header_entries(headers, |_| false, std::iter::empty())?;
+    let mut entries = Entries::new();
+    header_entries(&mut entries, headers, |_| false, std::iter::empty())?;
     let path = canonical_path(url.path());
-    let (query, _) = SignedQuery::new(url);
+    let query = SignedQuery::new(url);
     let mut out = String::with_capacity(CANONICAL_REQUEST_CAPACITY);
     push_canonical_request(
         &mut out,
@@ -701,7 +711,7 @@ fn canonical_parts(
 ) -> Result<(String, Range<usize>, UrlRewrite), SignError> {
     let url = request.url();
     let path = canonical_path(url.path());
-    let (query, query_rewrite) = SignedQuery::new(url);
+    let query = SignedQuery::new(url);
     // The headers as they will be: `new` in place of any of the same name, without the STS
     // headers of an earlier signature (unless `new` sets them again).
     // (All of them are `host` or start with `x-acs-`: other names are not compared.)
@@ -709,7 +719,8 @@ fn canonical_parts(
         (name == HOST || name.as_str().starts_with("x-acs-"))
             && (name == ACCESSKEY_ID_NAME || name == SECURITY_TOKEN_NAME || new.sets(name))
     };
-    let entries = header_entries(request.headers(), skip, new.signed())?;
+    let mut entries = Entries::new();
+    header_entries(&mut entries, request.headers(), skip, new.signed())?;
     let payload_hash = new.value(&CONTENT_SHA256_NAME).unwrap_or(EMPTY_PAYLOAD_SHA256);
     let mut canonical = String::with_capacity(CANONICAL_REQUEST_CAPACITY);
     let signed_headers = push_canonical_request(
@@ -725,7 +736,7 @@ fn canonical_parts(
             Cow::Owned(path) if path != url.path() => Some(path),
             _ => None,
         },
-        query: query_rewrite,
+        query: query.rewrite(),
     };
     Ok((canonical, signed_headers, rewrite))
 }
@@ -781,10 +792,8 @@ pub fn sign(
         out.push_str(",Signature=");
         push_signature(out, &key.secret, &canonical);
     });
-    let values = new.into_values()?;
-
+    new.replace(request.headers_mut())?;
     rewrite.apply(request.url_mut());
-    values.replace(request.headers_mut());
     Ok(())
 }
 
@@ -816,8 +825,7 @@ pub fn sign_bearer(
     new.push(&BEARER_TOKEN_NAME, token.expose(), true);
     new.push(&SIGNATURE_TYPE_NAME, "BEARERTOKEN", false);
     new.check()?;
-    new.into_values()?.replace(request.headers_mut());
-    Ok(())
+    new.replace(request.headers_mut())
 }
 
 #[cfg(test)]
@@ -1511,5 +1519,115 @@ mod tests {
             push_hex(&mut out, &bytes);
             prop_assert_eq!(out, format!("x{}", hex::encode(&bytes)));
         }
+    }
+}
+
+/// The fast paths of [`sign`] against the general paths they stand in for.
+#[cfg(test)]
+mod fast_path_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Text made of what decides between the paths: unreserved bytes, separators, escapes,
+    /// `+`, sub-delimiters, spaces, non-ASCII.
+    fn url_text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                6 => "[a-zA-Z0-9._~-]{1,4}",
+                3 => prop::sample::select(vec!["/", "&", "=", "=="]).prop_map(str::to_owned),
+                1 => prop::sample::select(vec![
+                    "%", "%2A", "%41", "%2F", "+", "*", "'", "!", " ", ";", ",", "é", "&&",
+                ])
+                .prop_map(str::to_owned),
+            ],
+            0..10,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        /// A path taken as it is equals the path decoded and re-encoded segment by segment.
+        #[test]
+        fn fast_canonical_path_equals_the_general_one(path in url_text()) {
+            let url = Url::parse(&format!("https://h.example/{path}")).unwrap();
+            let mut general = String::new();
+            push_canonical_uri(&mut general, url.path());
+            let fast = canonical_path(url.path());
+            prop_assert_eq!(fast.as_ref(), general.as_str());
+            // Borrowed exactly when the path is made of unreserved bytes and `/`.
+            let plain = url.path().bytes().all(|b| b == b'/' || is_unreserved(b));
+            prop_assert_eq!(matches!(fast, Cow::Borrowed(_)), plain);
+        }
+
+        /// A query split in place gives the pairs `form_urlencoded` decodes, signs as they
+        /// do once encoded, and needs no rewrite.
+        #[test]
+        fn fast_query_pairs_equal_the_general_ones(query in url_text()) {
+            let url = Url::parse(&format!("https://h.example/p?{query}")).unwrap();
+            let general = query_pairs(&url);
+            let Some(fast) = url.query().and_then(raw_pairs) else {
+                return Ok(());
+            };
+            let fast: Vec<(String, String)> = fast
+                .as_slice()
+                .iter()
+                .map(|&(n, v)| (n.to_owned(), v.to_owned()))
+                .collect();
+            let decoded: Vec<(String, String)> = general
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect();
+            prop_assert_eq!(&fast, &decoded);
+            prop_assert!(query_rewrite(&url, &general).is_none());
+            let mut sorted = general;
+            insertion_sort(&mut sorted);
+            let mut encoded = String::new();
+            push_pairs(&mut encoded, &sorted);
+            prop_assert_eq!(canonical_query(&url), encoded);
+        }
+
+        /// The fast query path is taken for every query of `name=value` pairs of unreserved
+        /// bytes (the queries the generated clients send).
+        #[test]
+        fn plain_queries_take_the_fast_path(
+            pairs in proptest::collection::vec(("[a-zA-Z0-9._~-]{0,6}", "[a-zA-Z0-9._~-]{0,6}"), 1..20)
+        ) {
+            let query = pairs
+                .iter()
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect::<Vec<_>>()
+                .join("&");
+            let fast = raw_pairs(&query).expect("a plain query");
+            let expected: Vec<(&str, &str)> =
+                pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+            prop_assert_eq!(fast.as_slice(), expected.as_slice());
+        }
+    }
+
+    #[test]
+    fn queries_that_need_the_general_path() {
+        for query in ["", "a", "a=1&", "&a=1", "a=1&&b=2", "a=b=c", "a=%41", "a=b+c", "a=*"] {
+            assert!(raw_pairs(query).is_none(), "{query}");
+        }
+        let pairs = raw_pairs("b=2&a=&=x").unwrap();
+        assert_eq!(pairs.as_slice(), &[("b", "2"), ("a", ""), ("", "x")]);
+    }
+
+    #[test]
+    fn signing_uses_the_keyed_state_of_the_secret() {
+        let key = AccessKey::new("id", "secret");
+        let url = "https://h.example/api/v1/x?b=2&a=1";
+        let date = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let signed = |key: &AccessKey| {
+            let mut request = Request::new(Method::GET, Url::parse(url).unwrap());
+            sign(&mut request, key, "A", "V", date, "n").unwrap();
+            request.headers()[AUTHORIZATION].clone()
+        };
+        let first = signed(&key);
+        // The second signature reuses the state made by the first; a clone carries it.
+        assert_eq!(signed(&key), first);
+        assert_eq!(signed(&key.clone()), first);
+        assert_eq!(signed(&AccessKey::new("id", "secret")), first);
+        assert_ne!(signed(&AccessKey::new("id", "other")), first);
     }
 }

@@ -246,6 +246,29 @@ mod tests {
     }
 
     #[test]
+    fn keyed_hmac_is_the_hmac_of_the_secret_and_never_shown() {
+        let secret = Secret::new("hunter2-very-secret");
+        let fresh = |message: &[u8]| {
+            let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(b"hunter2-very-secret").unwrap();
+            hmac::Mac::update(&mut mac, message);
+            hmac::Mac::finalize(mac).into_bytes()
+        };
+        for message in [&b""[..], b"ACS3-HMAC-SHA256\nabc", &[7u8; 200]] {
+            let mut mac = secret.keyed_hmac_sha256();
+            hmac::Mac::update(&mut mac, message);
+            assert_eq!(hmac::Mac::finalize(mac).into_bytes(), fresh(message));
+        }
+        // Made once, then carried by clones; equality and `Debug` ignore it.
+        let copy = secret.clone();
+        assert!(copy.keyed_hmac.get().is_some());
+        assert_eq!(copy, Secret::new("hunter2-very-secret"));
+        assert_ne!(copy, Secret::new("other"));
+        assert_eq!(format!("{copy:?} {copy}"), "*** ***");
+        let key = AccessKey::new("LTAI-id", secret);
+        assert!(!format!("{key:?}").contains("hunter2"), "{key:?}");
+    }
+
+    #[test]
     fn access_key_debug_shows_id_only() {
         let key = AccessKey::new("LTAI-id", "the-secret").with_security_token("the-token");
         for text in [format!("{key:?}"), format!("{key:#?}")] {

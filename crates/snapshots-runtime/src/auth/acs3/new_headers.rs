@@ -4,8 +4,8 @@
 //!
 //! The values are checked with the rule of [`HeaderValue`] as soon as they are written
 //! ([`NewHeaders::check`]), so that a value that cannot be sent is an error before the
-//! request is changed; [`NewHeaders::into_values`] then makes the [`HeaderValue`]s, and
-//! [`NewValues::replace`] puts them on the request.
+//! request is changed; [`NewHeaders::replace`] then makes the [`HeaderValue`]s (all of
+//! them, before it puts them on the request).
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -180,39 +180,29 @@ impl NewHeaders {
         self.push_with(&AUTHORIZATION_NAME, true, write);
     }
 
-    /// The header values, sharing the buffer; the first value that is not a valid header
-    /// value is the error.
-    pub(super) fn into_values(self) -> Result<NewValues, SignError> {
-        let shared = Bytes::from(self.buf);
-        let mut values: [Option<(&'static HeaderName, HeaderValue)>; MAX_NEW] = Default::default();
-        for (slot, item) in values.iter_mut().zip(&self.items[..self.len]) {
+    /// Puts the headers on `headers`, their values sharing the buffer: removes
+    /// `authorization` and the STS headers, then inserts each header in order, replacing any
+    /// of its name. The values are all made first: when one is not a valid header value, it
+    /// is the error and `headers` is left unchanged.
+    pub(super) fn replace(&mut self, headers: &mut HeaderMap) -> Result<(), SignError> {
+        let shared = Bytes::from(std::mem::take(&mut self.buf));
+        let mut values: [Option<HeaderValue>; MAX_NEW] = Default::default();
+        for (slot, item) in values.iter_mut().zip(self.items()) {
             let mut value = HeaderValue::from_maybe_shared(shared.slice(item.start..item.end))
                 .map_err(|_| SignError::InvalidHeaderValue {
                     name: item.name.as_str(),
                 })?;
             value.set_sensitive(item.sensitive);
-            *slot = Some((item.name, value));
+            *slot = Some(value);
         }
-        Ok(NewValues { values })
-    }
-}
-
-/// The header values of [`NewHeaders`], made and checked, ready to be put on the request.
-#[derive(Debug)]
-pub(super) struct NewValues {
-    values: [Option<(&'static HeaderName, HeaderValue)>; MAX_NEW],
-}
-
-impl NewValues {
-    /// Removes `authorization` and the STS headers, then inserts the values in order (each
-    /// replacing any header of its name).
-    pub(super) fn replace(self, headers: &mut HeaderMap) {
         remove_stale(headers);
-        let count = self.values.iter().flatten().count();
-        headers.reserve(count + 1);
-        for (name, value) in self.values.into_iter().flatten() {
-            headers.insert(name.clone(), value);
+        headers.reserve(self.len);
+        for (item, value) in self.items().iter().zip(values) {
+            if let Some(value) = value {
+                headers.insert(item.name.clone(), value);
+            }
         }
+        Ok(())
     }
 }
 
