@@ -37,9 +37,11 @@
 //!
 //! # Cost
 //!
-//! [`sign`] is on the path of every call; a typical request costs three heap allocations
-//! besides the header map's own growth, and the rest is the crypto floor (SHA-256 of the body
-//! and of the canonical request, one HMAC):
+//! [`sign`] is on the path of every call. For a typical request it makes two heap
+//! allocations of its own (the header values' buffer and its shared handle) besides the
+//! header map's growth; the rest of its time is the crypto floor (SHA-256 of the body and of
+//! the canonical request, one HMAC) and the header map's own work (hashing each new name,
+//! checking each new value), more than half of the total on the benchmark's requests:
 //!
 //! - **Fast paths for the common URL.** A path made only of unreserved bytes and `/` is
 //!   already canonical and is signed as it is; a query whose pairs are all
@@ -48,18 +50,21 @@
 //!   sub-delimiter, a pair without `=`) takes the general path: each path segment decoded
 //!   and re-encoded, the pairs decoded by `Url::query_pairs` and encoded, the URL rewritten
 //!   where that differs. Property tests check that both paths give the same result.
-//! - **One buffer for the new header values** ([`NewHeaders`](new_headers)): the host and
-//!   port, the date (written directly, not through chrono's formatter), the body's hex
-//!   digest, the other values and, last, `Authorization` are appended to one string, which
-//!   becomes the shared storage of every new `HeaderValue` (one allocation, one reference
-//!   count). The values are checked with `HeaderValue`'s rule as soon as they are written.
+//! - **One buffer for the new header values** (`NewHeaders`, `acs3/new_headers.rs`): the
+//!   host and port, the date (written directly, not through chrono's formatter), the body's
+//!   hex digest, the other values and, last, `Authorization` are appended to one string,
+//!   which becomes the shared storage of every new `HeaderValue` (one allocation, one
+//!   reference count). The values are checked with `HeaderValue`'s rule as soon as they are
+//!   written.
 //! - **No list on the heap for a typical request**: the headers to sign are borrowed
 //!   `(name, value)` pairs (the request's header map is not cloned) and the query pairs are
-//!   borrowed slices, both kept in stack arrays ([`SmallList`](small_list)) and sorted
-//!   with an insertion sort (they are nearly in order).
-//! - **The canonical request is written once** into one buffer, hashed, and its hex digest,
-//!   written into a stack array, goes straight into the HMAC (no string-to-sign string);
-//!   the `SignedHeaders` list is copied from the canonical request into `Authorization`.
+//!   borrowed slices, both kept in stack arrays (`SmallList`, `acs3/small_list.rs`) and
+//!   sorted with an insertion sort (they are nearly in order; header names are compared
+//!   inline, not through a `memcmp` call per comparison).
+//! - **The canonical request is written once** into one buffer (the thread's, kept from one
+//!   signature to the next, up to 4 KiB), hashed, and its hex digest, written into a stack
+//!   array, goes straight into the HMAC (no string-to-sign string); the `SignedHeaders`
+//!   list is copied from the canonical request into `Authorization`.
 //! - **The HMAC key is processed once per secret**: the access key's [`Secret`] keeps the
 //!   HMAC state keyed with it after its first signature, and each signature clones it (two
 //!   SHA-256 blocks fewer per signature).
@@ -72,14 +77,15 @@
 //! both give the same request, byte for byte.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::ops::Range;
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use hmac::Mac;
 use percent_encoding::{percent_decode_str, AsciiSet, NON_ALPHANUMERIC};
-use reqwest::header::{HeaderMap, HeaderName, AUTHORIZATION, HOST};
 #[cfg(test)] // The tests (`use super::*`) build header values.
 use reqwest::header::HeaderValue;
+use reqwest::header::{HeaderMap, HeaderName, AUTHORIZATION, HOST};
 use reqwest::{Method, Request, Url};
 use sha2::{Digest, Sha256};
 
@@ -258,6 +264,9 @@ fn push_pairs(out: &mut String, pairs: &[Pair<'_>]) {
 type RawPairs<'a> = SmallList<(&'a str, &'a str), 8>;
 
 /// The query pairs of a URL, sorted, as they are signed.
+// The large variant is the point: the pairs on the stack instead of a heap allocation, in a
+// value that lives once per signature, on the stack.
+#[allow(clippy::large_enum_variant)]
 enum SignedQuery<'a> {
     /// Pairs of unreserved bytes borrowed from the URL, already canonical.
     Raw(RawPairs<'a>),
@@ -408,7 +417,7 @@ fn header_entries<'a>(
     for entry in new {
         entries.push(entry);
     }
-    insertion_sort(entries.as_mut_slice());
+    insertion_sort_by(entries.as_mut_slice(), entry_greater);
     Ok(())
 }
 
@@ -416,13 +425,26 @@ fn header_entries<'a>(
 /// pairs of a request are already nearly in order (the signer's own headers are mostly
 /// sorted), where an insertion sort makes about one comparison per item.
 fn insertion_sort<T: Ord>(items: &mut [T]) {
+    insertion_sort_by(items, |a, b| a > b);
+}
+
+/// [`insertion_sort`] with `greater` as the order.
+fn insertion_sort_by<T>(items: &mut [T], greater: impl Fn(&T, &T) -> bool) {
     for i in 1..items.len() {
         let mut j = i;
-        while j > 0 && items[j - 1] > items[j] {
+        while j > 0 && greater(&items[j - 1], &items[j]) {
             items.swap(j - 1, j);
             j -= 1;
         }
     }
+}
+
+/// Whether entry `a` sorts after entry `b`, in the order of `(&str, &str)`: by name, then
+/// by value, byte by byte. The bytes are compared inline: header names are short and mostly
+/// differ early, where a call to `memcmp` per comparison costs more than the comparison.
+fn entry_greater(a: &(&str, &str), b: &(&str, &str)) -> bool {
+    let by_name = a.0.bytes().cmp(b.0.bytes());
+    by_name.then_with(|| a.1.cmp(b.1)).is_gt()
 }
 
 /// `value.trim()`, without looking for Unicode spaces when the value starts and ends with a
@@ -706,9 +728,10 @@ fn query_rewrite(url: &Url, pairs: &[Pair<'_>]) -> Option<Option<String>> {
 /// What [`sign`] signs for a request that gets the `new` headers: the canonical request,
 /// where its `SignedHeaders` list is, and the URL rewrite that makes the request carry it.
 fn canonical_parts(
+    canonical: &mut String,
     request: &Request,
     new: &NewHeaders,
-) -> Result<(String, Range<usize>, UrlRewrite), SignError> {
+) -> Result<(Range<usize>, UrlRewrite), SignError> {
     let url = request.url();
     let path = canonical_path(url.path());
     let query = SignedQuery::new(url);
@@ -721,10 +744,11 @@ fn canonical_parts(
     };
     let mut entries = Entries::new();
     header_entries(&mut entries, request.headers(), skip, new.signed())?;
-    let payload_hash = new.value(&CONTENT_SHA256_NAME).unwrap_or(EMPTY_PAYLOAD_SHA256);
-    let mut canonical = String::with_capacity(CANONICAL_REQUEST_CAPACITY);
+    let payload_hash = new
+        .value(&CONTENT_SHA256_NAME)
+        .unwrap_or(EMPTY_PAYLOAD_SHA256);
     let signed_headers = push_canonical_request(
-        &mut canonical,
+        canonical,
         request.method(),
         &path,
         &query,
@@ -738,7 +762,33 @@ fn canonical_parts(
         },
         query: query.rewrite(),
     };
-    Ok((canonical, signed_headers, rewrite))
+    Ok((signed_headers, rewrite))
+}
+
+thread_local! {
+    /// The buffer of the thread's last canonical request, kept for the next one.
+    static CANONICAL_BUFFER: Cell<String> = const { Cell::new(String::new()) };
+}
+
+/// The largest buffer [`give_back_canonical_buffer`] keeps (a request with a huge query
+/// does not leave its buffer behind).
+const CANONICAL_BUFFER_KEPT: usize = 4096;
+
+/// An empty buffer for a canonical request: the thread's (with the capacity an earlier
+/// signature gave it; it is taken, so a nested call gets a new one), or a new one.
+fn take_canonical_buffer() -> String {
+    let mut buffer = CANONICAL_BUFFER.try_with(Cell::take).unwrap_or_default();
+    buffer.clear();
+    buffer.reserve(CANONICAL_REQUEST_CAPACITY);
+    buffer
+}
+
+/// Keeps `buffer` for the thread's next canonical request, unless it is large.
+fn give_back_canonical_buffer(buffer: String) {
+    if buffer.capacity() <= CANONICAL_BUFFER_KEPT {
+        // When the thread is ending, the buffer is dropped instead.
+        let _ = CANONICAL_BUFFER.try_with(|cell| cell.set(buffer));
+    }
 }
 
 /// Signs a request with an access key, exactly as the Python SDK does (see the
@@ -775,14 +825,25 @@ pub fn sign(
 ) -> Result<(), SignError> {
     // Check everything that can fail before the request is touched.
     let body = body_digest(request)?;
-    let room = AUTHORIZATION_ROOM + 2 * key.id.len() + key.security_token.as_ref().map_or(0, |t| t.expose().len());
-    let mut new = NewHeaders::common(request.url(), action, version, date, nonce, Some(body), room)?;
+    let room = AUTHORIZATION_ROOM
+        + 2 * key.id.len()
+        + key.security_token.as_ref().map_or(0, |t| t.expose().len());
+    let mut new = NewHeaders::common(
+        request.url(),
+        action,
+        version,
+        date,
+        nonce,
+        Some(body),
+        room,
+    )?;
     if let Some(token) = &key.security_token {
         new.push(&ACCESSKEY_ID_NAME, &key.id, false);
         new.push(&SECURITY_TOKEN_NAME, token.expose(), true);
     }
     new.check()?;
-    let (canonical, signed_headers, rewrite) = canonical_parts(request, &new)?;
+    let mut canonical = take_canonical_buffer();
+    let (signed_headers, rewrite) = canonical_parts(&mut canonical, request, &new)?;
     new.push_authorization(|out| {
         out.push_str(ALGORITHM);
         out.push_str(" Credential=");
@@ -792,6 +853,7 @@ pub fn sign(
         out.push_str(",Signature=");
         push_signature(out, &key.secret, &canonical);
     });
+    give_back_canonical_buffer(canonical);
     new.replace(request.headers_mut())?;
     rewrite.apply(request.url_mut());
     Ok(())
@@ -1606,7 +1668,9 @@ mod fast_path_tests {
 
     #[test]
     fn queries_that_need_the_general_path() {
-        for query in ["", "a", "a=1&", "&a=1", "a=1&&b=2", "a=b=c", "a=%41", "a=b+c", "a=*"] {
+        for query in [
+            "", "a", "a=1&", "&a=1", "a=1&&b=2", "a=b=c", "a=%41", "a=b+c", "a=*",
+        ] {
             assert!(raw_pairs(query).is_none(), "{query}");
         }
         let pairs = raw_pairs("b=2&a=&=x").unwrap();

@@ -249,7 +249,8 @@ mod tests {
     fn keyed_hmac_is_the_hmac_of_the_secret_and_never_shown() {
         let secret = Secret::new("hunter2-very-secret");
         let fresh = |message: &[u8]| {
-            let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(b"hunter2-very-secret").unwrap();
+            let mut mac =
+                <Hmac<Sha256> as KeyInit>::new_from_slice(b"hunter2-very-secret").unwrap();
             hmac::Mac::update(&mut mac, message);
             hmac::Mac::finalize(mac).into_bytes()
         };

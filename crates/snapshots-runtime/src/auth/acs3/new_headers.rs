@@ -209,7 +209,11 @@ impl NewHeaders {
 /// Removes `authorization`, `x-acs-accesskey-id` and `x-acs-security-token`, each only when
 /// it is there (a lookup hashes the name; a scan of the few names of a request costs less).
 fn remove_stale(headers: &mut HeaderMap) {
-    for name in [&AUTHORIZATION_NAME, &ACCESSKEY_ID_NAME, &SECURITY_TOKEN_NAME] {
+    for name in [
+        &AUTHORIZATION_NAME,
+        &ACCESSKEY_ID_NAME,
+        &SECURITY_TOKEN_NAME,
+    ] {
         if headers.keys().any(|key| key == name) {
             headers.remove(name);
         }
