@@ -18,6 +18,9 @@
 //! message of this module contains a secret value.
 
 use std::fmt;
+use std::sync::OnceLock;
+
+use crate::crypto::HmacSha256Key;
 
 pub mod acs3;
 mod cache;
@@ -36,25 +39,52 @@ pub use credentials::{resolve_dashscope, Environment};
 ///
 /// `Debug` and `Display` print `***`, so a secret cannot leak through formatting, logs or error
 /// messages by accident; [`Secret::expose`] gives the value to the code that must send it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+///
+/// An access key secret also keeps, once it has signed a request, its HMAC-SHA256 key
+/// (the key padded, hashed with the inner and outer pads), so that each signature starts
+/// from that state instead of processing the key again. The state is derived from
+/// the secret and treated like it: never printed, compared or exposed.
+#[derive(Clone)]
+pub struct Secret {
+    value: String,
+    /// HMAC-SHA256 keyed with `value`, made on first use ([`Secret::hmac_sha256_key`]).
+    keyed_hmac: OnceLock<Box<HmacSha256Key>>,
+}
 
 impl Secret {
     /// Wraps a secret value.
     pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
+        Self {
+            value: value.into(),
+            keyed_hmac: OnceLock::new(),
+        }
     }
 
     /// The secret value, for the code that signs or sends it. Never log it.
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.value
     }
 
     /// Whether the secret is the empty string.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.value.is_empty()
+    }
+
+    /// The HMAC-SHA256 key of the secret: processed on the first call, kept for the next.
+    pub(crate) fn hmac_sha256_key(&self) -> &HmacSha256Key {
+        self.keyed_hmac
+            .get_or_init(|| Box::new(HmacSha256Key::new(self.value.as_bytes())))
     }
 }
+
+/// Secrets are equal when their values are (the keyed state is derived from the value).
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+
+impl Eq for Secret {}
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -70,13 +100,13 @@ impl fmt::Display for Secret {
 
 impl From<String> for Secret {
     fn from(value: String) -> Self {
-        Self(value)
+        Self::new(value)
     }
 }
 
 impl From<&str> for Secret {
     fn from(value: &str) -> Self {
-        Self(value.to_owned())
+        Self::new(value)
     }
 }
 
@@ -206,6 +236,30 @@ mod tests {
         assert_eq!(format!("{secret}"), "***");
         assert_eq!(format!("{secret:#?}"), "***");
         assert_eq!(secret.expose(), "hunter2-very-secret");
+    }
+
+    #[test]
+    fn keyed_hmac_is_the_hmac_of_the_secret_and_never_shown() {
+        let secret = Secret::new("hunter2-very-secret");
+        // RustCrypto's HMAC, independent of the runtime's ring.
+        let fresh = |message: &[u8]| {
+            use hmac::{KeyInit, Mac};
+            let mut mac =
+                hmac::Hmac::<sha2::Sha256>::new_from_slice(b"hunter2-very-secret").unwrap();
+            mac.update(message);
+            <[u8; 32]>::from(mac.finalize().into_bytes())
+        };
+        for message in [&b""[..], b"ACS3-HMAC-SHA256\nabc", &[7u8; 200]] {
+            assert_eq!(secret.hmac_sha256_key().sign(message), fresh(message));
+        }
+        // Made once, then carried by clones; equality and `Debug` ignore it.
+        let copy = secret.clone();
+        assert!(copy.keyed_hmac.get().is_some());
+        assert_eq!(copy, Secret::new("hunter2-very-secret"));
+        assert_ne!(copy, Secret::new("other"));
+        assert_eq!(format!("{copy:?} {copy}"), "*** ***");
+        let key = AccessKey::new("LTAI-id", secret);
+        assert!(!format!("{key:?}").contains("hunter2"), "{key:?}");
     }
 
     #[test]
