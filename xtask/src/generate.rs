@@ -91,6 +91,7 @@ pub fn render(root: &Path, api: &Api) -> Result<Vec<GeneratedFile>> {
     crate::glue::conversions::text_conversions(&mut file, &api.lib_name())?;
     let code = hooks::safe_http_client(&prettyplease::unparse(&file))?;
     let code = hooks::single_decode(&code)?;
+    let code = hooks::portable_patterns(&code, !lint::patterns::patterns(&spec.raw).is_empty())?;
     check_operation_ids(&spec.raw, &code)?;
 
     let dir = api.crate_dir();
@@ -253,10 +254,9 @@ fn cargo_toml(api: &Api, code: &str) -> String {
         "serde_json",
         "snapshots-runtime",
     ];
-    for (needle, dep) in [("::chrono::", "chrono"), ("::regress::", "regress")] {
-        if code.contains(needle) {
-            deps.push(dep);
-        }
+    // Patterns need no dependency: `hooks::portable_patterns` puts them on the runtime.
+    if code.contains("::chrono::") {
+        deps.push("chrono");
     }
     deps.sort_unstable();
     let deps: String = deps

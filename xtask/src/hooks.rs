@@ -9,7 +9,9 @@
 //!   generation fails before that could happen: [`response_types`] requires every
 //!   operation progenitor generated to be in the spec's table);
 //! - in progenitor's `Client::new`, the runtime's HTTP client builder, which follows no
-//!   redirects ([`safe_http_client`]).
+//!   redirects ([`safe_http_client`]);
+//! - in typify's pattern newtypes, the runtime's `regex-lite` wrapper in place of `regress`
+//!   ([`portable_patterns`]).
 
 use anyhow::{bail, Context, Result};
 use quote::ToTokens;
@@ -228,6 +230,35 @@ pub fn safe_http_client(code: &str) -> Result<String> {
     Ok(code.replace(PROGENITOR, RUNTIME))
 }
 
+/// typify's newtypes of `pattern` strings compile their pattern with `::regress::Regex`
+/// (an ECMA-262 engine users would otherwise compile). The generated code uses
+/// `::snapshots_runtime::pattern::Regex` instead (regex-lite, on the portable subset the
+/// spec lint enforces), so the generated crates depend on no regex crate. Fails when the
+/// spec has patterns and typify's code has no such call, when `::regress::Regex` appears
+/// other than as the type of a `LazyLock` or in `::regress::Regex::new(`, or when `regress`
+/// is still named after the swap, so a typify upgrade cannot silently change what is
+/// compiled.
+pub fn portable_patterns(code: &str, spec_has_patterns: bool) -> Result<String> {
+    const TYPIFY: &str = "::regress::Regex";
+    const RUNTIME: &str = "::snapshots_runtime::pattern::Regex";
+    const NEW: &str = "::regress::Regex::new(";
+    const LAZY: &str = "LazyLock<::regress::Regex>";
+    let (news, lazies) = (code.matches(NEW).count(), code.matches(LAZY).count());
+    if spec_has_patterns && news == 0 {
+        bail!(
+            "expected typify's pattern newtypes to compile their patterns with `{NEW}`, found none"
+        );
+    }
+    if code.matches(TYPIFY).count() != news + lazies {
+        bail!("typify's code uses `{TYPIFY}` other than in `{NEW}` and `{LAZY}`: the pattern hook needs updating");
+    }
+    let swapped = code.replace(TYPIFY, RUNTIME);
+    if swapped.contains("regress") {
+        bail!("typify's code names `regress` other than as `{TYPIFY}`: the pattern hook needs updating");
+    }
+    Ok(swapped)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,5 +347,25 @@ mod tests {
             .unwrap()
             .contains("snapshots_runtime::http_client_builder()"));
         assert!(safe_http_client("reqwest::Client::new()").is_err());
+    }
+
+    #[test]
+    fn patterns_are_compiled_by_the_runtime() {
+        let code = "static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||\n\
+                    { ::regress::Regex::new(\"^[a-z]+$\").unwrap() });";
+        let swapped = portable_patterns(code, true).unwrap();
+        assert_eq!(
+            swapped
+                .matches("::snapshots_runtime::pattern::Regex")
+                .count(),
+            2
+        );
+        assert!(!swapped.contains("regress"), "{swapped}");
+        // A spec without patterns: nothing to swap, nothing required.
+        assert_eq!(portable_patterns("fn f() {}", false).unwrap(), "fn f() {}");
+        // typify changed how it compiles patterns: generation fails.
+        assert!(portable_patterns("regress::Regex::new(\"a\")", true).is_err());
+        assert!(portable_patterns("fn f() {}", true).is_err());
+        assert!(portable_patterns("::regress::Regex::with_flags(p, \"u\")", false).is_err());
     }
 }

@@ -363,8 +363,8 @@ pub mod types {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[A-Z][A-Z0-9_]*$").unwrap() });
+            static PATTERN: ::std::sync::LazyLock<::snapshots_runtime::pattern::Regex> = ::std::sync::LazyLock::new(||
+            { ::snapshots_runtime::pattern::Regex::new("^[A-Z][A-Z0-9_]*$").unwrap() });
             if PATTERN.find(value).is_none() {
                 return Err("doesn't match pattern \"^[A-Z][A-Z0-9_]*$\"".into());
             }
@@ -821,8 +821,8 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap() });
+            static PATTERN: ::std::sync::LazyLock<::snapshots_runtime::pattern::Regex> = ::std::sync::LazyLock::new(||
+            { ::snapshots_runtime::pattern::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap() });
             if PATTERN.find(value).is_none() {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
@@ -1364,9 +1364,9 @@ reports, then the reported phase and steps with the server's `progress_percent`.
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            static PATTERN: ::std::sync::LazyLock<::snapshots_runtime::pattern::Regex> = ::std::sync::LazyLock::new(||
             {
-                ::regress::Regex::new("^P(\\d+D)?(T(\\d+H)?(\\d+M)?(\\d+S)?)?$").unwrap()
+                ::snapshots_runtime::pattern::Regex::new("^P(\\d+D)?(T(\\d+H)?(\\d+M)?(\\d+S)?)?$").unwrap()
             });
             if PATTERN.find(value).is_none() {
                 return Err(
@@ -1897,8 +1897,8 @@ reports, then the reported phase and steps with the server's `progress_percent`.
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap() });
+            static PATTERN: ::std::sync::LazyLock<::snapshots_runtime::pattern::Regex> = ::std::sync::LazyLock::new(||
+            { ::snapshots_runtime::pattern::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap() });
             if PATTERN.find(value).is_none() {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }

@@ -547,8 +547,8 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[a-z0-9][a-z0-9-]{0,127}$").unwrap() });
+            static PATTERN: ::std::sync::LazyLock<::snapshots_runtime::pattern::Regex> = ::std::sync::LazyLock::new(||
+            { ::snapshots_runtime::pattern::Regex::new("^[a-z0-9][a-z0-9-]{0,127}$").unwrap() });
             if PATTERN.find(value).is_none() {
                 return Err(
                     "doesn't match pattern \"^[a-z0-9][a-z0-9-]{0,127}$\"".into(),

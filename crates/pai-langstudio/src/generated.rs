@@ -632,8 +632,8 @@ pub mod types {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap() });
+            static PATTERN: ::std::sync::LazyLock<::snapshots_runtime::pattern::Regex> = ::std::sync::LazyLock::new(||
+            { ::snapshots_runtime::pattern::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap() });
             if PATTERN.find(value).is_none() {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }

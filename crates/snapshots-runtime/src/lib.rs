@@ -38,6 +38,7 @@ pub mod error_shape;
 mod failure;
 pub mod operation;
 pub mod paging;
+pub mod pattern;
 pub mod profile;
 pub mod query;
 pub mod rate_limit;

@@ -108,9 +108,10 @@ impl Rule {
 }
 
 /// Whether `value` matches the ECMA 262 `pattern` (anywhere, as JSON Schema says); false
-/// when the pattern does not compile.
+/// when the pattern does not compile or is outside the portable subset of
+/// [`crate::pattern`] (fail closed).
 pub fn matches_pattern(pattern: &str, value: &str) -> bool {
-    regress::Regex::new(pattern).is_ok_and(|regex| regex.find(value).is_some())
+    crate::pattern::Regex::new(pattern).is_ok_and(|regex| regex.is_match(value))
 }
 
 /// The rule in words, from the constraints: `between 1 and 100`, `at least 0`,
@@ -202,6 +203,8 @@ mod tests {
     #[test]
     fn a_broken_pattern_allows_nothing() {
         assert!(!matches_pattern("(", "a"));
+        // Outside the portable subset (`.`): refused, not matched with other semantics.
+        assert!(!matches_pattern("^a.c$", "abc"));
     }
 
     proptest! {

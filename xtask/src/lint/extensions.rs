@@ -23,7 +23,7 @@ pub const KNOWN: &[&str] = &[
 ];
 
 /// Members whose keys are names (of properties, headers, schemas, ...), not keywords.
-const NAME_MAPS: &[&str] = &[
+pub(crate) const NAME_MAPS: &[&str] = &[
     "paths",
     "properties",
     "patternProperties",
@@ -44,7 +44,7 @@ const NAME_MAPS: &[&str] = &[
 ];
 
 /// Members whose values are data (examples, defaults, enumerations).
-const DATA: &[&str] = &["example", "value", "default", "enum"];
+pub(crate) const DATA: &[&str] = &["example", "value", "default", "enum"];
 
 /// Pushes one problem per unknown `x-` key of `doc`, naming its JSON pointer.
 pub fn check(doc: &Value, problems: &mut Vec<String>) {

@@ -8,10 +8,13 @@
 //! - every `example`, `examples.*.value` and `examples.*.externalValue` fits its schema, and
 //!   every file under `specs/examples/<crate>/` is referenced by its spec;
 //! - every `$ref` resolves and every component schema is used;
-//! - `x-paging` and `x-waiters` are well formed and name what exists ([`paging`]).
+//! - `x-paging` and `x-waiters` are well formed and name what exists ([`paging`]);
+//! - every `pattern` is in the portable subset of ECMA-262 (`snapshots_runtime::pattern`)
+//!   and compiles in regex-lite and regress ([`patterns`]).
 
 pub mod extensions;
 pub mod paging;
+pub mod patterns;
 pub mod schema;
 pub mod tests_registered;
 
@@ -43,6 +46,7 @@ pub fn lint(spec: &Spec, examples_dir: &Path) -> Vec<String> {
     references(doc, &mut problems);
     paging::check(doc, &mut problems);
     extensions::check(doc, &mut problems);
+    patterns::check(doc, &mut problems);
     problems.extend(crate::glue::errors::lint(doc));
     problems.extend(crate::glue::support::lint(doc));
     problems
