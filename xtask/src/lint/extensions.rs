@@ -23,7 +23,7 @@ pub const KNOWN: &[&str] = &[
 ];
 
 /// Members whose keys are names (of properties, headers, schemas, ...), not keywords.
-pub(crate) const NAME_MAPS: &[&str] = &[
+const NAME_MAPS: &[&str] = &[
     "paths",
     "properties",
     "patternProperties",
@@ -44,34 +44,49 @@ pub(crate) const NAME_MAPS: &[&str] = &[
 ];
 
 /// Members whose values are data (examples, defaults, enumerations).
-pub(crate) const DATA: &[&str] = &["example", "value", "default", "enum"];
+const DATA: &[&str] = &["example", "value", "default", "enum"];
 
 /// Pushes one problem per unknown `x-` key of `doc`, naming its JSON pointer.
 pub fn check(doc: &Value, problems: &mut Vec<String>) {
-    walk(doc, "", false, problems);
+    each_keyword(doc, &mut |at, key, _| {
+        if key.starts_with("x-") && !KNOWN.contains(&key) {
+            problems.push(format!(
+                "{at}: unknown extension `{key}` (known: {}; document new ones in specs/EXTENSIONS.md)",
+                KNOWN.join(", ")
+            ));
+        }
+    });
 }
 
-fn walk(value: &Value, pointer: &str, names: bool, problems: &mut Vec<String>) {
+/// Calls `visit(pointer, key, member)` for every keyword of `doc` (every object key that is
+/// neither a name in a name map nor inside data), with its JSON pointer. The members of
+/// `x-` extensions and of data keys are not walked into.
+pub(crate) fn each_keyword<'a>(doc: &'a Value, visit: &mut dyn FnMut(&str, &'a str, &'a Value)) {
+    walk(doc, "", false, visit);
+}
+
+fn walk<'a>(
+    value: &'a Value,
+    pointer: &str,
+    names: bool,
+    visit: &mut dyn FnMut(&str, &'a str, &'a Value),
+) {
     match value {
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                walk(item, &format!("{pointer}/{i}"), false, problems);
+                walk(item, &format!("{pointer}/{i}"), false, visit);
             }
         }
         Value::Object(map) => {
             for (key, member) in map {
                 let at = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
                 if names {
-                    walk(member, &at, false, problems);
-                } else if key.starts_with("x-") {
-                    if !KNOWN.contains(&key.as_str()) {
-                        problems.push(format!(
-                            "{at}: unknown extension `{key}` (known: {}; document new ones in specs/EXTENSIONS.md)",
-                            KNOWN.join(", ")
-                        ));
-                    }
-                } else if !DATA.contains(&key.as_str()) {
-                    walk(member, &at, NAME_MAPS.contains(&key.as_str()), problems);
+                    walk(member, &at, false, visit);
+                    continue;
+                }
+                visit(&at, key, member);
+                if !key.starts_with("x-") && !DATA.contains(&key.as_str()) {
+                    walk(member, &at, NAME_MAPS.contains(&key.as_str()), visit);
                 }
             }
         }

@@ -4,7 +4,7 @@
 //! in both regex-lite and regress (the ECMA-262 engine the example lint uses). A pattern
 //! outside the subset is an error with the reason, never compiled with other semantics.
 
-use super::extensions::{DATA, NAME_MAPS};
+use super::extensions::each_keyword;
 use serde_json::Value;
 
 /// Pushes one problem per `pattern` of `doc` outside the portable subset or not compiling in
@@ -25,31 +25,12 @@ pub fn check(doc: &Value, problems: &mut Vec<String>) {
 /// are data, and keys of name maps are names: neither is a pattern).
 pub fn patterns(doc: &Value) -> Vec<(String, &str)> {
     let mut found = Vec::new();
-    walk(doc, "", false, &mut found);
+    each_keyword(doc, &mut |at, key, member| {
+        if let ("pattern", Value::String(pattern)) = (key, member) {
+            found.push((at.to_owned(), pattern.as_str()));
+        }
+    });
     found
-}
-
-fn walk<'a>(value: &'a Value, pointer: &str, names: bool, found: &mut Vec<(String, &'a str)>) {
-    match value {
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                walk(item, &format!("{pointer}/{i}"), false, found);
-            }
-        }
-        Value::Object(map) => {
-            for (key, member) in map {
-                let at = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
-                if names {
-                    walk(member, &at, false, found);
-                } else if let ("pattern", Value::String(pattern)) = (key.as_str(), member) {
-                    found.push((at, pattern));
-                } else if !DATA.contains(&key.as_str()) && !key.starts_with("x-") {
-                    walk(member, &at, NAME_MAPS.contains(&key.as_str()), found);
-                }
-            }
-        }
-        _ => {}
-    }
 }
 
 #[cfg(test)]
