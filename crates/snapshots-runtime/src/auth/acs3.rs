@@ -582,10 +582,19 @@ pub fn hex_sha256(bytes: &[u8]) -> String {
 
 /// `ACS3-HMAC-SHA256\n` + hex SHA-256 of the canonical request.
 pub fn string_to_sign(canonical_request: &str) -> String {
-    let mut out = String::with_capacity(ALGORITHM.len() + 1 + 64);
-    out.push_str(ALGORITHM);
-    out.push('\n');
-    push_hex(&mut out, &crypto::sha256(canonical_request.as_bytes()));
+    let bytes = string_to_sign_bytes(canonical_request);
+    std::str::from_utf8(&bytes)
+        .expect("the algorithm name and hex digits are ASCII")
+        .to_owned()
+}
+
+/// [`string_to_sign`] in a stack array (no allocation on the signing path).
+fn string_to_sign_bytes(canonical_request: &str) -> [u8; ALGORITHM.len() + 1 + 64] {
+    let mut out = [0u8; ALGORITHM.len() + 1 + 64];
+    out[..ALGORITHM.len()].copy_from_slice(ALGORITHM.as_bytes());
+    out[ALGORITHM.len()] = b'\n';
+    out[ALGORITHM.len() + 1..]
+        .copy_from_slice(&hex_digits(&crypto::sha256(canonical_request.as_bytes())));
     out
 }
 
@@ -602,11 +611,7 @@ pub fn signature(secret: &Secret, string_to_sign: &str) -> String {
 /// Appends the signature of `canonical_request` (the [`signature`] of its
 /// [`string_to_sign`]), with the string to sign built in a stack array.
 fn push_signature(out: &mut String, secret: &Secret, canonical_request: &str) {
-    let mut to_sign = [0u8; ALGORITHM.len() + 1 + 64];
-    to_sign[..ALGORITHM.len()].copy_from_slice(ALGORITHM.as_bytes());
-    to_sign[ALGORITHM.len()] = b'\n';
-    to_sign[ALGORITHM.len() + 1..]
-        .copy_from_slice(&hex_digits(&crypto::sha256(canonical_request.as_bytes())));
+    let to_sign = string_to_sign_bytes(canonical_request);
     push_hex(out, &secret.hmac_sha256_key().sign(&to_sign));
 }
 
