@@ -24,9 +24,10 @@
 //! - groups `( )` and `(?: )`, alternatives `|`, neither empty;
 //! - quantifiers `* + ? {n} {n,} {n,m}` (counts 0 to 1000, maximum not 0), each optionally
 //!   lazy `?`; a counted one (`{..}`) only on a character, escape or class, not on a group,
-//!   and no quantifier on a group that can match the empty string (`(a?)*`): regress, the
-//!   ECMA-262 engine of the lints, evaluates some such nestings wrongly (`((a+){1}){2}`) or
-//!   without end.
+//!   no quantifier on a group that can match the empty string (`(a?)*`), and only `?` on a
+//!   group that holds a quantified group (`((a)+)?`, not `((a)+)+`): regress, the ECMA-262
+//!   engine of the lints, evaluates some such nestings wrongly (`((a+){1}){2}`,
+//!   `((\D+)+)+\D` on `aa`) or without end.
 //!
 //! Everything else is refused with the reason: `.` (ECMAScript excludes `\r`, `\u2028` and
 //! `\u2029`, regex-lite only `\n`), `\s` (different whitespace sets), `\b` (Unicode word

@@ -19,6 +19,7 @@ pub(super) fn check(pattern: &str) -> Result<(), Refusal> {
         bytes: pattern.as_bytes(),
         pos: 0,
         depth: 0,
+        quantified_groups: 0,
     };
     parser.disjunction()?;
     match parser.peek() {
@@ -27,17 +28,21 @@ pub(super) fn check(pattern: &str) -> Result<(), Refusal> {
     }
 }
 
-/// A quantifier's kind: counted (`{..}`), and whether it allows zero repetitions.
+/// A quantifier's kind: counted (`{..}`), whether it allows zero repetitions, and whether
+/// it allows more than one (`*`, `+`, and the counted ones).
 #[derive(Debug, Clone, Copy)]
 struct Quantifier {
     counted: bool,
     min_zero: bool,
+    repeats: bool,
 }
 
 struct Parser<'a> {
     bytes: &'a [u8],
     pos: usize,
     depth: usize,
+    /// How many quantified groups were read so far (tells whether a group holds one).
+    quantified_groups: usize,
 }
 
 impl Parser<'_> {
@@ -98,13 +103,19 @@ impl Parser<'_> {
             }
             return Ok(true);
         }
+        let quantified_groups_before = self.quantified_groups;
         let group = self.atom()?;
+        let holds_quantified_group = self.quantified_groups > quantified_groups_before;
         let at = self.pos;
         let Some(quantifier) = self.quantifier()? else {
             return Ok(group == Some(true));
         };
+        if group.is_some() {
+            self.quantified_groups += 1;
+        }
         match group {
             Some(_) if quantifier.counted => Err((at, "a counted quantifier `{n}`, `{n,}` or `{n,m}` on a group is not portable (regress, the ECMAScript engine of the lints, evaluates some such nestings wrongly or without end); repeat a character or class, or use `?`, `*` or `+` on the group".into())),
+            Some(_) if quantifier.repeats && holds_quantified_group => Err((at, "`*` or `+` on a group that holds a quantified group is not portable (regress, the ECMAScript engine of the lints, misses matches of such nestings: `((\\D+)+)+\\D` on `aa`); use `?` on the outer group, or repeat without nesting".into())),
             Some(true) => Err((at, "a quantifier on a group that can match the empty string is not portable (ECMAScript's rule for empty iterations; regress loops without end on some); make the group's content non-empty".into())),
             _ => Ok(quantifier.min_zero),
         }
@@ -176,11 +187,14 @@ impl Parser<'_> {
                 Quantifier {
                     counted: false,
                     min_zero: c != b'+',
+                    repeats: c != b'?',
                 }
             }
+            // A counted quantifier is refused on a group before `repeats` matters.
             Some(b'{') => Quantifier {
                 counted: true,
                 min_zero: self.counted()? == 0,
+                repeats: true,
             },
             _ => return Ok(None),
         };
