@@ -4,6 +4,10 @@
 //! slowest units of `cargo build --timings`, the time of the SDK's own crates, the machine's
 //! load, and the binary's size (release: stripped). A report, never a timed assertion: the
 //! figures depend on the machine and on whatever else it is doing.
+//!
+//! It also checks the fixture's dependency tree, which does not depend on the machine: no crate
+//! in two versions, none of the crates the default features keep out of a user's build
+//! ([`KEPT_OUT`]). A crate that comes back fails the step, with the reason it was removed.
 
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
@@ -22,6 +26,34 @@ const OURS: [&str; 5] = [
     "pai-dsw",
     "pai-langstudio",
     "graph-olap",
+];
+
+/// Crates the default features keep out of a user's build, and why; the fixture's tree must
+/// not hold any of them (prefix match: `icu_` covers the ICU4X family).
+const KEPT_OUT: [(&str, &str); 8] = [
+    (
+        "aws-lc",
+        "the default crypto provider is ring (feature rustls-aws-lc opts in)",
+    ),
+    (
+        "icu_",
+        "IDNA uses the unicode-rs tables (feature idna-unicode-rs)",
+    ),
+    (
+        "regress",
+        "spec patterns run on regex-lite (snapshots_runtime::pattern)",
+    ),
+    (
+        "rand",
+        "nonces come from ring, jitter from std (snapshots_runtime::crypto)",
+    ),
+    ("sha2", "hashes come from ring (snapshots_runtime::crypto)"),
+    ("hmac", "MACs come from ring (snapshots_runtime::crypto)"),
+    ("rust-ini", "INI files are read with configparser"),
+    (
+        "iana-time-zone",
+        "chrono without `clock`: only Utc::now is used",
+    ),
 ];
 
 /// A cargo profile the budget can build.
@@ -51,6 +83,7 @@ struct Unit {
 
 /// Builds the fixture cold for each of `profiles` and prints the report.
 pub fn run(root: &Path, profiles: &[Profile]) -> Result<()> {
+    println!("{}", dependency_policy(root)?);
     for &profile in profiles {
         let report = build(root, profile)?;
         println!("{report}");
@@ -109,6 +142,81 @@ fn build(root: &Path, profile: Profile) -> Result<String> {
         .with_context(|| format!("reading {}", binary.display()))?
         .len();
     Ok(render(profile, &timing, &units, (&binary, size)))
+}
+
+/// Checks the fixture's tree (normal dependencies, this platform) against the policy: no
+/// crate in two versions, none of [`KEPT_OUT`]. Returns the line of the report.
+fn dependency_policy(root: &Path) -> Result<String> {
+    let manifest = root.join(FIXTURE).join("Cargo.toml");
+    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args([
+            "tree",
+            "--locked",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--manifest-path",
+        ])
+        .arg(&manifest)
+        .output()
+        .context("running cargo tree")?;
+    if !output.status.success() {
+        bail!(
+            "cargo tree of {FIXTURE} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let crates = distinct_crates(&String::from_utf8_lossy(&output.stdout));
+    let problems = policy_problems(&crates);
+    if !problems.is_empty() {
+        bail!(
+            "the dependency tree of {FIXTURE} breaks the policy:\n  {}",
+            problems.join("\n  ")
+        );
+    }
+    Ok(format!(
+        "dependencies of {FIXTURE}: {} crates, none in two versions, none of {}",
+        crates.len(),
+        KEPT_OUT.map(|(name, _)| name).join(", ")
+    ))
+}
+
+/// The distinct `(name, version)` pairs of `cargo tree --prefix none` output.
+fn distinct_crates(tree: &str) -> Vec<(String, String)> {
+    let mut crates: Vec<(String, String)> = tree
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            Some((words.next()?.to_owned(), words.next()?.to_owned()))
+        })
+        .collect();
+    crates.sort_unstable();
+    crates.dedup();
+    crates
+}
+
+/// What breaks the policy in sorted, distinct `crates`.
+fn policy_problems(crates: &[(String, String)]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for pair in crates.windows(2) {
+        if pair[0].0 == pair[1].0 {
+            let (name, (a, b)) = (&pair[0].0, (&pair[0].1, &pair[1].1));
+            problems.push(format!("{name} is compiled in two versions ({a}, {b})"));
+        }
+    }
+    for (name, version) in crates {
+        let kept_out = KEPT_OUT
+            .iter()
+            .find(|(prefix, _)| match prefix.strip_suffix('_') {
+                Some(family) => name.starts_with(prefix) || name == family,
+                None => name == prefix || name.starts_with(&format!("{prefix}-")),
+            });
+        if let Some((_, why)) = kept_out {
+            problems.push(format!("{name} {version} is in the tree, but {why}"));
+        }
+    }
+    problems
 }
 
 /// How long a build took, and how busy the machine was.
@@ -252,6 +360,28 @@ mod tests {
         assert!(report.contains("after ?"), "{report}");
         assert!(report.contains("20.5 s CPU"), "{report}");
         assert!(children_cpu_seconds().is_some_and(|c| c >= 0.0));
+    }
+
+    #[test]
+    fn the_dependency_policy_names_what_breaks_it() {
+        let tree = "downstream-min v0.1.0 (/x)\nring v0.17.14\nicu_normalizer v2.1.1\n\
+                    url v2.5.7\nring v0.17.14\nrand v0.8.5\nrand_core v0.6.4\n\
+                    aws-lc-sys v0.30.0\nrandomize v1.0.0\nurl v2.5.8\n";
+        let crates = distinct_crates(tree);
+        assert_eq!(crates.len(), 9, "{crates:?}");
+        let problems = policy_problems(&crates);
+        assert_eq!(problems.len(), 4, "{problems:#?}");
+        assert!(problems[0].contains("url is compiled in two versions (v2.5.7, v2.5.8)"));
+        assert!(problems
+            .iter()
+            .any(|p| p.contains("icu_normalizer v2.1.1") && p.contains("unicode-rs")));
+        assert!(problems.iter().any(|p| p.starts_with("rand v0.8.5")));
+        assert!(problems.iter().any(|p| p.starts_with("aws-lc-sys")));
+        // Prefixes match whole names or a family: rand_core and randomize are not `rand`.
+        assert!(!problems
+            .iter()
+            .any(|p| p.contains("rand_core") || p.contains("randomize")));
+        assert!(policy_problems(&distinct_crates("ring v0.17.14\n")).is_empty());
     }
 
     #[test]
