@@ -92,6 +92,7 @@ optional. The official SDK reads `Code`, `Message`, `RequestId`, `AccessDeniedDe
         )]
         pub success: ::std::option::Option<bool>,
     }
+    #[cfg(feature = "test-util")]
     impl AlibabaError {
         pub fn builder() -> builder::AlibabaError {
             Default::default()
@@ -187,6 +188,7 @@ show the string `"null"` on success.
         )]
         pub success: ::std::option::Option<bool>,
     }
+    #[cfg(feature = "test-util")]
     impl CreateInstanceSnapshotResponse {
         pub fn builder() -> builder::CreateInstanceSnapshotResponse {
             Default::default()
@@ -238,6 +240,7 @@ validation error) and `ValidationError` (a parameter validation error).
         )]
         pub success: ::std::option::Option<bool>,
     }
+    #[cfg(feature = "test-util")]
     impl DeleteInstanceSnapshotResponse {
         pub fn builder() -> builder::DeleteInstanceSnapshotResponse {
             Default::default()
@@ -354,6 +357,7 @@ show the string `"null"` on success.
         )]
         pub success: ::std::option::Option<bool>,
     }
+    #[cfg(feature = "test-util")]
     impl GetInstanceSnapshotResponse {
         pub fn builder() -> builder::GetInstanceSnapshotResponse {
             Default::default()
@@ -440,6 +444,7 @@ show the string `"null"` on success.
         )]
         pub status: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "test-util")]
     impl InstanceSnapshot {
         pub fn builder() -> builder::InstanceSnapshot {
             Default::default()
@@ -511,6 +516,7 @@ validation error) and `ValidationError` (a parameter validation error).
         )]
         pub total_count: ::std::option::Option<i64>,
     }
+    #[cfg(feature = "test-util")]
     impl ListInstanceSnapshotResponse {
         pub fn builder() -> builder::ListInstanceSnapshotResponse {
             Default::default()
@@ -588,6 +594,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
+        #[cfg(feature = "test-util")]
         pub struct AlibabaError {
             access_denied_detail: ::std::result::Result<
                 ::std::option::Option<super::AccessDeniedDetail>,
@@ -622,6 +629,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "test-util")]
         impl ::std::default::Default for AlibabaError {
             fn default() -> Self {
                 Self {
@@ -636,6 +644,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 }
             }
         }
+        #[cfg(feature = "test-util")]
         impl AlibabaError {
             pub fn access_denied_detail<T>(mut self, value: T) -> Self
             where
@@ -740,6 +749,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 self
             }
         }
+        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<AlibabaError> for super::AlibabaError {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -757,6 +767,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 })
             }
         }
+        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::AlibabaError> for AlibabaError {
             fn from(value: super::AlibabaError) -> Self {
                 Self {
@@ -916,6 +927,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "test-util")]
         pub struct CreateInstanceSnapshotResponse {
             code: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -946,6 +958,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "test-util")]
         impl ::std::default::Default for CreateInstanceSnapshotResponse {
             fn default() -> Self {
                 Self {
@@ -959,6 +972,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 }
             }
         }
+        #[cfg(feature = "test-util")]
         impl CreateInstanceSnapshotResponse {
             pub fn code<T>(mut self, value: T) -> Self
             where
@@ -1047,6 +1061,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 self
             }
         }
+        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<CreateInstanceSnapshotResponse>
         for super::CreateInstanceSnapshotResponse {
             type Error = super::error::ConversionError;
@@ -1064,6 +1079,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 })
             }
         }
+        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::CreateInstanceSnapshotResponse>
         for CreateInstanceSnapshotResponse {
             fn from(value: super::CreateInstanceSnapshotResponse) -> Self {
@@ -1079,6 +1095,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "test-util")]
         pub struct DeleteInstanceSnapshotResponse {
             code: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -1109,6 +1126,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "test-util")]
         impl ::std::default::Default for DeleteInstanceSnapshotResponse {
             fn default() -> Self {
                 Self {
@@ -1122,6 +1140,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 }
             }
         }
+        #[cfg(feature = "test-util")]
         impl DeleteInstanceSnapshotResponse {
             pub fn code<T>(mut self, value: T) -> Self
             where
@@ -1210,6 +1229,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 self
             }
         }
+        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<DeleteInstanceSnapshotResponse>
         for super::DeleteInstanceSnapshotResponse {
             type Error = super::error::ConversionError;
@@ -1227,6 +1247,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 })
             }
         }
+        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::DeleteInstanceSnapshotResponse>
         for DeleteInstanceSnapshotResponse {
             fn from(value: super::DeleteInstanceSnapshotResponse) -> Self {
@@ -1242,6 +1263,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "test-util")]
         pub struct GetInstanceSnapshotResponse {
             code: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -1312,6 +1334,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "test-util")]
         impl ::std::default::Default for GetInstanceSnapshotResponse {
             fn default() -> Self {
                 Self {
@@ -1335,6 +1358,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 }
             }
         }
+        #[cfg(feature = "test-util")]
         impl GetInstanceSnapshotResponse {
             pub fn code<T>(mut self, value: T) -> Self
             where
@@ -1549,6 +1573,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 self
             }
         }
+        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<GetInstanceSnapshotResponse>
         for super::GetInstanceSnapshotResponse {
             type Error = super::error::ConversionError;
@@ -1576,6 +1601,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 })
             }
         }
+        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::GetInstanceSnapshotResponse>
         for GetInstanceSnapshotResponse {
             fn from(value: super::GetInstanceSnapshotResponse) -> Self {
@@ -1601,6 +1627,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "test-util")]
         pub struct InstanceSnapshot {
             exclude_paths: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
@@ -1651,6 +1678,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "test-util")]
         impl ::std::default::Default for InstanceSnapshot {
             fn default() -> Self {
                 Self {
@@ -1669,6 +1697,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 }
             }
         }
+        #[cfg(feature = "test-util")]
         impl InstanceSnapshot {
             pub fn exclude_paths<T>(mut self, value: T) -> Self
             where
@@ -1821,6 +1850,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 self
             }
         }
+        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<InstanceSnapshot> for super::InstanceSnapshot {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -1842,6 +1872,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 })
             }
         }
+        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::InstanceSnapshot> for InstanceSnapshot {
             fn from(value: super::InstanceSnapshot) -> Self {
                 Self {
@@ -1925,6 +1956,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "test-util")]
         pub struct ListInstanceSnapshotResponse {
             code: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -1955,6 +1987,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "test-util")]
         impl ::std::default::Default for ListInstanceSnapshotResponse {
             fn default() -> Self {
                 Self {
@@ -1968,6 +2001,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 }
             }
         }
+        #[cfg(feature = "test-util")]
         impl ListInstanceSnapshotResponse {
             pub fn code<T>(mut self, value: T) -> Self
             where
@@ -2056,6 +2090,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 self
             }
         }
+        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<ListInstanceSnapshotResponse>
         for super::ListInstanceSnapshotResponse {
             type Error = super::error::ConversionError;
@@ -2073,6 +2108,7 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 })
             }
         }
+        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::ListInstanceSnapshotResponse>
         for ListInstanceSnapshotResponse {
             fn from(value: super::ListInstanceSnapshotResponse) -> Self {
