@@ -2,7 +2,7 @@
 //! is used, the crypto provider installed explicitly, and the system's root certificates
 //! loaded once per process, on the first https handshake (never for `http://` URLs).
 //!
-//! The stack follows the crate's features (README, "TLS features"):
+//! The stack follows the crate's features (README, "Features"):
 //!
 //! 1. `rustls-aws-lc` or `rustls-ring`: rustls. Its crypto provider is, in this order, the
 //!    one the program installed itself ([`rustls::crypto::CryptoProvider::install_default`]),

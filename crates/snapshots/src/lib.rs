@@ -53,6 +53,15 @@
 //! - [`wait`]: waiters (`wait::until` over a generated `<crate>::waiters::*` target, from the
 //!   spec's `x-waiters`) until a resource is final, with a timeout, a poll interval and
 //!   progress events.
+//!
+//! # Features
+//!
+//! - `rustls-ring` (default), `rustls-aws-lc`, `native-tls`: the TLS stack (none: `http://`
+//!   only); see [`install_crypto_provider`];
+//! - `idna-unicode-rs` (default): non-ASCII host names processed with the unicode-rs tables
+//!   rather than ICU4X (faster to compile; off, your `Cargo.lock` chooses);
+//! - `test-util`: the builders of the answer types, for tests that fake an answer
+//!   (`[dev-dependencies]` only).
 
 pub mod client;
 pub mod error;
@@ -72,7 +81,7 @@ pub use generated::*;
 /// (for output that must be exactly what the server sent): see
 /// [`capture::BodyCapture`].
 pub use snapshots_runtime::capture;
-/// Installs the rustls crypto provider the TLS features select (README, "TLS features"):
+/// Installs the rustls crypto provider the TLS features select (README, "Features"):
 /// call it before building a `reqwest::Client` of your own ahead of any SDK client.
 pub use snapshots_runtime::install_crypto_provider;
 pub use snapshots_runtime::{
