@@ -10949,7 +10949,13 @@ pub mod builder {
             let offset = offset.map_err(Error::InvalidRequest)?;
             let owner = owner.map_err(Error::InvalidRequest)?;
             let search = search.map_err(Error::InvalidRequest)?;
-            let snapshot_id = snapshot_id.map_err(Error::InvalidRequest)?;
+            let snapshot_id = snapshot_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "snapshot_id was not initialized",
+                    ),
+                ))?;
             let sort_by = sort_by.map_err(Error::InvalidRequest)?;
             let sort_order = sort_order.map_err(Error::InvalidRequest)?;
             let status = status.map_err(Error::InvalidRequest)?;
@@ -11238,7 +11244,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                instance_id: Err("instance_id was not initialized".to_string()),
+                instance_id: Err(::std::string::String::new()),
             }
         }
         pub fn instance_id<V>(mut self, value: V) -> Self
@@ -11257,10 +11263,16 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::InstanceEnvelope>, Error<types::ErrorBody>> {
             let Self { client, instance_id } = self;
-            let instance_id = instance_id.map_err(Error::InvalidRequest)?;
+            let instance_id = instance_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "instance_id was not initialized",
+                    ),
+                ))?;
             let url = format!(
-                "{}/api/instances/{}", client.baseurl, encode_path(& instance_id
-                .to_string()),
+                "{}/api/instances/{}", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -11341,7 +11353,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                instance_id: Err("instance_id was not initialized".to_string()),
+                instance_id: Err(::std::string::String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -11387,15 +11399,21 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::InstanceEnvelope>, Error<types::ErrorBody>> {
             let Self { client, instance_id, body } = self;
-            let instance_id = instance_id.map_err(Error::InvalidRequest)?;
+            let instance_id = instance_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "instance_id was not initialized",
+                    ),
+                ))?;
             let body = body
                 .and_then(|v| {
                     types::UpdateInstanceRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/instances/{}", client.baseurl, encode_path(& instance_id
-                .to_string()),
+                "{}/api/instances/{}", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -11476,7 +11494,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                instance_id: Err("instance_id was not initialized".to_string()),
+                instance_id: Err(::std::string::String::new()),
             }
         }
         pub fn instance_id<V>(mut self, value: V) -> Self
@@ -11493,10 +11511,16 @@ pub mod builder {
         ///Sends a `DELETE` request to `/api/instances/{instance_id}`
         pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ErrorBody>> {
             let Self { client, instance_id } = self;
-            let instance_id = instance_id.map_err(Error::InvalidRequest)?;
+            let instance_id = instance_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "instance_id was not initialized",
+                    ),
+                ))?;
             let url = format!(
-                "{}/api/instances/{}", client.baseurl, encode_path(& instance_id
-                .to_string()),
+                "{}/api/instances/{}", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -11584,7 +11608,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                instance_id: Err("instance_id was not initialized".to_string()),
+                instance_id: Err(::std::string::String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -11628,15 +11652,21 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::InstanceEnvelope>, Error<types::ErrorBody>> {
             let Self { client, instance_id, body } = self;
-            let instance_id = instance_id.map_err(Error::InvalidRequest)?;
+            let instance_id = instance_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "instance_id was not initialized",
+                    ),
+                ))?;
             let body = body
                 .and_then(|v| {
                     types::UpdateCpuRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/instances/{}/cpu", client.baseurl, encode_path(& instance_id
-                .to_string()),
+                "{}/api/instances/{}/cpu", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -11726,7 +11756,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                instance_id: Err("instance_id was not initialized".to_string()),
+                instance_id: Err(::std::string::String::new()),
                 limit: Ok(None),
                 offset: Ok(None),
             }
@@ -11773,12 +11803,18 @@ pub mod builder {
             Error<types::ErrorBody>,
         > {
             let Self { client, instance_id, limit, offset } = self;
-            let instance_id = instance_id.map_err(Error::InvalidRequest)?;
+            let instance_id = instance_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "instance_id was not initialized",
+                    ),
+                ))?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/instances/{}/events", client.baseurl, encode_path(& instance_id
-                .to_string()),
+                "{}/api/instances/{}/events", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -11854,7 +11890,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                instance_id: Err("instance_id was not initialized".to_string()),
+                instance_id: Err(::std::string::String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -11900,15 +11936,21 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::InstanceEnvelope>, Error<types::ErrorBody>> {
             let Self { client, instance_id, body } = self;
-            let instance_id = instance_id.map_err(Error::InvalidRequest)?;
+            let instance_id = instance_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "instance_id was not initialized",
+                    ),
+                ))?;
             let body = body
                 .and_then(|v| {
                     types::UpdateLifecycleRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/instances/{}/lifecycle", client.baseurl, encode_path(&
-                instance_id.to_string()),
+                "{}/api/instances/{}/lifecycle", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -11990,7 +12032,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                instance_id: Err("instance_id was not initialized".to_string()),
+                instance_id: Err(::std::string::String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -12034,15 +12076,21 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::InstanceEnvelope>, Error<types::ErrorBody>> {
             let Self { client, instance_id, body } = self;
-            let instance_id = instance_id.map_err(Error::InvalidRequest)?;
+            let instance_id = instance_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "instance_id was not initialized",
+                    ),
+                ))?;
             let body = body
                 .and_then(|v| {
                     types::UpdateMemoryRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/instances/{}/memory", client.baseurl, encode_path(& instance_id
-                .to_string()),
+                "{}/api/instances/{}/memory", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -12130,7 +12178,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                instance_id: Err("instance_id was not initialized".to_string()),
+                instance_id: Err(::std::string::String::new()),
             }
         }
         pub fn instance_id<V>(mut self, value: V) -> Self
@@ -12152,10 +12200,16 @@ pub mod builder {
             Error<types::ErrorBody>,
         > {
             let Self { client, instance_id } = self;
-            let instance_id = instance_id.map_err(Error::InvalidRequest)?;
+            let instance_id = instance_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "instance_id was not initialized",
+                    ),
+                ))?;
             let url = format!(
-                "{}/api/instances/{}/progress", client.baseurl, encode_path(& instance_id
-                .to_string()),
+                "{}/api/instances/{}/progress", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -12235,7 +12289,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                instance_id: Err("instance_id was not initialized".to_string()),
+                instance_id: Err(::std::string::String::new()),
             }
         }
         pub fn instance_id<V>(mut self, value: V) -> Self
@@ -12252,10 +12306,16 @@ pub mod builder {
         ///Sends a `POST` request to `/api/internal/instances/{instance_id}/activity`
         pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ErrorBody>> {
             let Self { client, instance_id } = self;
-            let instance_id = instance_id.map_err(Error::InvalidRequest)?;
+            let instance_id = instance_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "instance_id was not initialized",
+                    ),
+                ))?;
             let url = format!(
-                "{}/api/internal/instances/{}/activity", client.baseurl, encode_path(&
-                instance_id.to_string()),
+                "{}/api/internal/instances/{}/activity", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -12322,7 +12382,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                instance_id: Err("instance_id was not initialized".to_string()),
+                instance_id: Err(::std::string::String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -12369,7 +12429,13 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::UpdatedEnvelope>, Error<types::ErrorBody>> {
             let Self { client, instance_id, body } = self;
-            let instance_id = instance_id.map_err(Error::InvalidRequest)?;
+            let instance_id = instance_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "instance_id was not initialized",
+                    ),
+                ))?;
             let body = body
                 .and_then(|v| {
                     types::UpdateInstanceProgressRequest::try_from(v)
@@ -12377,8 +12443,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/internal/instances/{}/progress", client.baseurl, encode_path(&
-                instance_id.to_string()),
+                "{}/api/internal/instances/{}/progress", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -12446,7 +12512,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                instance_id: Err("instance_id was not initialized".to_string()),
+                instance_id: Err(::std::string::String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -12493,7 +12559,13 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::InstanceEnvelope>, Error<types::ErrorBody>> {
             let Self { client, instance_id, body } = self;
-            let instance_id = instance_id.map_err(Error::InvalidRequest)?;
+            let instance_id = instance_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "instance_id was not initialized",
+                    ),
+                ))?;
             let body = body
                 .and_then(|v| {
                     types::UpdateInstanceStatusRequest::try_from(v)
@@ -12501,8 +12573,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/internal/instances/{}/status", client.baseurl, encode_path(&
-                instance_id.to_string()),
+                "{}/api/internal/instances/{}/status", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -12577,7 +12649,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                snapshot_id: Err("snapshot_id was not initialized".to_string()),
+                snapshot_id: Err(::std::string::String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -12624,7 +12696,13 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::SnapshotEnvelope>, Error<types::ErrorBody>> {
             let Self { client, snapshot_id, body } = self;
-            let snapshot_id = snapshot_id.map_err(Error::InvalidRequest)?;
+            let snapshot_id = snapshot_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "snapshot_id was not initialized",
+                    ),
+                ))?;
             let body = body
                 .and_then(|v| {
                     types::UpdateSnapshotStatusRequest::try_from(v)
@@ -12632,8 +12710,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/internal/snapshots/{}/status", client.baseurl, encode_path(&
-                snapshot_id.to_string()),
+                "{}/api/internal/snapshots/{}/status", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& snapshot_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -12994,7 +13072,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                mapping_id: Err("mapping_id was not initialized".to_string()),
+                mapping_id: Err(::std::string::String::new()),
             }
         }
         pub fn mapping_id<V>(mut self, value: V) -> Self
@@ -13013,10 +13091,16 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::MappingEnvelope>, Error<types::ErrorBody>> {
             let Self { client, mapping_id } = self;
-            let mapping_id = mapping_id.map_err(Error::InvalidRequest)?;
+            let mapping_id = mapping_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "mapping_id was not initialized",
+                    ),
+                ))?;
             let url = format!(
-                "{}/api/mappings/{}", client.baseurl, encode_path(& mapping_id
-                .to_string()),
+                "{}/api/mappings/{}", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& mapping_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -13098,7 +13182,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                mapping_id: Err("mapping_id was not initialized".to_string()),
+                mapping_id: Err(::std::string::String::new()),
                 limit: Ok(None),
                 offset: Ok(None),
             }
@@ -13145,12 +13229,18 @@ pub mod builder {
             Error<types::ErrorBody>,
         > {
             let Self { client, mapping_id, limit, offset } = self;
-            let mapping_id = mapping_id.map_err(Error::InvalidRequest)?;
+            let mapping_id = mapping_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "mapping_id was not initialized",
+                    ),
+                ))?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/mappings/{}/instances", client.baseurl, encode_path(& mapping_id
-                .to_string()),
+                "{}/api/mappings/{}/instances", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& mapping_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -13234,7 +13324,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                mapping_id: Err("mapping_id was not initialized".to_string()),
+                mapping_id: Err(::std::string::String::new()),
                 limit: Ok(None),
                 offset: Ok(None),
             }
@@ -13281,12 +13371,18 @@ pub mod builder {
             Error<types::ErrorBody>,
         > {
             let Self { client, mapping_id, limit, offset } = self;
-            let mapping_id = mapping_id.map_err(Error::InvalidRequest)?;
+            let mapping_id = mapping_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "mapping_id was not initialized",
+                    ),
+                ))?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/mappings/{}/snapshots", client.baseurl, encode_path(& mapping_id
-                .to_string()),
+                "{}/api/mappings/{}/snapshots", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& mapping_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -13370,7 +13466,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                mapping_id: Err("mapping_id was not initialized".to_string()),
+                mapping_id: Err(::std::string::String::new()),
                 limit: Ok(None),
                 offset: Ok(None),
             }
@@ -13417,12 +13513,18 @@ pub mod builder {
             Error<types::ErrorBody>,
         > {
             let Self { client, mapping_id, limit, offset } = self;
-            let mapping_id = mapping_id.map_err(Error::InvalidRequest)?;
+            let mapping_id = mapping_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "mapping_id was not initialized",
+                    ),
+                ))?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/mappings/{}/versions", client.baseurl, encode_path(& mapping_id
-                .to_string()),
+                "{}/api/mappings/{}/versions", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& mapping_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -13505,8 +13607,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                mapping_id: Err("mapping_id was not initialized".to_string()),
-                version: Err("version was not initialized".to_string()),
+                mapping_id: Err(::std::string::String::new()),
+                version: Err(::std::string::String::new()),
             }
         }
         pub fn mapping_id<V>(mut self, value: V) -> Self
@@ -13540,11 +13642,24 @@ pub mod builder {
             Error<types::ErrorBody>,
         > {
             let Self { client, mapping_id, version } = self;
-            let mapping_id = mapping_id.map_err(Error::InvalidRequest)?;
-            let version = version.map_err(Error::InvalidRequest)?;
+            let mapping_id = mapping_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "mapping_id was not initialized",
+                    ),
+                ))?;
+            let version = version
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "version was not initialized",
+                    ),
+                ))?;
             let url = format!(
-                "{}/api/mappings/{}/versions/{}", client.baseurl, encode_path(&
-                mapping_id.to_string()), encode_path(& version.to_string()),
+                "{}/api/mappings/{}/versions/{}", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& mapping_id),
+                ::snapshots_runtime::builder_glue::PathSegment(& version),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -13810,7 +13925,13 @@ pub mod builder {
             let created_after = created_after.map_err(Error::InvalidRequest)?;
             let created_before = created_before.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
-            let mapping_id = mapping_id.map_err(Error::InvalidRequest)?;
+            let mapping_id = mapping_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "mapping_id was not initialized",
+                    ),
+                ))?;
             let mapping_version = mapping_version.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let owner = owner.map_err(Error::InvalidRequest)?;
@@ -14032,7 +14153,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                snapshot_id: Err("snapshot_id was not initialized".to_string()),
+                snapshot_id: Err(::std::string::String::new()),
             }
         }
         pub fn snapshot_id<V>(mut self, value: V) -> Self
@@ -14051,10 +14172,16 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::SnapshotEnvelope>, Error<types::ErrorBody>> {
             let Self { client, snapshot_id } = self;
-            let snapshot_id = snapshot_id.map_err(Error::InvalidRequest)?;
+            let snapshot_id = snapshot_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "snapshot_id was not initialized",
+                    ),
+                ))?;
             let url = format!(
-                "{}/api/snapshots/{}", client.baseurl, encode_path(& snapshot_id
-                .to_string()),
+                "{}/api/snapshots/{}", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& snapshot_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -14135,7 +14262,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                snapshot_id: Err("snapshot_id was not initialized".to_string()),
+                snapshot_id: Err(::std::string::String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -14181,15 +14308,21 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::SnapshotEnvelope>, Error<types::ErrorBody>> {
             let Self { client, snapshot_id, body } = self;
-            let snapshot_id = snapshot_id.map_err(Error::InvalidRequest)?;
+            let snapshot_id = snapshot_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "snapshot_id was not initialized",
+                    ),
+                ))?;
             let body = body
                 .and_then(|v| {
                     types::UpdateSnapshotRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/snapshots/{}", client.baseurl, encode_path(& snapshot_id
-                .to_string()),
+                "{}/api/snapshots/{}", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& snapshot_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -14270,7 +14403,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                snapshot_id: Err("snapshot_id was not initialized".to_string()),
+                snapshot_id: Err(::std::string::String::new()),
             }
         }
         pub fn snapshot_id<V>(mut self, value: V) -> Self
@@ -14287,10 +14420,16 @@ pub mod builder {
         ///Sends a `DELETE` request to `/api/snapshots/{snapshot_id}`
         pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ErrorBody>> {
             let Self { client, snapshot_id } = self;
-            let snapshot_id = snapshot_id.map_err(Error::InvalidRequest)?;
+            let snapshot_id = snapshot_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "snapshot_id was not initialized",
+                    ),
+                ))?;
             let url = format!(
-                "{}/api/snapshots/{}", client.baseurl, encode_path(& snapshot_id
-                .to_string()),
+                "{}/api/snapshots/{}", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& snapshot_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -14386,7 +14525,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                snapshot_id: Err("snapshot_id was not initialized".to_string()),
+                snapshot_id: Err(::std::string::String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -14435,15 +14574,21 @@ pub mod builder {
             Error<types::ErrorBody>,
         > {
             let Self { client, snapshot_id, body } = self;
-            let snapshot_id = snapshot_id.map_err(Error::InvalidRequest)?;
+            let snapshot_id = snapshot_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "snapshot_id was not initialized",
+                    ),
+                ))?;
             let body = body
                 .and_then(|v| {
                     types::UpdateLifecycleRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/snapshots/{}/lifecycle", client.baseurl, encode_path(&
-                snapshot_id.to_string()),
+                "{}/api/snapshots/{}/lifecycle", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& snapshot_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -14524,7 +14669,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                snapshot_id: Err("snapshot_id was not initialized".to_string()),
+                snapshot_id: Err(::std::string::String::new()),
             }
         }
         pub fn snapshot_id<V>(mut self, value: V) -> Self
@@ -14546,10 +14691,16 @@ pub mod builder {
             Error<types::ErrorBody>,
         > {
             let Self { client, snapshot_id } = self;
-            let snapshot_id = snapshot_id.map_err(Error::InvalidRequest)?;
+            let snapshot_id = snapshot_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "snapshot_id was not initialized",
+                    ),
+                ))?;
             let url = format!(
-                "{}/api/snapshots/{}/progress", client.baseurl, encode_path(& snapshot_id
-                .to_string()),
+                "{}/api/snapshots/{}/progress", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& snapshot_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -14629,7 +14780,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                snapshot_id: Err("snapshot_id was not initialized".to_string()),
+                snapshot_id: Err(::std::string::String::new()),
             }
         }
         pub fn snapshot_id<V>(mut self, value: V) -> Self
@@ -14648,10 +14799,16 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::SnapshotEnvelope>, Error<types::ErrorBody>> {
             let Self { client, snapshot_id } = self;
-            let snapshot_id = snapshot_id.map_err(Error::InvalidRequest)?;
+            let snapshot_id = snapshot_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "snapshot_id was not initialized",
+                    ),
+                ))?;
             let url = format!(
-                "{}/api/snapshots/{}/retry", client.baseurl, encode_path(& snapshot_id
-                .to_string()),
+                "{}/api/snapshots/{}/retry", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& snapshot_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -15084,7 +15241,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                username: Err("username was not initialized".to_string()),
+                username: Err(::std::string::String::new()),
             }
         }
         pub fn username<V>(mut self, value: V) -> Self
@@ -15104,9 +15261,16 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::User>, Error<types::ErrorBody>> {
             let Self { client, username } = self;
-            let username = username.map_err(Error::InvalidRequest)?;
+            let username = username
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "username was not initialized",
+                    ),
+                ))?;
             let url = format!(
-                "{}/api/users/{}", client.baseurl, encode_path(& username.to_string()),
+                "{}/api/users/{}", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& username),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map

@@ -2464,7 +2464,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                instance_id: Err("instance_id was not initialized".to_string()),
+                instance_id: Err(::std::string::String::new()),
                 order: Ok(None),
                 page_number: Ok(None),
                 page_size: Ok(None),
@@ -2540,14 +2540,20 @@ pub mod builder {
             Error<types::AlibabaError>,
         > {
             let Self { client, instance_id, order, page_number, page_size, sort_by } = self;
-            let instance_id = instance_id.map_err(Error::InvalidRequest)?;
+            let instance_id = instance_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "instance_id was not initialized",
+                    ),
+                ))?;
             let order = order.map_err(Error::InvalidRequest)?;
             let page_number = page_number.map_err(Error::InvalidRequest)?;
             let page_size = page_size.map_err(Error::InvalidRequest)?;
             let sort_by = sort_by.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v2/instances/{}/snapshots", client.baseurl, encode_path(&
-                instance_id.to_string()),
+                "{}/api/v2/instances/{}/snapshots", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2632,7 +2638,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                instance_id: Err("instance_id was not initialized".to_string()),
+                instance_id: Err(::std::string::String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -2683,7 +2689,13 @@ pub mod builder {
             Error<types::AlibabaError>,
         > {
             let Self { client, instance_id, body } = self;
-            let instance_id = instance_id.map_err(Error::InvalidRequest)?;
+            let instance_id = instance_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "instance_id was not initialized",
+                    ),
+                ))?;
             let body = body
                 .and_then(|v| {
                     types::CreateInstanceSnapshotRequest::try_from(v)
@@ -2691,8 +2703,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v2/instances/{}/snapshots", client.baseurl, encode_path(&
-                instance_id.to_string()),
+                "{}/api/v2/instances/{}/snapshots", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2774,8 +2786,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                instance_id: Err("instance_id was not initialized".to_string()),
-                snapshot_id: Err("snapshot_id was not initialized".to_string()),
+                instance_id: Err(::std::string::String::new()),
+                snapshot_id: Err(::std::string::String::new()),
             }
         }
         pub fn instance_id<V>(mut self, value: V) -> Self
@@ -2810,11 +2822,24 @@ pub mod builder {
             Error<types::AlibabaError>,
         > {
             let Self { client, instance_id, snapshot_id } = self;
-            let instance_id = instance_id.map_err(Error::InvalidRequest)?;
-            let snapshot_id = snapshot_id.map_err(Error::InvalidRequest)?;
+            let instance_id = instance_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "instance_id was not initialized",
+                    ),
+                ))?;
+            let snapshot_id = snapshot_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "snapshot_id was not initialized",
+                    ),
+                ))?;
             let url = format!(
-                "{}/api/v2/instances/{}/snapshots/{}", client.baseurl, encode_path(&
-                instance_id.to_string()), encode_path(& snapshot_id.to_string()),
+                "{}/api/v2/instances/{}/snapshots/{}", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
+                ::snapshots_runtime::builder_glue::PathSegment(& snapshot_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2895,8 +2920,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                instance_id: Err("instance_id was not initialized".to_string()),
-                snapshot_id: Err("snapshot_id was not initialized".to_string()),
+                instance_id: Err(::std::string::String::new()),
+                snapshot_id: Err(::std::string::String::new()),
             }
         }
         pub fn instance_id<V>(mut self, value: V) -> Self
@@ -2931,11 +2956,24 @@ pub mod builder {
             Error<types::AlibabaError>,
         > {
             let Self { client, instance_id, snapshot_id } = self;
-            let instance_id = instance_id.map_err(Error::InvalidRequest)?;
-            let snapshot_id = snapshot_id.map_err(Error::InvalidRequest)?;
+            let instance_id = instance_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "instance_id was not initialized",
+                    ),
+                ))?;
+            let snapshot_id = snapshot_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "snapshot_id was not initialized",
+                    ),
+                ))?;
             let url = format!(
-                "{}/api/v2/instances/{}/snapshots/{}", client.baseurl, encode_path(&
-                instance_id.to_string()), encode_path(& snapshot_id.to_string()),
+                "{}/api/v2/instances/{}/snapshots/{}", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
+                ::snapshots_runtime::builder_glue::PathSegment(& snapshot_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map

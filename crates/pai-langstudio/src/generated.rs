@@ -2911,7 +2911,13 @@ pub mod builder {
             let order = order.map_err(Error::InvalidRequest)?;
             let page_number = page_number.map_err(Error::InvalidRequest)?;
             let page_size = page_size.map_err(Error::InvalidRequest)?;
-            let snapshot_id = snapshot_id.map_err(Error::InvalidRequest)?;
+            let snapshot_id = snapshot_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "snapshot_id was not initialized",
+                    ),
+                ))?;
             let snapshot_resource_id = snapshot_resource_id
                 .map_err(Error::InvalidRequest)?;
             let snapshot_resource_type = snapshot_resource_type
@@ -3154,7 +3160,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                snapshot_id: Err("snapshot_id was not initialized".to_string()),
+                snapshot_id: Err(::std::string::String::new()),
                 workspace_id: Ok(None),
             }
         }
@@ -3191,11 +3197,17 @@ pub mod builder {
             Error<types::AlibabaError>,
         > {
             let Self { client, snapshot_id, workspace_id } = self;
-            let snapshot_id = snapshot_id.map_err(Error::InvalidRequest)?;
+            let snapshot_id = snapshot_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "snapshot_id was not initialized",
+                    ),
+                ))?;
             let workspace_id = workspace_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/langstudio/snapshots/{}", client.baseurl, encode_path(&
-                snapshot_id.to_string()),
+                "{}/api/v1/langstudio/snapshots/{}", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& snapshot_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -3277,7 +3289,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                snapshot_id: Err("snapshot_id was not initialized".to_string()),
+                snapshot_id: Err(::std::string::String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -3327,15 +3339,21 @@ pub mod builder {
             Error<types::AlibabaError>,
         > {
             let Self { client, snapshot_id, body } = self;
-            let snapshot_id = snapshot_id.map_err(Error::InvalidRequest)?;
+            let snapshot_id = snapshot_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "snapshot_id was not initialized",
+                    ),
+                ))?;
             let body = body
                 .and_then(|v| {
                     types::UpdateSnapshotRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/langstudio/snapshots/{}", client.baseurl, encode_path(&
-                snapshot_id.to_string()),
+                "{}/api/v1/langstudio/snapshots/{}", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& snapshot_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -3417,7 +3435,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                snapshot_id: Err("snapshot_id was not initialized".to_string()),
+                snapshot_id: Err(::std::string::String::new()),
                 workspace_id: Ok(None),
             }
         }
@@ -3454,11 +3472,17 @@ pub mod builder {
             Error<types::AlibabaError>,
         > {
             let Self { client, snapshot_id, workspace_id } = self;
-            let snapshot_id = snapshot_id.map_err(Error::InvalidRequest)?;
+            let snapshot_id = snapshot_id
+                .map_err(|e| Error::InvalidRequest(
+                    ::snapshots_runtime::builder_glue::missing(
+                        e,
+                        "snapshot_id was not initialized",
+                    ),
+                ))?;
             let workspace_id = workspace_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/langstudio/snapshots/{}", client.baseurl, encode_path(&
-                snapshot_id.to_string()),
+                "{}/api/v1/langstudio/snapshots/{}", client.baseurl,
+                ::snapshots_runtime::builder_glue::PathSegment(& snapshot_id),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map

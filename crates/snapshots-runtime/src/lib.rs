@@ -25,6 +25,8 @@
 //!   per entry of the spec's `x-profiles`;
 //! - [`capture`]: the raw bodies of the successful calls of a scope, for callers that pass
 //!   the server's answer on unchanged;
+//! - [`builder_glue`]: what the generated operation builders call instead of allocating
+//!   (path segments encoded while the URL is written, unset-parameter messages on demand);
 //! - the `body` module: every response body read with a size limit
 //!   ([`DEFAULT_MAX_RESPONSE_BODY`]).
 //!
@@ -40,6 +42,7 @@
 
 pub mod auth;
 mod body;
+pub mod builder_glue;
 pub mod capture;
 pub mod conflict;
 pub mod crypto;
