@@ -88,7 +88,6 @@ pub fn render(root: &Path, api: &Api) -> Result<Vec<GeneratedFile>> {
             .items,
     );
     crate::glue::stable::non_exhaustive_types(&mut file)?;
-    crate::glue::builders::gate_response_builders(&mut file)?;
     let (mut file, _, _) = crate::glue::allocations::fewer_allocations(file)?;
     crate::glue::conversions::text_conversions(&mut file, &api.lib_name())?;
     let code = hooks::safe_http_client(&prettyplease::unparse(&file))?;
@@ -269,26 +268,20 @@ fn cargo_toml(api: &Api, code: &str) -> String {
         "{header}\n[package]\nname = \"{name}\"\nversion = \"0.1.0\"\ndescription = \"{summary}\"\n\
          edition.workspace = true\nrust-version.workspace = true\nlicense.workspace = true\npublish.workspace = true\n\n\
          {features}\n[dependencies]\n{deps}\n[lints]\nworkspace = true\n",
-        features = FEATURES,
+        features = TLS_FEATURES,
         header = header("#", api),
         name = api.crate_name,
         summary = api.summary,
     )
 }
 
-/// The features of every generated crate (TLS, IDNA tables): each forwards to the runtime's
-/// feature of the same name (documented in `crates/snapshots-runtime/Cargo.toml` and the
-/// README).
-const FEATURES: &str = "[features]\ndefault = [\"rustls-ring\", \"idna-unicode-rs\"]\n\
+/// The TLS features of every generated crate: each forwards to the runtime's feature of the
+/// same name (documented in `crates/snapshots-runtime/Cargo.toml` and the README).
+const TLS_FEATURES: &str = "[features]\ndefault = [\"rustls-ring\"]\n\
 # TLS for https endpoints (see snapshots-runtime's features); turn all off for http:// only.\n\
 rustls-ring = [\"snapshots-runtime/rustls-ring\"]\n\
 rustls-aws-lc = [\"snapshots-runtime/rustls-aws-lc\"]\n\
-native-tls = [\"snapshots-runtime/native-tls\"]\n\
-# IDNA through the unicode-rs tables rather than ICU4X (faster to compile); off: Cargo.lock chooses.\n\
-idna-unicode-rs = [\"snapshots-runtime/idna-unicode-rs\"]\n\
-# The builders of the types no request reaches (answers, error bodies), for tests that fake an\n\
-# answer: turn it on in [dev-dependencies] only.\n\
-test-util = []\n";
+native-tls = [\"snapshots-runtime/native-tls\"]\n";
 
 fn lib_rs(api: &Api, raw: &Value) -> String {
     let title = raw

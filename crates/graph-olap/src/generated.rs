@@ -107,7 +107,6 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<Meta>,
     }
-    #[cfg(feature = "test-util")]
     impl DeleteSnapshotEnvelope {
         pub fn builder() -> builder::DeleteSnapshotEnvelope {
             Default::default()
@@ -120,7 +119,6 @@ pub mod types {
         ///Always true.
         pub deleted: bool,
     }
-    #[cfg(feature = "test-util")]
     impl DeleteSnapshotResult {
         pub fn builder() -> builder::DeleteSnapshotResult {
             Default::default()
@@ -203,7 +201,6 @@ pub mod types {
     pub struct DetailEnvelope {
         pub detail: Detail,
     }
-    #[cfg(feature = "test-util")]
     impl DetailEnvelope {
         pub fn builder() -> builder::DetailEnvelope {
             Default::default()
@@ -217,7 +214,6 @@ pub mod types {
         ///Human-readable message.
         pub message: ::std::string::String,
     }
-    #[cfg(feature = "test-util")]
     impl DetailObject {
         pub fn builder() -> builder::DetailObject {
             Default::default()
@@ -667,7 +663,6 @@ The seed's examples have no `meta`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<Meta>,
     }
-    #[cfg(feature = "test-util")]
     impl ErrorEnvelope {
         pub fn builder() -> builder::ErrorEnvelope {
             Default::default()
@@ -690,7 +685,6 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
         ///Human-readable message.
         pub message: ::std::string::String,
     }
-    #[cfg(feature = "test-util")]
     impl ErrorObject {
         pub fn builder() -> builder::ErrorObject {
             Default::default()
@@ -709,7 +703,6 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
         #[serde(rename = "type")]
         pub type_: EntityTypeValue,
     }
-    #[cfg(feature = "test-util")]
     impl ExportJob {
         pub fn builder() -> builder::ExportJob {
             Default::default()
@@ -932,7 +925,6 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
         pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         pub wrapper_type: WrapperTypeValue,
     }
-    #[cfg(feature = "test-util")]
     impl Instance {
         pub fn builder() -> builder::Instance {
             Default::default()
@@ -946,7 +938,6 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<Meta>,
     }
-    #[cfg(feature = "test-util")]
     impl InstanceEnvelope {
         pub fn builder() -> builder::InstanceEnvelope {
             Default::default()
@@ -1064,7 +1055,6 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
         pub event_type: ::std::option::Option<::std::string::String>,
         pub id: ResourceId,
     }
-    #[cfg(feature = "test-util")]
     impl InstanceEvent {
         pub fn builder() -> builder::InstanceEvent {
             Default::default()
@@ -1077,7 +1067,6 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
         pub data: ::std::vec::Vec<InstanceEvent>,
         pub meta: PaginationMeta,
     }
-    #[cfg(feature = "test-util")]
     impl InstanceEventListEnvelope {
         pub fn builder() -> builder::InstanceEventListEnvelope {
             Default::default()
@@ -1090,7 +1079,6 @@ type}]` on 422; `resource`, `resource_id`, `current_state`, `required_state` on 
         pub data: ::std::vec::Vec<Instance>,
         pub meta: PaginationMeta,
     }
-    #[cfg(feature = "test-util")]
     impl InstanceListEnvelope {
         pub fn builder() -> builder::InstanceListEnvelope {
             Default::default()
@@ -1167,7 +1155,6 @@ reports, then the reported phase and steps with the server's `progress_percent`.
         ///One step per loading stage (pod scheduling, each node label and edge type).
         pub steps: ::std::vec::Vec<InstanceProgressStep>,
     }
-    #[cfg(feature = "test-util")]
     impl InstanceProgress {
         pub fn builder() -> builder::InstanceProgress {
             Default::default()
@@ -1181,7 +1168,6 @@ reports, then the reported phase and steps with the server's `progress_percent`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<Meta>,
     }
-    #[cfg(feature = "test-util")]
     impl InstanceProgressEnvelope {
         pub fn builder() -> builder::InstanceProgressEnvelope {
             Default::default()
@@ -1201,7 +1187,6 @@ reports, then the reported phase and steps with the server's `progress_percent`.
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<EntityTypeValue>,
     }
-    #[cfg(feature = "test-util")]
     impl InstanceProgressStep {
         pub fn builder() -> builder::InstanceProgressStep {
             Default::default()
@@ -1467,7 +1452,6 @@ reports, then the reported phase and steps with the server's `progress_percent`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub version_created_by: ::std::option::Option<::std::string::String>,
     }
-    #[cfg(feature = "test-util")]
     impl Mapping {
         pub fn builder() -> builder::Mapping {
             Default::default()
@@ -1481,7 +1465,6 @@ reports, then the reported phase and steps with the server's `progress_percent`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<Meta>,
     }
-    #[cfg(feature = "test-util")]
     impl MappingEnvelope {
         pub fn builder() -> builder::MappingEnvelope {
             Default::default()
@@ -1494,7 +1477,6 @@ reports, then the reported phase and steps with the server's `progress_percent`.
         pub data: ::std::vec::Vec<MappingSummary>,
         pub meta: PaginationMeta,
     }
-    #[cfg(feature = "test-util")]
     impl MappingListEnvelope {
         pub fn builder() -> builder::MappingListEnvelope {
             Default::default()
@@ -1648,7 +1630,6 @@ reports, then the reported phase and steps with the server's `progress_percent`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     }
-    #[cfg(feature = "test-util")]
     impl MappingSummary {
         pub fn builder() -> builder::MappingSummary {
             Default::default()
@@ -1677,7 +1658,6 @@ reports, then the reported phase and steps with the server's `progress_percent`.
         ///Version number.
         pub version: i64,
     }
-    #[cfg(feature = "test-util")]
     impl MappingVersion {
         pub fn builder() -> builder::MappingVersion {
             Default::default()
@@ -1691,7 +1671,6 @@ reports, then the reported phase and steps with the server's `progress_percent`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<Meta>,
     }
-    #[cfg(feature = "test-util")]
     impl MappingVersionEnvelope {
         pub fn builder() -> builder::MappingVersionEnvelope {
             Default::default()
@@ -1704,7 +1683,6 @@ reports, then the reported phase and steps with the server's `progress_percent`.
         pub data: ::std::vec::Vec<MappingVersionSummary>,
         pub meta: PaginationMeta,
     }
-    #[cfg(feature = "test-util")]
     impl MappingVersionListEnvelope {
         pub fn builder() -> builder::MappingVersionListEnvelope {
             Default::default()
@@ -1726,7 +1704,6 @@ reports, then the reported phase and steps with the server's `progress_percent`.
         ///Version number.
         pub version: i64,
     }
-    #[cfg(feature = "test-util")]
     impl MappingVersionSummary {
         pub fn builder() -> builder::MappingVersionSummary {
             Default::default()
@@ -1740,7 +1717,6 @@ reports, then the reported phase and steps with the server's `progress_percent`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub request_id: ::std::option::Option<::std::string::String>,
     }
-    #[cfg(feature = "test-util")]
     impl Meta {
         pub fn builder() -> builder::Meta {
             Default::default()
@@ -1776,7 +1752,6 @@ reports, then the reported phase and steps with the server's `progress_percent`.
         ///Total number of matching records.
         pub total: i64,
     }
-    #[cfg(feature = "test-util")]
     impl PaginationMeta {
         pub fn builder() -> builder::PaginationMeta {
             Default::default()
@@ -1795,7 +1770,6 @@ reports, then the reported phase and steps with the server's `progress_percent`.
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<EntityTypeValue>,
     }
-    #[cfg(feature = "test-util")]
     impl ProgressStep {
         pub fn builder() -> builder::ProgressStep {
             Default::default()
@@ -2278,7 +2252,6 @@ code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     }
-    #[cfg(feature = "test-util")]
     impl Snapshot {
         pub fn builder() -> builder::Snapshot {
             Default::default()
@@ -2292,7 +2265,6 @@ code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<Meta>,
     }
-    #[cfg(feature = "test-util")]
     impl SnapshotEnvelope {
         pub fn builder() -> builder::SnapshotEnvelope {
             Default::default()
@@ -2309,7 +2281,6 @@ code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<InstanceStatusValue>,
     }
-    #[cfg(feature = "test-util")]
     impl SnapshotInstance {
         pub fn builder() -> builder::SnapshotInstance {
             Default::default()
@@ -2334,7 +2305,6 @@ code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
         ///Number of export jobs.
         pub jobs_total: i64,
     }
-    #[cfg(feature = "test-util")]
     impl SnapshotJobProgress {
         pub fn builder() -> builder::SnapshotJobProgress {
             Default::default()
@@ -2355,7 +2325,6 @@ code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     }
-    #[cfg(feature = "test-util")]
     impl SnapshotLifecycle {
         pub fn builder() -> builder::SnapshotLifecycle {
             Default::default()
@@ -2369,7 +2338,6 @@ code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<Meta>,
     }
-    #[cfg(feature = "test-util")]
     impl SnapshotLifecycleEnvelope {
         pub fn builder() -> builder::SnapshotLifecycleEnvelope {
             Default::default()
@@ -2382,7 +2350,6 @@ code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
         pub data: ::std::vec::Vec<Snapshot>,
         pub meta: PaginationMeta,
     }
-    #[cfg(feature = "test-util")]
     impl SnapshotListEnvelope {
         pub fn builder() -> builder::SnapshotListEnvelope {
             Default::default()
@@ -2479,7 +2446,6 @@ code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total_steps: ::std::option::Option<i64>,
     }
-    #[cfg(feature = "test-util")]
     impl SnapshotPhaseProgress {
         pub fn builder() -> builder::SnapshotPhaseProgress {
             Default::default()
@@ -2512,7 +2478,6 @@ code's full 18-key object. `mapping_name`, `instance_count`, `instances`,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<Meta>,
     }
-    #[cfg(feature = "test-util")]
     impl SnapshotProgressEnvelope {
         pub fn builder() -> builder::SnapshotProgressEnvelope {
             Default::default()
@@ -2948,7 +2913,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<Meta>,
     }
-    #[cfg(feature = "test-util")]
     impl UpdatedEnvelope {
         pub fn builder() -> builder::UpdatedEnvelope {
             Default::default()
@@ -2961,7 +2925,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
         ///Always true.
         pub updated: bool,
     }
-    #[cfg(feature = "test-util")]
     impl UpdatedResult {
         pub fn builder() -> builder::UpdatedResult {
             Default::default()
@@ -3000,7 +2963,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
         ///Username.
         pub username: ::std::string::String,
     }
-    #[cfg(feature = "test-util")]
     impl User {
         pub fn builder() -> builder::User {
             Default::default()
@@ -3017,7 +2979,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
         ///Most active instances an analyst may own.
         pub per_user_limit: i64,
     }
-    #[cfg(feature = "test-util")]
     impl UserInstanceStatus {
         pub fn builder() -> builder::UserInstanceStatus {
             Default::default()
@@ -3031,7 +2992,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<Meta>,
     }
-    #[cfg(feature = "test-util")]
     impl UserInstanceStatusEnvelope {
         pub fn builder() -> builder::UserInstanceStatusEnvelope {
             Default::default()
@@ -3838,7 +3798,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct DeleteSnapshotEnvelope {
             data: ::std::result::Result<
                 super::DeleteSnapshotResult,
@@ -3849,7 +3808,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for DeleteSnapshotEnvelope {
             fn default() -> Self {
                 Self {
@@ -3858,7 +3816,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl DeleteSnapshotEnvelope {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -3885,7 +3842,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<DeleteSnapshotEnvelope>
         for super::DeleteSnapshotEnvelope {
             type Error = super::error::ConversionError;
@@ -3898,7 +3854,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::DeleteSnapshotEnvelope>
         for DeleteSnapshotEnvelope {
             fn from(value: super::DeleteSnapshotEnvelope) -> Self {
@@ -3909,11 +3864,9 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct DeleteSnapshotResult {
             deleted: ::std::result::Result<bool, ::std::string::String>,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for DeleteSnapshotResult {
             fn default() -> Self {
                 Self {
@@ -3921,7 +3874,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl DeleteSnapshotResult {
             pub fn deleted<T>(mut self, value: T) -> Self
             where
@@ -3936,7 +3888,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<DeleteSnapshotResult>
         for super::DeleteSnapshotResult {
             type Error = super::error::ConversionError;
@@ -3946,18 +3897,15 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 Ok(Self { deleted: value.deleted? })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::DeleteSnapshotResult> for DeleteSnapshotResult {
             fn from(value: super::DeleteSnapshotResult) -> Self {
                 Self { deleted: Ok(value.deleted) }
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct DetailEnvelope {
             detail: ::std::result::Result<super::Detail, ::std::string::String>,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for DetailEnvelope {
             fn default() -> Self {
                 Self {
@@ -3965,7 +3913,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl DetailEnvelope {
             pub fn detail<T>(mut self, value: T) -> Self
             where
@@ -3980,7 +3927,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<DetailEnvelope> for super::DetailEnvelope {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -3989,19 +3935,16 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 Ok(Self { detail: value.detail? })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::DetailEnvelope> for DetailEnvelope {
             fn from(value: super::DetailEnvelope) -> Self {
                 Self { detail: Ok(value.detail) }
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct DetailObject {
             code: ::std::result::Result<super::ErrorCodeValue, ::std::string::String>,
             message: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for DetailObject {
             fn default() -> Self {
                 Self {
@@ -4010,7 +3953,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl DetailObject {
             pub fn code<T>(mut self, value: T) -> Self
             where
@@ -4037,7 +3979,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<DetailObject> for super::DetailObject {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -4049,7 +3990,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::DetailObject> for DetailObject {
             fn from(value: super::DetailObject) -> Self {
                 Self {
@@ -4200,7 +4140,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct ErrorEnvelope {
             error: ::std::result::Result<super::ErrorObject, ::std::string::String>,
             meta: ::std::result::Result<
@@ -4208,7 +4147,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for ErrorEnvelope {
             fn default() -> Self {
                 Self {
@@ -4217,7 +4155,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl ErrorEnvelope {
             pub fn error<T>(mut self, value: T) -> Self
             where
@@ -4244,7 +4181,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<ErrorEnvelope> for super::ErrorEnvelope {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -4256,7 +4192,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::ErrorEnvelope> for ErrorEnvelope {
             fn from(value: super::ErrorEnvelope) -> Self {
                 Self {
@@ -4266,7 +4201,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct ErrorObject {
             code: ::std::result::Result<super::ErrorCodeValue, ::std::string::String>,
             details: ::std::result::Result<
@@ -4275,7 +4209,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             >,
             message: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for ErrorObject {
             fn default() -> Self {
                 Self {
@@ -4285,7 +4218,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl ErrorObject {
             pub fn code<T>(mut self, value: T) -> Self
             where
@@ -4326,7 +4258,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<ErrorObject> for super::ErrorObject {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -4339,7 +4270,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::ErrorObject> for ErrorObject {
             fn from(value: super::ErrorObject) -> Self {
                 Self {
@@ -4350,7 +4280,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct ExportJob {
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             row_count: ::std::result::Result<
@@ -4363,7 +4292,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             >,
             type_: ::std::result::Result<super::EntityTypeValue, ::std::string::String>,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for ExportJob {
             fn default() -> Self {
                 Self {
@@ -4374,7 +4302,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl ExportJob {
             pub fn name<T>(mut self, value: T) -> Self
             where
@@ -4425,7 +4352,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<ExportJob> for super::ExportJob {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -4439,7 +4365,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::ExportJob> for ExportJob {
             fn from(value: super::ExportJob) -> Self {
                 Self {
@@ -4451,7 +4376,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct Instance {
             cpu_cores: ::std::result::Result<
                 ::std::option::Option<i64>,
@@ -4539,7 +4463,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for Instance {
             fn default() -> Self {
                 Self {
@@ -4571,7 +4494,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl Instance {
             pub fn cpu_cores<T>(mut self, value: T) -> Self
             where
@@ -4874,7 +4796,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<Instance> for super::Instance {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -4907,7 +4828,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::Instance> for Instance {
             fn from(value: super::Instance) -> Self {
                 Self {
@@ -4938,7 +4858,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct InstanceEnvelope {
             data: ::std::result::Result<super::Instance, ::std::string::String>,
             meta: ::std::result::Result<
@@ -4946,7 +4865,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for InstanceEnvelope {
             fn default() -> Self {
                 Self {
@@ -4955,7 +4873,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl InstanceEnvelope {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -4982,7 +4899,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<InstanceEnvelope> for super::InstanceEnvelope {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -4994,7 +4910,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::InstanceEnvelope> for InstanceEnvelope {
             fn from(value: super::InstanceEnvelope) -> Self {
                 Self {
@@ -5004,7 +4919,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct InstanceEvent {
             created_at: ::std::result::Result<
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -5022,7 +4936,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             >,
             id: ::std::result::Result<super::ResourceId, ::std::string::String>,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for InstanceEvent {
             fn default() -> Self {
                 Self {
@@ -5033,7 +4946,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl InstanceEvent {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -5088,7 +5000,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<InstanceEvent> for super::InstanceEvent {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -5102,7 +5013,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::InstanceEvent> for InstanceEvent {
             fn from(value: super::InstanceEvent) -> Self {
                 Self {
@@ -5114,7 +5024,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct InstanceEventListEnvelope {
             data: ::std::result::Result<
                 ::std::vec::Vec<super::InstanceEvent>,
@@ -5122,7 +5031,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             >,
             meta: ::std::result::Result<super::PaginationMeta, ::std::string::String>,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for InstanceEventListEnvelope {
             fn default() -> Self {
                 Self {
@@ -5131,7 +5039,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl InstanceEventListEnvelope {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -5158,7 +5065,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<InstanceEventListEnvelope>
         for super::InstanceEventListEnvelope {
             type Error = super::error::ConversionError;
@@ -5171,7 +5077,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::InstanceEventListEnvelope>
         for InstanceEventListEnvelope {
             fn from(value: super::InstanceEventListEnvelope) -> Self {
@@ -5182,7 +5087,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct InstanceListEnvelope {
             data: ::std::result::Result<
                 ::std::vec::Vec<super::Instance>,
@@ -5190,7 +5094,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             >,
             meta: ::std::result::Result<super::PaginationMeta, ::std::string::String>,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for InstanceListEnvelope {
             fn default() -> Self {
                 Self {
@@ -5199,7 +5102,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl InstanceListEnvelope {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -5226,7 +5128,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<InstanceListEnvelope>
         for super::InstanceListEnvelope {
             type Error = super::error::ConversionError;
@@ -5239,7 +5140,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::InstanceListEnvelope> for InstanceListEnvelope {
             fn from(value: super::InstanceListEnvelope) -> Self {
                 Self {
@@ -5249,7 +5149,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct InstanceProgress {
             phase: ::std::result::Result<::std::string::String, ::std::string::String>,
             progress_percent: ::std::result::Result<
@@ -5261,7 +5160,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for InstanceProgress {
             fn default() -> Self {
                 Self {
@@ -5271,7 +5169,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl InstanceProgress {
             pub fn phase<T>(mut self, value: T) -> Self
             where
@@ -5312,7 +5209,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<InstanceProgress> for super::InstanceProgress {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -5325,7 +5221,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::InstanceProgress> for InstanceProgress {
             fn from(value: super::InstanceProgress) -> Self {
                 Self {
@@ -5336,7 +5231,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct InstanceProgressEnvelope {
             data: ::std::result::Result<super::InstanceProgress, ::std::string::String>,
             meta: ::std::result::Result<
@@ -5344,7 +5238,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for InstanceProgressEnvelope {
             fn default() -> Self {
                 Self {
@@ -5353,7 +5246,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl InstanceProgressEnvelope {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -5380,7 +5272,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<InstanceProgressEnvelope>
         for super::InstanceProgressEnvelope {
             type Error = super::error::ConversionError;
@@ -5393,7 +5284,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::InstanceProgressEnvelope>
         for InstanceProgressEnvelope {
             fn from(value: super::InstanceProgressEnvelope) -> Self {
@@ -5404,7 +5294,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct InstanceProgressStep {
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             row_count: ::std::result::Result<
@@ -5420,7 +5309,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for InstanceProgressStep {
             fn default() -> Self {
                 Self {
@@ -5431,7 +5319,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl InstanceProgressStep {
             pub fn name<T>(mut self, value: T) -> Self
             where
@@ -5484,7 +5371,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<InstanceProgressStep>
         for super::InstanceProgressStep {
             type Error = super::error::ConversionError;
@@ -5499,7 +5385,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::InstanceProgressStep> for InstanceProgressStep {
             fn from(value: super::InstanceProgressStep) -> Self {
                 Self {
@@ -5511,7 +5396,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct Mapping {
             change_description: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -5567,7 +5451,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for Mapping {
             fn default() -> Self {
                 Self {
@@ -5588,7 +5471,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl Mapping {
             pub fn change_description<T>(mut self, value: T) -> Self
             where
@@ -5779,7 +5661,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<Mapping> for super::Mapping {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -5803,7 +5684,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::Mapping> for Mapping {
             fn from(value: super::Mapping) -> Self {
                 Self {
@@ -5825,7 +5705,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct MappingEnvelope {
             data: ::std::result::Result<super::Mapping, ::std::string::String>,
             meta: ::std::result::Result<
@@ -5833,7 +5712,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for MappingEnvelope {
             fn default() -> Self {
                 Self {
@@ -5842,7 +5720,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl MappingEnvelope {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -5869,7 +5746,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<MappingEnvelope> for super::MappingEnvelope {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -5881,7 +5757,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::MappingEnvelope> for MappingEnvelope {
             fn from(value: super::MappingEnvelope) -> Self {
                 Self {
@@ -5891,7 +5766,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct MappingListEnvelope {
             data: ::std::result::Result<
                 ::std::vec::Vec<super::MappingSummary>,
@@ -5899,7 +5773,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             >,
             meta: ::std::result::Result<super::PaginationMeta, ::std::string::String>,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for MappingListEnvelope {
             fn default() -> Self {
                 Self {
@@ -5908,7 +5781,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl MappingListEnvelope {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -5935,7 +5807,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<MappingListEnvelope>
         for super::MappingListEnvelope {
             type Error = super::error::ConversionError;
@@ -5948,7 +5819,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::MappingListEnvelope> for MappingListEnvelope {
             fn from(value: super::MappingListEnvelope) -> Self {
                 Self {
@@ -5958,7 +5828,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct MappingSummary {
             created_at: ::std::result::Result<
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -5994,7 +5863,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for MappingSummary {
             fn default() -> Self {
                 Self {
@@ -6010,7 +5878,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl MappingSummary {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -6129,7 +5996,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<MappingSummary> for super::MappingSummary {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -6148,7 +6014,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::MappingSummary> for MappingSummary {
             fn from(value: super::MappingSummary) -> Self {
                 Self {
@@ -6165,7 +6030,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct MappingVersion {
             change_description: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -6190,7 +6054,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             >,
             version: ::std::result::Result<i64, ::std::string::String>,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for MappingVersion {
             fn default() -> Self {
                 Self {
@@ -6204,7 +6067,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl MappingVersion {
             pub fn change_description<T>(mut self, value: T) -> Self
             where
@@ -6299,7 +6161,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<MappingVersion> for super::MappingVersion {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -6316,7 +6177,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::MappingVersion> for MappingVersion {
             fn from(value: super::MappingVersion) -> Self {
                 Self {
@@ -6331,7 +6191,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct MappingVersionEnvelope {
             data: ::std::result::Result<super::MappingVersion, ::std::string::String>,
             meta: ::std::result::Result<
@@ -6339,7 +6198,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for MappingVersionEnvelope {
             fn default() -> Self {
                 Self {
@@ -6348,7 +6206,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl MappingVersionEnvelope {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -6375,7 +6232,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<MappingVersionEnvelope>
         for super::MappingVersionEnvelope {
             type Error = super::error::ConversionError;
@@ -6388,7 +6244,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::MappingVersionEnvelope>
         for MappingVersionEnvelope {
             fn from(value: super::MappingVersionEnvelope) -> Self {
@@ -6399,7 +6254,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct MappingVersionListEnvelope {
             data: ::std::result::Result<
                 ::std::vec::Vec<super::MappingVersionSummary>,
@@ -6407,7 +6261,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             >,
             meta: ::std::result::Result<super::PaginationMeta, ::std::string::String>,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for MappingVersionListEnvelope {
             fn default() -> Self {
                 Self {
@@ -6416,7 +6269,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl MappingVersionListEnvelope {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -6445,7 +6297,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<MappingVersionListEnvelope>
         for super::MappingVersionListEnvelope {
             type Error = super::error::ConversionError;
@@ -6458,7 +6309,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::MappingVersionListEnvelope>
         for MappingVersionListEnvelope {
             fn from(value: super::MappingVersionListEnvelope) -> Self {
@@ -6469,7 +6319,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct MappingVersionSummary {
             change_description: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -6485,7 +6334,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             >,
             version: ::std::result::Result<i64, ::std::string::String>,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for MappingVersionSummary {
             fn default() -> Self {
                 Self {
@@ -6496,7 +6344,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl MappingVersionSummary {
             pub fn change_description<T>(mut self, value: T) -> Self
             where
@@ -6551,7 +6398,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<MappingVersionSummary>
         for super::MappingVersionSummary {
             type Error = super::error::ConversionError;
@@ -6566,7 +6412,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::MappingVersionSummary>
         for MappingVersionSummary {
             fn from(value: super::MappingVersionSummary) -> Self {
@@ -6579,14 +6424,12 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct Meta {
             request_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for Meta {
             fn default() -> Self {
                 Self {
@@ -6594,7 +6437,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl Meta {
             pub fn request_id<T>(mut self, value: T) -> Self
             where
@@ -6609,7 +6451,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<Meta> for super::Meta {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -6620,7 +6461,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::Meta> for Meta {
             fn from(value: super::Meta) -> Self {
                 Self {
@@ -6725,7 +6565,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct PaginationMeta {
             limit: ::std::result::Result<i64, ::std::string::String>,
             offset: ::std::result::Result<i64, ::std::string::String>,
@@ -6735,7 +6574,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             >,
             total: ::std::result::Result<i64, ::std::string::String>,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for PaginationMeta {
             fn default() -> Self {
                 Self {
@@ -6746,7 +6584,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl PaginationMeta {
             pub fn limit<T>(mut self, value: T) -> Self
             where
@@ -6797,7 +6634,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<PaginationMeta> for super::PaginationMeta {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -6811,7 +6647,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::PaginationMeta> for PaginationMeta {
             fn from(value: super::PaginationMeta) -> Self {
                 Self {
@@ -6823,7 +6658,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct ProgressStep {
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             row_count: ::std::result::Result<
@@ -6839,7 +6673,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for ProgressStep {
             fn default() -> Self {
                 Self {
@@ -6850,7 +6683,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl ProgressStep {
             pub fn name<T>(mut self, value: T) -> Self
             where
@@ -6903,7 +6735,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<ProgressStep> for super::ProgressStep {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -6917,7 +6748,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::ProgressStep> for ProgressStep {
             fn from(value: super::ProgressStep) -> Self {
                 Self {
@@ -7168,7 +6998,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct Snapshot {
             created_at: ::std::result::Result<
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -7266,7 +7095,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for Snapshot {
             fn default() -> Self {
                 Self {
@@ -7296,7 +7124,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl Snapshot {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -7605,7 +7432,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<Snapshot> for super::Snapshot {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -7638,7 +7464,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::Snapshot> for Snapshot {
             fn from(value: super::Snapshot) -> Self {
                 Self {
@@ -7669,7 +7494,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct SnapshotEnvelope {
             data: ::std::result::Result<super::Snapshot, ::std::string::String>,
             meta: ::std::result::Result<
@@ -7677,7 +7501,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for SnapshotEnvelope {
             fn default() -> Self {
                 Self {
@@ -7686,7 +7509,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl SnapshotEnvelope {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -7713,7 +7535,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<SnapshotEnvelope> for super::SnapshotEnvelope {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -7725,7 +7546,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::SnapshotEnvelope> for SnapshotEnvelope {
             fn from(value: super::SnapshotEnvelope) -> Self {
                 Self {
@@ -7735,7 +7555,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct SnapshotInstance {
             id: ::std::result::Result<super::ResourceId, ::std::string::String>,
             name: ::std::result::Result<
@@ -7747,7 +7566,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for SnapshotInstance {
             fn default() -> Self {
                 Self {
@@ -7757,7 +7575,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl SnapshotInstance {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -7796,7 +7613,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<SnapshotInstance> for super::SnapshotInstance {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -7809,7 +7625,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::SnapshotInstance> for SnapshotInstance {
             fn from(value: super::SnapshotInstance) -> Self {
                 Self {
@@ -7820,7 +7635,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct SnapshotJobProgress {
             jobs: ::std::result::Result<
                 ::std::vec::Vec<super::ExportJob>,
@@ -7833,7 +7647,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             jobs_submitted: ::std::result::Result<i64, ::std::string::String>,
             jobs_total: ::std::result::Result<i64, ::std::string::String>,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for SnapshotJobProgress {
             fn default() -> Self {
                 Self {
@@ -7851,7 +7664,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl SnapshotJobProgress {
             pub fn jobs<T>(mut self, value: T) -> Self
             where
@@ -7942,7 +7754,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<SnapshotJobProgress>
         for super::SnapshotJobProgress {
             type Error = super::error::ConversionError;
@@ -7960,7 +7771,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::SnapshotJobProgress> for SnapshotJobProgress {
             fn from(value: super::SnapshotJobProgress) -> Self {
                 Self {
@@ -7975,7 +7785,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct SnapshotLifecycle {
             id: ::std::result::Result<super::ResourceId, ::std::string::String>,
             inactivity_timeout: ::std::result::Result<
@@ -7991,7 +7800,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for SnapshotLifecycle {
             fn default() -> Self {
                 Self {
@@ -8002,7 +7810,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl SnapshotLifecycle {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -8055,7 +7862,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<SnapshotLifecycle> for super::SnapshotLifecycle {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -8069,7 +7875,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::SnapshotLifecycle> for SnapshotLifecycle {
             fn from(value: super::SnapshotLifecycle) -> Self {
                 Self {
@@ -8081,7 +7886,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct SnapshotLifecycleEnvelope {
             data: ::std::result::Result<super::SnapshotLifecycle, ::std::string::String>,
             meta: ::std::result::Result<
@@ -8089,7 +7893,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for SnapshotLifecycleEnvelope {
             fn default() -> Self {
                 Self {
@@ -8098,7 +7901,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl SnapshotLifecycleEnvelope {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -8125,7 +7927,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<SnapshotLifecycleEnvelope>
         for super::SnapshotLifecycleEnvelope {
             type Error = super::error::ConversionError;
@@ -8138,7 +7939,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::SnapshotLifecycleEnvelope>
         for SnapshotLifecycleEnvelope {
             fn from(value: super::SnapshotLifecycleEnvelope) -> Self {
@@ -8149,7 +7949,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct SnapshotListEnvelope {
             data: ::std::result::Result<
                 ::std::vec::Vec<super::Snapshot>,
@@ -8157,7 +7956,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             >,
             meta: ::std::result::Result<super::PaginationMeta, ::std::string::String>,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for SnapshotListEnvelope {
             fn default() -> Self {
                 Self {
@@ -8166,7 +7964,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl SnapshotListEnvelope {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -8193,7 +7990,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<SnapshotListEnvelope>
         for super::SnapshotListEnvelope {
             type Error = super::error::ConversionError;
@@ -8206,7 +8002,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::SnapshotListEnvelope> for SnapshotListEnvelope {
             fn from(value: super::SnapshotListEnvelope) -> Self {
                 Self {
@@ -8216,7 +8011,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct SnapshotPhaseProgress {
             completed_at: ::std::result::Result<
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -8253,7 +8047,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for SnapshotPhaseProgress {
             fn default() -> Self {
                 Self {
@@ -8270,7 +8063,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl SnapshotPhaseProgress {
             pub fn completed_at<T>(mut self, value: T) -> Self
             where
@@ -8401,7 +8193,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<SnapshotPhaseProgress>
         for super::SnapshotPhaseProgress {
             type Error = super::error::ConversionError;
@@ -8422,7 +8213,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::SnapshotPhaseProgress>
         for SnapshotPhaseProgress {
             fn from(value: super::SnapshotPhaseProgress) -> Self {
@@ -8441,7 +8231,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct SnapshotProgressEnvelope {
             data: ::std::result::Result<super::SnapshotProgress, ::std::string::String>,
             meta: ::std::result::Result<
@@ -8449,7 +8238,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for SnapshotProgressEnvelope {
             fn default() -> Self {
                 Self {
@@ -8458,7 +8246,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl SnapshotProgressEnvelope {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -8485,7 +8272,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<SnapshotProgressEnvelope>
         for super::SnapshotProgressEnvelope {
             type Error = super::error::ConversionError;
@@ -8498,7 +8284,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::SnapshotProgressEnvelope>
         for SnapshotProgressEnvelope {
             fn from(value: super::SnapshotProgressEnvelope) -> Self {
@@ -9250,7 +9035,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct UpdatedEnvelope {
             data: ::std::result::Result<super::UpdatedResult, ::std::string::String>,
             meta: ::std::result::Result<
@@ -9258,7 +9042,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for UpdatedEnvelope {
             fn default() -> Self {
                 Self {
@@ -9267,7 +9050,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl UpdatedEnvelope {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -9294,7 +9076,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<UpdatedEnvelope> for super::UpdatedEnvelope {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -9306,7 +9087,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::UpdatedEnvelope> for UpdatedEnvelope {
             fn from(value: super::UpdatedEnvelope) -> Self {
                 Self {
@@ -9316,11 +9096,9 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct UpdatedResult {
             updated: ::std::result::Result<bool, ::std::string::String>,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for UpdatedResult {
             fn default() -> Self {
                 Self {
@@ -9328,7 +9106,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl UpdatedResult {
             pub fn updated<T>(mut self, value: T) -> Self
             where
@@ -9343,7 +9120,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<UpdatedResult> for super::UpdatedResult {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -9352,14 +9128,12 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 Ok(Self { updated: value.updated? })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::UpdatedResult> for UpdatedResult {
             fn from(value: super::UpdatedResult) -> Self {
                 Self { updated: Ok(value.updated) }
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct User {
             created_at: ::std::result::Result<
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -9393,7 +9167,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for User {
             fn default() -> Self {
                 Self {
@@ -9410,7 +9183,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl User {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -9545,7 +9317,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<User> for super::User {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -9565,7 +9336,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::User> for User {
             fn from(value: super::User) -> Self {
                 Self {
@@ -9583,13 +9353,11 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct UserInstanceStatus {
             active_instances: ::std::result::Result<i64, ::std::string::String>,
             available_slots: ::std::result::Result<i64, ::std::string::String>,
             per_user_limit: ::std::result::Result<i64, ::std::string::String>,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for UserInstanceStatus {
             fn default() -> Self {
                 Self {
@@ -9605,7 +9373,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl UserInstanceStatus {
             pub fn active_instances<T>(mut self, value: T) -> Self
             where
@@ -9650,7 +9417,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<UserInstanceStatus> for super::UserInstanceStatus {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -9663,7 +9429,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::UserInstanceStatus> for UserInstanceStatus {
             fn from(value: super::UserInstanceStatus) -> Self {
                 Self {
@@ -9674,7 +9439,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct UserInstanceStatusEnvelope {
             data: ::std::result::Result<
                 super::UserInstanceStatus,
@@ -9685,7 +9449,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for UserInstanceStatusEnvelope {
             fn default() -> Self {
                 Self {
@@ -9694,7 +9457,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl UserInstanceStatusEnvelope {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -9721,7 +9483,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<UserInstanceStatusEnvelope>
         for super::UserInstanceStatusEnvelope {
             type Error = super::error::ConversionError;
@@ -9734,7 +9495,6 @@ recorded (later upstream code requires at least 2); the server refuses a decreas
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::UserInstanceStatusEnvelope>
         for UserInstanceStatusEnvelope {
             fn from(value: super::UserInstanceStatusEnvelope) -> Self {

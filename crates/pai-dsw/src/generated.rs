@@ -92,7 +92,6 @@ optional. The official SDK reads `Code`, `Message`, `RequestId`, `AccessDeniedDe
         )]
         pub success: ::std::option::Option<bool>,
     }
-    #[cfg(feature = "test-util")]
     impl AlibabaError {
         pub fn builder() -> builder::AlibabaError {
             Default::default()
@@ -188,7 +187,6 @@ show the string `"null"` on success.
         )]
         pub success: ::std::option::Option<bool>,
     }
-    #[cfg(feature = "test-util")]
     impl CreateInstanceSnapshotResponse {
         pub fn builder() -> builder::CreateInstanceSnapshotResponse {
             Default::default()
@@ -240,7 +238,6 @@ validation error) and `ValidationError` (a parameter validation error).
         )]
         pub success: ::std::option::Option<bool>,
     }
-    #[cfg(feature = "test-util")]
     impl DeleteInstanceSnapshotResponse {
         pub fn builder() -> builder::DeleteInstanceSnapshotResponse {
             Default::default()
@@ -357,7 +354,6 @@ show the string `"null"` on success.
         )]
         pub success: ::std::option::Option<bool>,
     }
-    #[cfg(feature = "test-util")]
     impl GetInstanceSnapshotResponse {
         pub fn builder() -> builder::GetInstanceSnapshotResponse {
             Default::default()
@@ -444,7 +440,6 @@ show the string `"null"` on success.
         )]
         pub status: ::std::option::Option<::std::string::String>,
     }
-    #[cfg(feature = "test-util")]
     impl InstanceSnapshot {
         pub fn builder() -> builder::InstanceSnapshot {
             Default::default()
@@ -516,7 +511,6 @@ validation error) and `ValidationError` (a parameter validation error).
         )]
         pub total_count: ::std::option::Option<i64>,
     }
-    #[cfg(feature = "test-util")]
     impl ListInstanceSnapshotResponse {
         pub fn builder() -> builder::ListInstanceSnapshotResponse {
             Default::default()
@@ -594,7 +588,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct AlibabaError {
             access_denied_detail: ::std::result::Result<
                 ::std::option::Option<super::AccessDeniedDetail>,
@@ -629,7 +622,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for AlibabaError {
             fn default() -> Self {
                 Self {
@@ -644,7 +636,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl AlibabaError {
             pub fn access_denied_detail<T>(mut self, value: T) -> Self
             where
@@ -749,7 +740,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<AlibabaError> for super::AlibabaError {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -767,7 +757,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::AlibabaError> for AlibabaError {
             fn from(value: super::AlibabaError) -> Self {
                 Self {
@@ -927,7 +916,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct CreateInstanceSnapshotResponse {
             code: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -958,7 +946,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for CreateInstanceSnapshotResponse {
             fn default() -> Self {
                 Self {
@@ -972,7 +959,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl CreateInstanceSnapshotResponse {
             pub fn code<T>(mut self, value: T) -> Self
             where
@@ -1061,7 +1047,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<CreateInstanceSnapshotResponse>
         for super::CreateInstanceSnapshotResponse {
             type Error = super::error::ConversionError;
@@ -1079,7 +1064,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::CreateInstanceSnapshotResponse>
         for CreateInstanceSnapshotResponse {
             fn from(value: super::CreateInstanceSnapshotResponse) -> Self {
@@ -1095,7 +1079,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct DeleteInstanceSnapshotResponse {
             code: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -1126,7 +1109,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for DeleteInstanceSnapshotResponse {
             fn default() -> Self {
                 Self {
@@ -1140,7 +1122,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl DeleteInstanceSnapshotResponse {
             pub fn code<T>(mut self, value: T) -> Self
             where
@@ -1229,7 +1210,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<DeleteInstanceSnapshotResponse>
         for super::DeleteInstanceSnapshotResponse {
             type Error = super::error::ConversionError;
@@ -1247,7 +1227,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::DeleteInstanceSnapshotResponse>
         for DeleteInstanceSnapshotResponse {
             fn from(value: super::DeleteInstanceSnapshotResponse) -> Self {
@@ -1263,7 +1242,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct GetInstanceSnapshotResponse {
             code: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -1334,7 +1312,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for GetInstanceSnapshotResponse {
             fn default() -> Self {
                 Self {
@@ -1358,7 +1335,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl GetInstanceSnapshotResponse {
             pub fn code<T>(mut self, value: T) -> Self
             where
@@ -1573,7 +1549,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<GetInstanceSnapshotResponse>
         for super::GetInstanceSnapshotResponse {
             type Error = super::error::ConversionError;
@@ -1601,7 +1576,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::GetInstanceSnapshotResponse>
         for GetInstanceSnapshotResponse {
             fn from(value: super::GetInstanceSnapshotResponse) -> Self {
@@ -1627,7 +1601,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct InstanceSnapshot {
             exclude_paths: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
@@ -1678,7 +1651,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for InstanceSnapshot {
             fn default() -> Self {
                 Self {
@@ -1697,7 +1669,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl InstanceSnapshot {
             pub fn exclude_paths<T>(mut self, value: T) -> Self
             where
@@ -1850,7 +1821,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<InstanceSnapshot> for super::InstanceSnapshot {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -1872,7 +1842,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::InstanceSnapshot> for InstanceSnapshot {
             fn from(value: super::InstanceSnapshot) -> Self {
                 Self {
@@ -1956,7 +1925,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct ListInstanceSnapshotResponse {
             code: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -1987,7 +1955,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for ListInstanceSnapshotResponse {
             fn default() -> Self {
                 Self {
@@ -2001,7 +1968,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl ListInstanceSnapshotResponse {
             pub fn code<T>(mut self, value: T) -> Self
             where
@@ -2090,7 +2056,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<ListInstanceSnapshotResponse>
         for super::ListInstanceSnapshotResponse {
             type Error = super::error::ConversionError;
@@ -2108,7 +2073,6 @@ and as the image version (tag) in ACR, so it must also be a valid container imag
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::ListInstanceSnapshotResponse>
         for ListInstanceSnapshotResponse {
             fn from(value: super::ListInstanceSnapshotResponse) -> Self {

@@ -118,7 +118,6 @@ pub mod types {
         )]
         pub request_id: ::std::option::Option<::std::string::String>,
     }
-    #[cfg(feature = "test-util")]
     impl AlibabaError {
         pub fn builder() -> builder::AlibabaError {
             Default::default()
@@ -202,7 +201,6 @@ pub mod types {
         )]
         pub snapshot_id: ::std::option::Option<::std::string::String>,
     }
-    #[cfg(feature = "test-util")]
     impl CreateSnapshotResponse {
         pub fn builder() -> builder::CreateSnapshotResponse {
             Default::default()
@@ -295,7 +293,6 @@ pub mod types {
         )]
         pub request_id: ::std::option::Option<::std::string::String>,
     }
-    #[cfg(feature = "test-util")]
     impl DeleteSnapshotResponse {
         pub fn builder() -> builder::DeleteSnapshotResponse {
             Default::default()
@@ -405,7 +402,6 @@ pub mod types {
         )]
         pub workspace_id: ::std::option::Option<::std::string::String>,
     }
-    #[cfg(feature = "test-util")]
     impl GetSnapshotResponse {
         pub fn builder() -> builder::GetSnapshotResponse {
             Default::default()
@@ -447,7 +443,6 @@ pub mod types {
         )]
         pub total_count: ::std::option::Option<i64>,
     }
-    #[cfg(feature = "test-util")]
     impl ListSnapshotsResponse {
         pub fn builder() -> builder::ListSnapshotsResponse {
             Default::default()
@@ -606,7 +601,6 @@ pub mod types {
         )]
         pub workspace_id: ::std::option::Option<::std::string::String>,
     }
-    #[cfg(feature = "test-util")]
     impl Snapshot {
         pub fn builder() -> builder::Snapshot {
             Default::default()
@@ -841,7 +835,6 @@ pub mod types {
         )]
         pub request_id: ::std::option::Option<::std::string::String>,
     }
-    #[cfg(feature = "test-util")]
     impl UpdateSnapshotResponse {
         pub fn builder() -> builder::UpdateSnapshotResponse {
             Default::default()
@@ -850,7 +843,6 @@ pub mod types {
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct AlibabaError {
             code: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -873,7 +865,6 @@ pub mod types {
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for AlibabaError {
             fn default() -> Self {
                 Self {
@@ -885,7 +876,6 @@ pub mod types {
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl AlibabaError {
             pub fn code<T>(mut self, value: T) -> Self
             where
@@ -948,7 +938,6 @@ pub mod types {
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<AlibabaError> for super::AlibabaError {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -963,7 +952,6 @@ pub mod types {
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::AlibabaError> for AlibabaError {
             fn from(value: super::AlibabaError) -> Self {
                 Self {
@@ -1183,7 +1171,6 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct CreateSnapshotResponse {
             request_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -1194,7 +1181,6 @@ pub mod types {
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for CreateSnapshotResponse {
             fn default() -> Self {
                 Self {
@@ -1203,7 +1189,6 @@ pub mod types {
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl CreateSnapshotResponse {
             pub fn request_id<T>(mut self, value: T) -> Self
             where
@@ -1230,7 +1215,6 @@ pub mod types {
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<CreateSnapshotResponse>
         for super::CreateSnapshotResponse {
             type Error = super::error::ConversionError;
@@ -1243,7 +1227,6 @@ pub mod types {
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::CreateSnapshotResponse>
         for CreateSnapshotResponse {
             fn from(value: super::CreateSnapshotResponse) -> Self {
@@ -1254,14 +1237,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct DeleteSnapshotResponse {
             request_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for DeleteSnapshotResponse {
             fn default() -> Self {
                 Self {
@@ -1269,7 +1250,6 @@ pub mod types {
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl DeleteSnapshotResponse {
             pub fn request_id<T>(mut self, value: T) -> Self
             where
@@ -1284,7 +1264,6 @@ pub mod types {
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<DeleteSnapshotResponse>
         for super::DeleteSnapshotResponse {
             type Error = super::error::ConversionError;
@@ -1296,7 +1275,6 @@ pub mod types {
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::DeleteSnapshotResponse>
         for DeleteSnapshotResponse {
             fn from(value: super::DeleteSnapshotResponse) -> Self {
@@ -1306,7 +1284,6 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct GetSnapshotResponse {
             accessibility: ::std::result::Result<
                 ::std::option::Option<super::AccessibilityValue>,
@@ -1377,7 +1354,6 @@ pub mod types {
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for GetSnapshotResponse {
             fn default() -> Self {
                 Self {
@@ -1401,7 +1377,6 @@ pub mod types {
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl GetSnapshotResponse {
             pub fn accessibility<T>(mut self, value: T) -> Self
             where
@@ -1626,7 +1601,6 @@ pub mod types {
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<GetSnapshotResponse>
         for super::GetSnapshotResponse {
             type Error = super::error::ConversionError;
@@ -1654,7 +1628,6 @@ pub mod types {
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::GetSnapshotResponse> for GetSnapshotResponse {
             fn from(value: super::GetSnapshotResponse) -> Self {
                 Self {
@@ -1679,7 +1652,6 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct ListSnapshotsResponse {
             max_results: ::std::result::Result<
                 ::std::option::Option<i64>,
@@ -1702,7 +1674,6 @@ pub mod types {
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for ListSnapshotsResponse {
             fn default() -> Self {
                 Self {
@@ -1714,7 +1685,6 @@ pub mod types {
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl ListSnapshotsResponse {
             pub fn max_results<T>(mut self, value: T) -> Self
             where
@@ -1777,7 +1747,6 @@ pub mod types {
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<ListSnapshotsResponse>
         for super::ListSnapshotsResponse {
             type Error = super::error::ConversionError;
@@ -1793,7 +1762,6 @@ pub mod types {
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::ListSnapshotsResponse>
         for ListSnapshotsResponse {
             fn from(value: super::ListSnapshotsResponse) -> Self {
@@ -1807,7 +1775,6 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct Snapshot {
             accessibility: ::std::result::Result<
                 ::std::option::Option<super::AccessibilityValue>,
@@ -1874,7 +1841,6 @@ pub mod types {
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for Snapshot {
             fn default() -> Self {
                 Self {
@@ -1897,7 +1863,6 @@ pub mod types {
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl Snapshot {
             pub fn accessibility<T>(mut self, value: T) -> Self
             where
@@ -2110,7 +2075,6 @@ pub mod types {
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<Snapshot> for super::Snapshot {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -2136,7 +2100,6 @@ pub mod types {
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::Snapshot> for Snapshot {
             fn from(value: super::Snapshot) -> Self {
                 Self {
@@ -2245,14 +2208,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        #[cfg(feature = "test-util")]
         pub struct UpdateSnapshotResponse {
             request_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
-        #[cfg(feature = "test-util")]
         impl ::std::default::Default for UpdateSnapshotResponse {
             fn default() -> Self {
                 Self {
@@ -2260,7 +2221,6 @@ pub mod types {
                 }
             }
         }
-        #[cfg(feature = "test-util")]
         impl UpdateSnapshotResponse {
             pub fn request_id<T>(mut self, value: T) -> Self
             where
@@ -2275,7 +2235,6 @@ pub mod types {
                 self
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::TryFrom<UpdateSnapshotResponse>
         for super::UpdateSnapshotResponse {
             type Error = super::error::ConversionError;
@@ -2287,7 +2246,6 @@ pub mod types {
                 })
             }
         }
-        #[cfg(feature = "test-util")]
         impl ::std::convert::From<super::UpdateSnapshotResponse>
         for UpdateSnapshotResponse {
             fn from(value: super::UpdateSnapshotResponse) -> Self {

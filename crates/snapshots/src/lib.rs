@@ -59,9 +59,7 @@
 //! - `rustls-ring` (default), `rustls-aws-lc`, `native-tls`: the TLS stack (none: `http://`
 //!   only); see [`install_crypto_provider`];
 //! - `idna-unicode-rs` (default): non-ASCII host names processed with the unicode-rs tables
-//!   rather than ICU4X (faster to compile; off, your `Cargo.lock` chooses);
-//! - `test-util`: the builders of the answer types, for tests that fake an answer
-//!   (`[dev-dependencies]` only).
+//!   rather than ICU4X (faster to compile; off, your `Cargo.lock` chooses).
 
 pub mod client;
 pub mod error;

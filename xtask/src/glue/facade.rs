@@ -7,9 +7,7 @@
 //!   `<ACCESSOR>_URL` constant per profile that has a default base URL;
 //! - `crates/snapshots/src/generated/accessors.md`: the accessor table of the crate's docs;
 //! - the block of `crates/snapshots/Cargo.toml` between [`BEGIN`] and [`END`]: one path
-//!   dependency per generated crate; and the block between [`FEATURES_BEGIN`] and
-//!   [`FEATURES_END`]: the facade's `test-util` feature, forwarded to every generated crate.
-//!   The rest of that file is handwritten and left as is.
+//!   dependency per generated crate. The rest of that file is handwritten and left as is.
 
 use super::profiles::{self, Profile};
 use crate::apis::{Api, APIS};
@@ -26,11 +24,6 @@ pub const BEGIN: &str =
     "# @generated begin: one line per entry of xtask/src/apis.rs, by `cargo xtask generate`.";
 /// The last line of the generated block of [`MANIFEST`].
 pub const END: &str = "# @generated end";
-/// The first line of the generated block of [`MANIFEST`]'s `[features]`.
-pub const FEATURES_BEGIN: &str =
-    "# @generated features begin: from xtask/src/apis.rs, by `cargo xtask generate`.";
-/// The last line of the generated block of [`MANIFEST`]'s `[features]`.
-pub const FEATURES_END: &str = "# @generated features end";
 
 /// One API with its profiles.
 struct Entry<'a> {
@@ -69,11 +62,7 @@ pub fn render(root: &Path) -> Result<Vec<GeneratedFile>> {
         },
         GeneratedFile {
             path: MANIFEST.to_owned(),
-            contents: manifest_with_block(
-                &manifest_with_block(&manifest, (BEGIN, END), &dependency_block(APIS))?,
-                (FEATURES_BEGIN, FEATURES_END),
-                &features_block(APIS),
-            )?,
+            contents: manifest_with_block(&manifest, &dependency_block(APIS))?,
         },
     ])
 }
@@ -90,33 +79,14 @@ fn dependency_block(apis: &[Api]) -> String {
         .collect()
 }
 
-/// The lines between [`FEATURES_BEGIN`] and [`FEATURES_END`]: `test-util`, the builders of
-/// every generated crate's answer types (`glue::builders`), for tests that fake an answer.
-fn features_block(apis: &[Api]) -> String {
-    let forwarded: Vec<String> = apis
-        .iter()
-        .map(|a| format!("\"{}/{}\"", a.crate_name, super::builders::FEATURE))
-        .collect();
-    format!(
-        "# The builders of the types no request reaches (answers, error bodies), for tests that\n\
-         # fake an answer: turn it on in [dev-dependencies] only.\n{} = [{}]\n",
-        super::builders::FEATURE,
-        forwarded.join(", ")
-    )
-}
-
-/// `manifest` with the lines between the markers `(begin, end)` replaced by `block`.
-fn manifest_with_block(
-    manifest: &str,
-    (begin_line, end_line): (&str, &str),
-    block: &str,
-) -> Result<String> {
-    let (Some(begin), Some(end)) = (manifest.find(begin_line), manifest.find(end_line)) else {
-        bail!("{MANIFEST} has lost a generated block; put back the two lines\n{begin_line}\n{end_line}\n(dependencies in [dependencies], features in [features])");
+/// `manifest` with the lines between its markers replaced by `block`.
+fn manifest_with_block(manifest: &str, block: &str) -> Result<String> {
+    let (Some(begin), Some(end)) = (manifest.find(BEGIN), manifest.find(END)) else {
+        bail!("{MANIFEST} has lost its generated block; put back the two lines\n{BEGIN}\n{END}\nin its [dependencies]");
     };
-    let start = begin + begin_line.len() + 1;
+    let start = begin + BEGIN.len() + 1;
     if end < start {
-        bail!("{MANIFEST}: `{end_line}` comes before `{begin_line}`");
+        bail!("{MANIFEST}: `{END}` comes before `{BEGIN}`");
     }
     Ok(format!("{}{block}{}", &manifest[..start], &manifest[end..]))
 }
@@ -250,26 +220,13 @@ mod tests {
     #[test]
     fn the_block_is_replaced_and_the_rest_kept() {
         let manifest = format!("[dependencies]\na = 1\n{BEGIN}\nold = 1\n{END}\nz = 2\n");
-        let out = manifest_with_block(&manifest, (BEGIN, END), "new = 1\n").unwrap();
+        let out = manifest_with_block(&manifest, "new = 1\n").unwrap();
         assert_eq!(
             out,
             format!("[dependencies]\na = 1\n{BEGIN}\nnew = 1\n{END}\nz = 2\n")
         );
-        assert!(manifest_with_block("[dependencies]\n", (BEGIN, END), "x").is_err());
-        assert!(manifest_with_block(&format!("{END}\n{BEGIN}\n"), (BEGIN, END), "x").is_err());
-        let features = format!("[features]\n{FEATURES_BEGIN}\n{FEATURES_END}\n");
-        let out = manifest_with_block(
-            &features,
-            (FEATURES_BEGIN, FEATURES_END),
-            &features_block(APIS),
-        );
-        let out = out.unwrap();
-        for api in APIS {
-            assert!(
-                out.contains(&format!("\"{}/test-util\"", api.crate_name)),
-                "{out}"
-            );
-        }
+        assert!(manifest_with_block("[dependencies]\n", "x").is_err());
+        assert!(manifest_with_block(&format!("{END}\n{BEGIN}\n"), "x").is_err());
     }
 
     #[test]
@@ -301,8 +258,8 @@ mod tests {
         #[test]
         fn block_replacement_is_idempotent(before in "[a-z =\n]{0,40}", after in "[a-z =\n]{0,40}", block in "[a-z =\n]{0,40}") {
             let manifest = format!("{before}\n{BEGIN}\nold\n{END}{after}");
-            let once = manifest_with_block(&manifest, (BEGIN, END), &block).unwrap();
-            let twice = manifest_with_block(&once, (BEGIN, END), &block).unwrap();
+            let once = manifest_with_block(&manifest, &block).unwrap();
+            let twice = manifest_with_block(&once, &block).unwrap();
             prop_assert_eq!(&once, &twice);
             let head = format!("{before}\n{BEGIN}\n{block}");
             let tail = format!("{END}{after}");

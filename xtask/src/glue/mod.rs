@@ -13,12 +13,10 @@
 //! - [`stable`]: every named-field struct of `types` marked `#[non_exhaustive]`;
 //! - [`allocations`]: progenitor's builders rewritten not to allocate per path parameter
 //!   and per required parameter;
-//! - [`builders`]: the builders of structs no request reaches only with `test-util`;
 //! - [`facade`]: the facade's generated module (accessors, re-exports, the table of every
 //!   API's profiles) and its dependencies on the generated crates.
 
 pub mod allocations;
-pub mod builders;
 pub mod conversions;
 pub mod errors;
 pub mod facade;

@@ -180,9 +180,8 @@ pub async fn run<W: Write>(
         GraphOlapCommand::Delete { snapshot_id } => {
             let id = resource_id("snapshot_id", &snapshot_id)?;
             let answer = send_raw(olap()?.delete_snapshot().snapshot_id(id.clone()).send()).await?;
-            // An answer type: built from its JSON (its builder is only for tests).
-            let deleted: DeleteSnapshotResult =
-                serde_json::from_value(serde_json::json!({ "deleted": true }))
+            let deleted =
+                DeleteSnapshotResult::try_from(DeleteSnapshotResult::builder().deleted(true))
                     .map_err(|e| Error::Config(format!("the delete result: {e}")))?;
             printer.outcome_of(
                 &format!("Deleted Graph OLAP snapshot {id}"),
