@@ -1,6 +1,7 @@
 //! `cargo xtask compile-budget`: what the SDK costs a user to compile. Builds the minimal
 //! downstream binary `xtask/fixtures/downstream-min` (its own workspace, the facade with its
-//! default features) cold, in an empty target directory, and reports its wall time, the
+//! default features) cold, in an empty target directory, without incremental compilation (as
+//! Cargo compiles a git or registry dependency), and reports its wall time, the
 //! slowest units of `cargo build --timings`, the time of the SDK's own crates, the machine's
 //! load, and the binary's size (release: stripped). A report, never a timed assertion: the
 //! figures depend on the machine and on whatever else it is doing.
@@ -104,8 +105,12 @@ fn build(root: &Path, profile: Profile) -> Result<String> {
         .args(["build", "--locked", "--timings", "--manifest-path"])
         .arg(&manifest)
         .env("CARGO_TARGET_DIR", &target)
-        // What a user's build gets: no settings inherited from this workspace's session.
-        .env_remove("CARGO_INCREMENTAL")
+        // What a user's build gets: no settings inherited from this workspace's session, and
+        // the SDK compiled as a git (or registry) dependency is: Cargo compiles only workspace
+        // members and path dependencies incrementally, and the fixture reaches the SDK by
+        // path, which in a cold debug build costs its crates about a third more (README,
+        // "Figures"). The fixture's own one-file binary is all this changes besides.
+        .env("CARGO_INCREMENTAL", "0")
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_BUILD_RUSTFLAGS");
     if profile == Profile::Release {
@@ -148,17 +153,38 @@ fn build(root: &Path, profile: Profile) -> Result<String> {
 /// crate in two versions, none of [`KEPT_OUT`]. Returns the line of the report.
 fn dependency_policy(root: &Path) -> Result<String> {
     let manifest = root.join(FIXTURE).join("Cargo.toml");
+    let crates = distinct_crates(&cargo_tree(&manifest, &[])?);
+    let problems = policy_problems(&crates);
+    if !problems.is_empty() {
+        bail!(
+            "the dependency tree of {FIXTURE} breaks the policy:\n  {}",
+            problems.join("\n  ")
+        );
+    }
+    // The lock pins idna_adapter whatever the features say; the pin that reaches a user
+    // without this lock is the runtime's dependency, which only the default features add.
+    let pinned_by = cargo_tree(&manifest, &["-i", "idna_adapter", "--depth", "1"])?;
+    if !pinned_by
+        .lines()
+        .any(|l| l.starts_with("snapshots-runtime "))
+    {
+        bail!("idna_adapter in {FIXTURE} is not pinned by snapshots-runtime: the default features no longer reach `idna-unicode-rs` (without it, a user's build compiles ICU4X)");
+    }
+    Ok(format!(
+        "dependencies of {FIXTURE}: {} crates, none in two versions, none of {}; \
+         idna_adapter pinned by snapshots-runtime",
+        crates.len(),
+        KEPT_OUT.map(|(name, _)| name).join(", ")
+    ))
+}
+
+/// `cargo tree --locked -e normal --prefix none` of `manifest`, with `extra` arguments.
+fn cargo_tree(manifest: &Path, extra: &[&str]) -> Result<String> {
     let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args([
-            "tree",
-            "--locked",
-            "-e",
-            "normal",
-            "--prefix",
-            "none",
-            "--manifest-path",
-        ])
-        .arg(&manifest)
+        .args(["tree", "--locked", "-e", "normal", "--prefix", "none"])
+        .args(extra)
+        .arg("--manifest-path")
+        .arg(manifest)
         .output()
         .context("running cargo tree")?;
     if !output.status.success() {
@@ -167,19 +193,7 @@ fn dependency_policy(root: &Path) -> Result<String> {
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    let crates = distinct_crates(&String::from_utf8_lossy(&output.stdout));
-    let problems = policy_problems(&crates);
-    if !problems.is_empty() {
-        bail!(
-            "the dependency tree of {FIXTURE} breaks the policy:\n  {}",
-            problems.join("\n  ")
-        );
-    }
-    Ok(format!(
-        "dependencies of {FIXTURE}: {} crates, none in two versions, none of {}",
-        crates.len(),
-        KEPT_OUT.map(|(name, _)| name).join(", ")
-    ))
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// The distinct `(name, version)` pairs of `cargo tree --prefix none` output.

@@ -268,20 +268,23 @@ fn cargo_toml(api: &Api, code: &str) -> String {
         "{header}\n[package]\nname = \"{name}\"\nversion = \"0.1.0\"\ndescription = \"{summary}\"\n\
          edition.workspace = true\nrust-version.workspace = true\nlicense.workspace = true\npublish.workspace = true\n\n\
          {features}\n[dependencies]\n{deps}\n[lints]\nworkspace = true\n",
-        features = TLS_FEATURES,
+        features = FEATURES,
         header = header("#", api),
         name = api.crate_name,
         summary = api.summary,
     )
 }
 
-/// The TLS features of every generated crate: each forwards to the runtime's feature of the
-/// same name (documented in `crates/snapshots-runtime/Cargo.toml` and the README).
-const TLS_FEATURES: &str = "[features]\ndefault = [\"rustls-ring\"]\n\
+/// The features of every generated crate (TLS, IDNA tables): each forwards to the runtime's
+/// feature of the same name (documented in `crates/snapshots-runtime/Cargo.toml` and the
+/// README).
+const FEATURES: &str = "[features]\ndefault = [\"rustls-ring\", \"idna-unicode-rs\"]\n\
 # TLS for https endpoints (see snapshots-runtime's features); turn all off for http:// only.\n\
 rustls-ring = [\"snapshots-runtime/rustls-ring\"]\n\
 rustls-aws-lc = [\"snapshots-runtime/rustls-aws-lc\"]\n\
-native-tls = [\"snapshots-runtime/native-tls\"]\n";
+native-tls = [\"snapshots-runtime/native-tls\"]\n\
+# IDNA through the unicode-rs tables rather than ICU4X (faster to compile); off: Cargo.lock chooses.\n\
+idna-unicode-rs = [\"snapshots-runtime/idna-unicode-rs\"]\n";
 
 fn lib_rs(api: &Api, raw: &Value) -> String {
     let title = raw
