@@ -11031,8 +11031,9 @@ pub mod builder {
                     ),
                 ))?;
             let url = format!(
-                "{}/api/instances/{}", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
+                "{}/api/instances/{}", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; instance_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -11172,8 +11173,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/instances/{}", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
+                "{}/api/instances/{}", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; instance_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -11279,8 +11281,9 @@ pub mod builder {
                     ),
                 ))?;
             let url = format!(
-                "{}/api/instances/{}", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
+                "{}/api/instances/{}", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; instance_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -11425,8 +11428,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/instances/{}/cpu", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
+                "{}/api/instances/{}/cpu", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; instance_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -11573,8 +11577,9 @@ pub mod builder {
             let limit = limit.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/instances/{}/events", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
+                "{}/api/instances/{}/events", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; instance_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -11709,8 +11714,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/instances/{}/lifecycle", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
+                "{}/api/instances/{}/lifecycle", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; instance_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -11849,8 +11855,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/instances/{}/memory", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
+                "{}/api/instances/{}/memory", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; instance_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -11968,8 +11975,9 @@ pub mod builder {
                     ),
                 ))?;
             let url = format!(
-                "{}/api/instances/{}/progress", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
+                "{}/api/instances/{}/progress", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; instance_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -12074,8 +12082,9 @@ pub mod builder {
                     ),
                 ))?;
             let url = format!(
-                "{}/api/internal/instances/{}/activity", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
+                "{}/api/internal/instances/{}/activity", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; instance_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -12203,8 +12212,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/internal/instances/{}/progress", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
+                "{}/api/internal/instances/{}/progress", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; instance_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -12333,8 +12343,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/internal/instances/{}/status", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
+                "{}/api/internal/instances/{}/status", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; instance_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -12470,8 +12481,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/internal/snapshots/{}/status", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& snapshot_id),
+                "{}/api/internal/snapshots/{}/status", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; snapshot_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -12859,8 +12871,9 @@ pub mod builder {
                     ),
                 ))?;
             let url = format!(
-                "{}/api/mappings/{}", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& mapping_id),
+                "{}/api/mappings/{}", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; mapping_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -12999,8 +13012,9 @@ pub mod builder {
             let limit = limit.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/mappings/{}/instances", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& mapping_id),
+                "{}/api/mappings/{}/instances", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; mapping_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -13141,8 +13155,9 @@ pub mod builder {
             let limit = limit.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/mappings/{}/snapshots", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& mapping_id),
+                "{}/api/mappings/{}/snapshots", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; mapping_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -13283,8 +13298,9 @@ pub mod builder {
             let limit = limit.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/mappings/{}/versions", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& mapping_id),
+                "{}/api/mappings/{}/versions", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; mapping_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -13417,9 +13433,11 @@ pub mod builder {
                     ),
                 ))?;
             let url = format!(
-                "{}/api/mappings/{}/versions/{}", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& mapping_id),
-                ::snapshots_runtime::builder_glue::PathSegment(& version),
+                "{}/api/mappings/{}/versions/{}", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; mapping_id
+                .to_path_segment() }, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; version
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -13940,8 +13958,9 @@ pub mod builder {
                     ),
                 ))?;
             let url = format!(
-                "{}/api/snapshots/{}", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& snapshot_id),
+                "{}/api/snapshots/{}", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; snapshot_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -14081,8 +14100,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/snapshots/{}", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& snapshot_id),
+                "{}/api/snapshots/{}", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; snapshot_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -14188,8 +14208,9 @@ pub mod builder {
                     ),
                 ))?;
             let url = format!(
-                "{}/api/snapshots/{}", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& snapshot_id),
+                "{}/api/snapshots/{}", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; snapshot_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -14347,8 +14368,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/snapshots/{}/lifecycle", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& snapshot_id),
+                "{}/api/snapshots/{}/lifecycle", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; snapshot_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -14459,8 +14481,9 @@ pub mod builder {
                     ),
                 ))?;
             let url = format!(
-                "{}/api/snapshots/{}/progress", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& snapshot_id),
+                "{}/api/snapshots/{}/progress", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; snapshot_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -14567,8 +14590,9 @@ pub mod builder {
                     ),
                 ))?;
             let url = format!(
-                "{}/api/snapshots/{}/retry", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& snapshot_id),
+                "{}/api/snapshots/{}/retry", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; snapshot_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -15029,8 +15053,9 @@ pub mod builder {
                     ),
                 ))?;
             let url = format!(
-                "{}/api/users/{}", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& username),
+                "{}/api/users/{}", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; username
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map

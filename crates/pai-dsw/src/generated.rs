@@ -2516,8 +2516,9 @@ pub mod builder {
             let page_size = page_size.map_err(Error::InvalidRequest)?;
             let sort_by = sort_by.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v2/instances/{}/snapshots", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
+                "{}/api/v2/instances/{}/snapshots", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; instance_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2667,8 +2668,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v2/instances/{}/snapshots", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
+                "{}/api/v2/instances/{}/snapshots", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; instance_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2801,9 +2803,11 @@ pub mod builder {
                     ),
                 ))?;
             let url = format!(
-                "{}/api/v2/instances/{}/snapshots/{}", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
-                ::snapshots_runtime::builder_glue::PathSegment(& snapshot_id),
+                "{}/api/v2/instances/{}/snapshots/{}", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; instance_id
+                .to_path_segment() }, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; snapshot_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -2935,9 +2939,11 @@ pub mod builder {
                     ),
                 ))?;
             let url = format!(
-                "{}/api/v2/instances/{}/snapshots/{}", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& instance_id),
-                ::snapshots_runtime::builder_glue::PathSegment(& snapshot_id),
+                "{}/api/v2/instances/{}/snapshots/{}", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; instance_id
+                .to_path_segment() }, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; snapshot_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map

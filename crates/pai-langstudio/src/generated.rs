@@ -3164,8 +3164,9 @@ pub mod builder {
                 ))?;
             let workspace_id = workspace_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/langstudio/snapshots/{}", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& snapshot_id),
+                "{}/api/v1/langstudio/snapshots/{}", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; snapshot_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -3310,8 +3311,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/langstudio/snapshots/{}", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& snapshot_id),
+                "{}/api/v1/langstudio/snapshots/{}", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; snapshot_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -3439,8 +3441,9 @@ pub mod builder {
                 ))?;
             let workspace_id = workspace_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/langstudio/snapshots/{}", client.baseurl,
-                ::snapshots_runtime::builder_glue::PathSegment(& snapshot_id),
+                "{}/api/v1/langstudio/snapshots/{}", client.baseurl, { use
+                ::snapshots_runtime::builder_glue::ToPathSegment as _; snapshot_id
+                .to_path_segment() },
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map

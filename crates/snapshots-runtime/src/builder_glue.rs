@@ -1,15 +1,17 @@
 //! What the generated operation builders call where progenitor's code would allocate on every
 //! call (`cargo xtask generate` rewrites its output to use them; `xtask/src/glue/allocations.rs`):
 //!
-//! - [`PathSegment`]: a path parameter percent-encoded while the URL is formatted, in place
-//!   of `encode_path(&value.to_string())`, which makes two strings per parameter;
+//! - [`PathSegment`] (`value.to_path_segment()`, [`ToPathSegment`]): a path parameter
+//!   percent-encoded while the URL is formatted, in place of
+//!   `encode_path(&value.to_string())`, which makes two strings per parameter;
 //! - [`missing`]: the message of a required parameter that was never set, made only when it
 //!   is needed, in place of a `"... was not initialized"` string allocated by every builder's
 //!   `new` and dropped as soon as the parameter is set.
 //!
 //! ```
-//! use snapshots_runtime::builder_glue::{missing, PathSegment};
-//! let url = format!("https://h.example/api/v1/snapshots/{}", PathSegment(&"a b/c"));
+//! use snapshots_runtime::builder_glue::{missing, ToPathSegment};
+//! let id = String::from("a b/c");
+//! let url = format!("https://h.example/api/v1/snapshots/{}", id.to_path_segment());
 //! assert_eq!(url, "https://h.example/api/v1/snapshots/a%20b%2Fc");
 //! assert_eq!(missing(String::new(), "id was not initialized"), "id was not initialized");
 //! assert_eq!(missing("conversion failed".into(), "unused"), "conversion failed");
@@ -22,8 +24,9 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 /// The bytes a path segment percent-encodes: the WHATWG URL standard's path percent-encode
 /// set (controls, space, `"`, `#`, `<`, `>`, `?`, `` ` ``, `{`, `}`) plus `/` (a parameter is
 /// one segment) and `%` (a parameter's `%` is data, not an escape). The set of progenitor's
-/// `encode_path`, which the tests compare against.
-const PATH_SEGMENT: &AsciiSet = &CONTROLS
+/// `encode_path`, which the tests compare against; the action segment of a gateway path
+/// (`transport`) is encoded with it too.
+pub(crate) const PATH_SEGMENT: &AsciiSet = &CONTROLS
     .add(b' ')
     .add(b'"')
     .add(b'#')
@@ -46,6 +49,19 @@ impl<T: Display + ?Sized> Display for PathSegment<'_, T> {
         write!(Encoder(f), "{}", self.0)
     }
 }
+
+/// `value.to_path_segment()`: the [`PathSegment`] of what `value.to_string()` would write,
+/// found the same way. As a method call it goes through `Deref` as `to_string` does, so a
+/// newtype over `String` without `Display` of its own (as typify writes for a constrained
+/// path parameter) is encoded as its text.
+pub trait ToPathSegment: Display {
+    /// This value as a percent-encoded path segment.
+    fn to_path_segment(&self) -> PathSegment<'_, Self> {
+        PathSegment(self)
+    }
+}
+
+impl<T: Display + ?Sized> ToPathSegment for T {}
 
 /// Writes what it is given percent-encoded to the formatter it wraps.
 struct Encoder<'a, 'b>(&'a mut fmt::Formatter<'b>);
@@ -102,6 +118,24 @@ mod tests {
             prop_assert_eq!(PathSegment(&n).to_string(), n.to_string());
             prop_assert_eq!(PathSegment(&u).to_string(), u.to_string());
         }
+    }
+
+    /// A newtype like typify's for a constrained string: `Deref` to `String`, no `Display`.
+    struct Id(String);
+
+    impl std::ops::Deref for Id {
+        type Target = String;
+        fn deref(&self) -> &String {
+            &self.0
+        }
+    }
+
+    #[test]
+    fn a_newtype_over_a_string_is_encoded_as_to_string_finds_it() {
+        let id = Id("w 1/2".to_owned());
+        let expected = progenitor_client::encode_path(&id.to_string());
+        assert_eq!(id.to_path_segment().to_string(), expected);
+        assert_eq!(expected, "w%201%2F2");
     }
 
     #[test]

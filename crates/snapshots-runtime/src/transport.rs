@@ -25,9 +25,10 @@
 //! );
 //! ```
 
+use crate::builder_glue::PATH_SEGMENT;
 use crate::failure::{bounded, Failure};
 use crate::operation::Operation;
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
+use percent_encoding::{percent_decode_str, utf8_percent_encode};
 use reqwest::header::{HeaderValue, CONTENT_TYPE};
 use reqwest::{Method, Request};
 use serde_json::{Map, Value};
@@ -44,20 +45,6 @@ pub enum Transport {
     /// query string (GET, DELETE) or into the JSON body (POST, PUT) (`action-path`).
     ActionPath,
 }
-
-/// The characters percent-encoded in the action segment (a path segment).
-const SEGMENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}')
-    .add(b'/')
-    .add(b'%');
 
 impl Transport {
     /// The transport a spec's `x-profiles` names (`rest`, `action-path`), if known.
@@ -119,7 +106,7 @@ fn action_path(mut request: Request, operation: &Operation) -> Result<Request, S
         Destination::Query => prepend_query(request.url_mut(), &params),
         Destination::Body => merge_body(&mut request, &params)?,
     }
-    let path = format!("{base}/{}", utf8_percent_encode(action, SEGMENT));
+    let path = format!("{base}/{}", utf8_percent_encode(action, PATH_SEGMENT));
     request.url_mut().set_path(&path);
     Ok(request)
 }

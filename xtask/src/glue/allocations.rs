@@ -2,8 +2,10 @@
 //! output (the helpers are in `snapshots_runtime::builder_glue`):
 //!
 //! - `encode_path(&value.to_string())`, two strings per path parameter, becomes
-//!   `::snapshots_runtime::builder_glue::PathSegment(&value)`, encoded while the URL is
-//!   formatted (the same text: the runtime's proptests compare the two);
+//!   `{ use ::snapshots_runtime::builder_glue::ToPathSegment as _; value.to_path_segment() }`,
+//!   encoded while the URL is formatted (the same text: the runtime's proptests compare the
+//!   two). A method call, like `to_string`, so that it finds `Display` through `Deref` (a
+//!   newtype over `String`); `value` must be a variable, as progenitor's path parameters are;
 //! - a required parameter starts as `Err(String::new())` (no allocation) instead of
 //!   `Err("<name> was not initialized".to_string())`, and `send` makes that message only
 //!   when the parameter was never set (`builder_glue::missing`).
@@ -112,8 +114,10 @@ fn rewrite(tokens: TokenStream, counts: &mut Counts) -> TokenStream {
                     counts.encode_calls += 1;
                     if let Some(value) = to_string_argument(args) {
                         counts.encode_rewritten += 1;
-                        let value = rewrite(value, counts);
-                        out.extend(quote!(::snapshots_runtime::builder_glue::PathSegment(&#value)));
+                        out.extend(quote!({
+                            use ::snapshots_runtime::builder_glue::ToPathSegment as _;
+                            #value.to_path_segment()
+                        }));
                         i += 2;
                         continue;
                     }
@@ -152,18 +156,17 @@ fn rewrite(tokens: TokenStream, counts: &mut Counts) -> TokenStream {
     out
 }
 
-/// `x` of the arguments `(&x.to_string())`.
-fn to_string_argument(args: &Group) -> Option<TokenStream> {
+/// The variable `x` of the arguments `(&x.to_string())`.
+fn to_string_argument(args: &Group) -> Option<proc_macro2::Ident> {
     let inner: Vec<TokenTree> = args.stream().into_iter().collect();
-    let [amp, value @ .., dot, to_string, call] = inner.as_slice() else {
+    let [amp, TokenTree::Ident(value), dot, to_string, call] = inner.as_slice() else {
         return None;
     };
     let shape = is_punct(amp, '&')
-        && !value.is_empty()
         && is_punct(dot, '.')
         && is_ident(Some(to_string), "to_string")
         && is_empty_call(call);
-    shape.then(|| value.iter().cloned().collect())
+    shape.then(|| value.clone())
 }
 
 /// Whether `trees` start with `map_err(Error::InvalidRequest)` (after the `.`).
@@ -214,7 +217,7 @@ mod tests {
                         let Self { client, instance_id, limit } = self;
                         let instance_id = instance_id.map_err(Error::InvalidRequest)?;
                         let limit = limit.map_err(Error::InvalidRequest)?;
-                        let url = format!("{}/x/{}/{}", client.baseurl, encode_path(&instance_id.to_string()), encode_path(&limit.unwrap_or(1).to_string()));
+                        let url = format!("{}/x/{}/{}", client.baseurl, encode_path(&instance_id.to_string()), encode_path(&limit.to_string()));
                         Ok(())
                     }
                 }
@@ -235,11 +238,11 @@ mod tests {
             text.contains("instance_id : Err (:: std :: string :: String :: new ())"),
             "{text}"
         );
-        assert!(text.contains("PathSegment (& instance_id)"), "{text}");
-        assert!(
-            text.contains("PathSegment (& limit . unwrap_or (1))"),
-            "{text}"
-        );
+        let call = |v: &str| {
+            format!("{{ use :: snapshots_runtime :: builder_glue :: ToPathSegment as _ ; {v} . to_path_segment () }}")
+        };
+        assert!(text.contains(&call("instance_id")), "{text}");
+        assert!(text.contains(&call("limit")), "{text}");
         assert!(
             text.contains("missing (e , \"instance_id was not initialized\")"),
             "{text}"
@@ -259,10 +262,10 @@ mod tests {
     #[test]
     fn a_call_of_another_shape_is_an_error() {
         let file: syn::File = syn::parse_quote! {
-            fn f() { let _ = format!("{}", encode_path(&id)); }
+            fn f() { let _ = format!("{}{}", encode_path(&id), encode_path(&a.b.to_string())); }
         };
         let error = fewer_allocations(file).err().expect("an error").to_string();
-        assert!(error.contains("1 of 1 `encode_path` calls"), "{error}");
+        assert!(error.contains("2 of 2 `encode_path` calls"), "{error}");
     }
 
     #[test]
