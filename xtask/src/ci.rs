@@ -19,6 +19,10 @@
 //! 7. `cargo xtask compile-budget --profile debug` (in-process): a minimal downstream binary
 //!    built cold, its compile time and size reported (a report, never a failure on time; the
 //!    release build is left to `cargo xtask compile-budget`, to keep CI under 20 minutes).
+//!
+//! Before the first step it warns when the file system that holds `target/` has less free
+//! space than a cold run needs ([`DISK_NEEDED_MB`]): a build that runs out of space fails
+//! late, with a linker's "No space left on device" in the middle of the test build.
 
 use anyhow::{bail, Result};
 use std::path::Path;
@@ -26,6 +30,7 @@ use std::process::Command;
 
 /// Runs every CI step; the first failure stops the run.
 pub fn run(root: &Path) -> Result<()> {
+    warn_if_disk_low(root);
     step(root, "format", &["fmt", "--all", "--", "--check"])?;
     eprintln!("==> generated code is up to date (cargo xtask generate --check)");
     crate::check(root)?;
@@ -62,6 +67,50 @@ pub fn run(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Free space a cold run needs where `target/` is, in MiB: a fresh clone's whole tree
+/// (`target/`, the Python venvs, the budget's fixture build) peaked at 5.6 GB in a full run
+/// (README, "Figures"); this leaves room to spare.
+const DISK_NEEDED_MB: u64 = 8 * 1024;
+
+/// Prints a warning when the file system of `root` has less than [`DISK_NEEDED_MB`] free. A
+/// warning, not a failure: the need is an estimate, and a warm `target/` needs far less.
+fn warn_if_disk_low(root: &Path) {
+    if let Some(warning) = disk_warning(root, free_megabytes(root)) {
+        eprintln!("{warning}");
+    }
+}
+
+/// The warning for `free` MiB at `root`, if that is less than a cold run needs.
+fn disk_warning(root: &Path, free: Option<u64>) -> Option<String> {
+    let free = free.filter(|free| *free < DISK_NEEDED_MB)?;
+    Some(format!(
+        "warning: {free} MiB free on the file system of {}; a cold CI run needs about \
+         {DISK_NEEDED_MB} MiB, and a build that runs out fails with \"No space left on device\"",
+        root.display()
+    ))
+}
+
+/// Free space of the file system holding `path`, in MiB, from POSIX `df -Pk`; `None` when
+/// `df` is missing or answers something else.
+fn free_megabytes(path: &Path) -> Option<u64> {
+    let output = Command::new("df").arg("-Pk").arg(path).output().ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    available_kib(std::str::from_utf8(&output.stdout).ok()?).map(|kib| kib / 1024)
+}
+
+/// The "Available" column (KiB) of `df -Pk`'s one data line: POSIX fixes the columns
+/// (file system, blocks, used, available, capacity, mounted on) and one line per file system.
+fn available_kib(df_output: &str) -> Option<u64> {
+    let mut lines = df_output.lines();
+    let header = lines.next()?;
+    if header.split_whitespace().nth(3) != Some("Available") {
+        return None;
+    }
+    lines.next()?.split_whitespace().nth(3)?.parse().ok()
+}
+
 fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }
@@ -86,4 +135,56 @@ fn step(root: &Path, name: &str, args: &[&str]) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn available_space_is_read_from_posix_df() {
+        let df = "Filesystem     1024-blocks     Used Available Capacity Mounted on\n\
+                  /dev/vda         264092512 91637276   3620432      97% /\n";
+        assert_eq!(available_kib(df), Some(3_620_432));
+    }
+
+    #[test]
+    fn anything_else_from_df_is_no_answer() {
+        assert_eq!(available_kib(""), None);
+        assert_eq!(
+            available_kib("Filesystem 1K-blocks Used Avail\n/dev/x 1 2 3\n"),
+            None
+        );
+        assert_eq!(
+            available_kib("Filesystem 1024-blocks Used Available Capacity Mounted on\n"),
+            None
+        );
+        assert_eq!(
+            available_kib(
+                "Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/x 1 2 lots 9% /\n"
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn low_free_space_is_a_warning_that_names_it() {
+        let root = Path::new("/check/work/main");
+        let warning = disk_warning(root, Some(3_535)).expect("3.5 GB is too little");
+        assert!(warning.contains("3535 MiB free on the file system of /check/work/main"));
+        assert!(warning.contains("No space left on device"));
+        assert_eq!(disk_warning(root, Some(DISK_NEEDED_MB)), None);
+        assert_eq!(
+            disk_warning(root, None),
+            None,
+            "no answer from df, no warning"
+        );
+    }
+
+    #[test]
+    fn this_machine_reports_free_space() {
+        // `df` is part of every machine CI runs on (coreutils); if it ever is not, the warning
+        // is skipped, which this test would show.
+        assert!(free_megabytes(Path::new(".")).is_some_and(|free| free > 0));
+    }
 }
