@@ -3,8 +3,12 @@
 //! default features) cold, in an empty target directory, without incremental compilation (as
 //! Cargo compiles a git or registry dependency), and reports its wall time, the
 //! slowest units of `cargo build --timings`, the time of the SDK's own crates, the machine's
-//! load, and the binary's size (release: stripped). A report, never a timed assertion: the
-//! figures depend on the machine and on whatever else it is doing.
+//! load, and the binary's size (release: stripped). Then it builds the floor under it,
+//! `xtask/fixtures/downstream-floor` (the same two calls with reqwest alone, on the same TLS
+//! stack), the same way, and reports what the SDK adds: the difference of two builds made on
+//! the same machine minutes apart, which moves less with the machine than either figure. A
+//! report, never a timed assertion: the figures depend on the machine and on whatever else it
+//! is doing.
 //!
 //! It also checks the fixture's dependency tree, which does not depend on the machine: no crate
 //! in two versions, none of the crates the default features keep out of a user's build
@@ -18,6 +22,8 @@ use std::time::Instant;
 
 /// The fixture, relative to the workspace root.
 const FIXTURE: &str = "xtask/fixtures/downstream-min";
+/// The floor under it (reqwest alone), relative to the workspace root.
+const FLOOR: &str = "xtask/fixtures/downstream-floor";
 /// How many of the slowest units are listed.
 const TOP: usize = 8;
 /// The SDK's own crates, whose compile time is reported together.
@@ -82,44 +88,46 @@ struct Unit {
     seconds: f64,
 }
 
-/// Builds the fixture cold for each of `profiles` and prints the report.
+/// Builds the fixture and its floor cold for each of `profiles` and prints the reports.
 pub fn run(root: &Path, profiles: &[Profile]) -> Result<()> {
     println!("{}", dependency_policy(root)?);
     for &profile in profiles {
-        let report = build(root, profile)?;
-        println!("{report}");
+        let sdk = build(root, FIXTURE, profile)?;
+        println!("{}", render(profile, &sdk));
+        let floor = build(root, FLOOR, profile)?;
+        println!("{}", render_floor(profile, &sdk, &floor));
     }
     Ok(())
 }
 
-/// One cold build of the fixture, and its report as text.
-fn build(root: &Path, profile: Profile) -> Result<String> {
-    let target = root.join("target/compile-budget").join(profile.dir());
+/// What one cold build took and made.
+#[derive(Debug, Clone, PartialEq)]
+struct Build {
+    timing: Timing,
+    units: Vec<Unit>,
+    binary: PathBuf,
+    /// The binary's size in bytes.
+    size: u64,
+}
+
+/// One cold build of `fixture` (a path relative to `root`) in its own empty target directory.
+fn build(root: &Path, fixture: &str, profile: Profile) -> Result<Build> {
+    let name = fixture.rsplit('/').next().unwrap_or(fixture);
+    let target = root
+        .join("target/compile-budget")
+        .join(format!("{name}-{}", profile.dir()));
     if target.exists() {
         std::fs::remove_dir_all(&target)
             .with_context(|| format!("emptying {}", target.display()))?;
     }
-    let manifest = root.join(FIXTURE).join("Cargo.toml");
-    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    command
-        .args(["build", "--locked", "--timings", "--manifest-path"])
-        .arg(&manifest)
-        .env("CARGO_TARGET_DIR", &target)
-        // What a user's build gets: no settings inherited from this workspace's session, and
-        // the SDK compiled as a git (or registry) dependency is: Cargo compiles only workspace
-        // members and path dependencies incrementally, and the fixture reaches the SDK by
-        // path, which in a cold debug build costs its crates about a third more (README,
-        // "Figures"). The fixture's own one-file binary is all this changes besides.
-        .env("CARGO_INCREMENTAL", "0")
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_BUILD_RUSTFLAGS");
+    let mut command = cold_build(&root.join(fixture).join("Cargo.toml"), &target);
     if profile == Profile::Release {
         command
             .arg("--release")
             .env("CARGO_PROFILE_RELEASE_STRIP", "true");
     }
     eprintln!(
-        "==> compile-budget {}: cold build of {FIXTURE}",
+        "==> compile-budget {}: cold build of {fixture}",
         profile.dir()
     );
     let load_before = load_average();
@@ -135,18 +143,40 @@ fn build(root: &Path, profile: Profile) -> Result<String> {
     };
     if !status.success() {
         bail!(
-            "the cold {} build of {FIXTURE} failed ({status})",
+            "the cold {} build of {fixture} failed ({status})",
             profile.dir()
         );
     }
     let html = std::fs::read_to_string(target.join("cargo-timings/cargo-timing.html"))
         .context("reading the --timings report")?;
-    let units = units(&html)?;
-    let binary = target.join(profile.dir()).join("downstream-min");
+    let binary = target.join(profile.dir()).join(name);
     let size = std::fs::metadata(&binary)
         .with_context(|| format!("reading {}", binary.display()))?
         .len();
-    Ok(render(profile, &timing, &units, (&binary, size)))
+    Ok(Build {
+        timing,
+        units: units(&html)?,
+        binary,
+        size,
+    })
+}
+
+/// `cargo build --locked --timings` of `manifest` into `target`, as a user's build gets it.
+fn cold_build(manifest: &Path, target: &Path) -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command
+        .args(["build", "--locked", "--timings", "--manifest-path"])
+        .arg(manifest)
+        .env("CARGO_TARGET_DIR", target)
+        // What a user's build gets: no settings inherited from this workspace's session, and
+        // the SDK compiled as a git (or registry) dependency is: Cargo compiles only workspace
+        // members and path dependencies incrementally, and the fixture reaches the SDK by
+        // path, which in a cold debug build costs its crates about a third more (README,
+        // "Figures"). The fixture's own one-file binary is all this changes besides.
+        .env("CARGO_INCREMENTAL", "0")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_BUILD_RUSTFLAGS");
+    command
 }
 
 /// Checks the fixture's tree (normal dependencies, this platform) against the policy: no
@@ -245,13 +275,9 @@ struct Timing {
     load: (Option<String>, Option<String>),
 }
 
-/// The text of one report.
-fn render(
-    profile: Profile,
-    timing: &Timing,
-    units: &[Unit],
-    (binary, size): (&PathBuf, u64),
-) -> String {
+/// The text of the fixture's report.
+fn render(profile: Profile, build: &Build) -> String {
+    let units = &build.units;
     let mut sorted = units.to_vec();
     sorted.sort_by(|a, b| b.seconds.total_cmp(&a.seconds));
     let sum: f64 = units.iter().map(|u| u.seconds).sum();
@@ -260,24 +286,21 @@ fn render(
         .filter(|u| OURS.iter().any(|o| u.label.split(' ').next() == Some(o)))
         .map(|u| u.seconds)
         .sum();
-    let stripped = if profile == Profile::Release {
-        ", stripped"
-    } else {
-        ""
-    };
-    let cpu = timing.cpu.map_or("?".to_owned(), |c| format!("{c:.1}"));
+    let timing = &build.timing;
     let mut out = format!(
-        "compile-budget {}: {:.1} s wall, {cpu} s CPU (user + system), cold (empty target dir); \
+        "compile-budget {}: {:.1} s wall, {} s CPU (user + system), cold (empty target dir); \
          {} units, {sum:.1} s summed over units, the SDK's own crates {ours:.1} s; \
          load average before {}, after {}\n\
-         binary {}: {:.2} MB{stripped}\nslowest units:\n",
+         binary {}: {:.2} MB{}\nslowest units:\n",
         profile.dir(),
         timing.wall,
+        cpu_text(timing.cpu),
         units.len(),
         timing.load.0.as_deref().unwrap_or("?"),
         timing.load.1.as_deref().unwrap_or("?"),
-        binary.display(),
-        size as f64 / 1e6,
+        build.binary.display(),
+        build.size as f64 / 1e6,
+        stripped(profile),
     );
     for unit in sorted.iter().take(TOP) {
         out.push_str(&format!(
@@ -288,6 +311,39 @@ fn render(
         ));
     }
     out
+}
+
+/// The text of the floor's report: its own figures, then what the SDK adds to them.
+fn render_floor(profile: Profile, sdk: &Build, floor: &Build) -> String {
+    let cpu = sdk.timing.cpu.zip(floor.timing.cpu).map(|(a, b)| a - b);
+    format!(
+        "compile-budget {} floor (reqwest alone, {FLOOR}): {:.1} s wall, {} s CPU, \
+         {} units; binary {:.2} MB{}\n\
+         what the SDK adds to the floor: {:+.1} s wall, {} s CPU, {} units, {:+.2} MB",
+        profile.dir(),
+        floor.timing.wall,
+        cpu_text(floor.timing.cpu),
+        floor.units.len(),
+        floor.size as f64 / 1e6,
+        stripped(profile),
+        sdk.timing.wall - floor.timing.wall,
+        cpu.map_or("?".to_owned(), |c| format!("{c:+.1}")),
+        sdk.units.len() as i64 - floor.units.len() as i64,
+        (sdk.size as f64 - floor.size as f64) / 1e6,
+    )
+}
+
+/// CPU seconds as text, `?` where `/proc` did not tell.
+fn cpu_text(cpu: Option<f64>) -> String {
+    cpu.map_or("?".to_owned(), |c| format!("{c:.1}"))
+}
+
+/// How the size of a `profile` binary is qualified.
+fn stripped(profile: Profile) -> &'static str {
+    match profile {
+        Profile::Release => ", stripped",
+        Profile::Debug => "",
+    }
 }
 
 /// The units of a `cargo build --timings` HTML report (its `UNIT_DATA` array).
@@ -363,17 +419,55 @@ mod tests {
             cpu: Some(20.5),
             load: (Some("0.5".into()), None),
         };
-        let report = render(
-            Profile::Release,
-            &timing,
-            &units,
-            (&PathBuf::from("x"), 3_800_000),
-        );
-        assert!(report.contains("3.80 MB, stripped"), "{report}");
+        let sdk = Build {
+            timing,
+            units,
+            binary: PathBuf::from("x"),
+            size: 5_300_000,
+        };
+        let report = render(Profile::Release, &sdk);
+        assert!(report.contains("5.30 MB, stripped"), "{report}");
         assert!(report.contains("the SDK's own crates 2.0 s"), "{report}");
         assert!(report.contains("after ?"), "{report}");
         assert!(report.contains("20.5 s CPU"), "{report}");
         assert!(children_cpu_seconds().is_some_and(|c| c >= 0.0));
+    }
+
+    #[test]
+    fn the_floor_report_gives_what_the_sdk_adds() {
+        let build = |wall, cpu, units: usize, size| Build {
+            timing: Timing {
+                wall,
+                cpu,
+                load: (None, None),
+            },
+            units: vec![
+                Unit {
+                    label: "u".into(),
+                    seconds: 1.0
+                };
+                units
+            ],
+            binary: PathBuf::from("x"),
+            size,
+        };
+        let sdk = build(72.5, Some(130.0), 122, 5_300_000);
+        let floor = build(55.0, Some(100.5), 99, 3_800_000);
+        let report = render_floor(Profile::Release, &sdk, &floor);
+        assert!(
+            report.contains("55.0 s wall, 100.5 s CPU, 99 units; binary 3.80 MB, stripped"),
+            "{report}"
+        );
+        assert!(
+            report.contains("+17.5 s wall, +29.5 s CPU, 23 units, +1.50 MB"),
+            "{report}"
+        );
+        let report = render_floor(Profile::Debug, &sdk, &build(55.0, None, 99, 3_800_000));
+        assert!(
+            report.contains("55.0 s wall, ? s CPU") && report.contains("s wall, ? s CPU, 23 units"),
+            "{report}"
+        );
+        assert!(!report.contains("stripped"), "{report}");
     }
 
     #[test]

@@ -17,7 +17,8 @@
 //!    facade
 //! 6. `cargo xtask conformance` (in-process): the emulator against its specs, by schemathesis.
 //! 7. `cargo xtask compile-budget --profile debug` (in-process): a minimal downstream binary
-//!    built cold, its compile time and size reported (a report, never a failure on time; the
+//!    built cold, then its floor (the same calls with reqwest alone), their compile times and
+//!    sizes and the difference reported (a report, never a failure on time; the
 //!    release build is left to `cargo xtask compile-budget`, to keep CI under 20 minutes).
 //!
 //! Before the first step it warns when the file system that holds `target/` has less free
