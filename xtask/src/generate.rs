@@ -88,7 +88,7 @@ pub fn render(root: &Path, api: &Api) -> Result<Vec<GeneratedFile>> {
             .items,
     );
     crate::glue::stable::non_exhaustive_types(&mut file)?;
-    let (mut file, _, _) = crate::glue::allocations::fewer_allocations(file)?;
+    crate::glue::allocations::fewer_allocations(&mut file)?;
     crate::glue::conversions::text_conversions(&mut file, &api.lib_name())?;
     let code = hooks::safe_http_client(&prettyplease::unparse(&file))?;
     let code = hooks::single_decode(&code)?;

@@ -29,23 +29,28 @@ struct Counts {
     /// Calls of `encode_path` seen, and rewritten.
     encode_calls: usize,
     encode_rewritten: usize,
-    /// Per required parameter name: its message, how many builders start it unset, and how
-    /// many `send`s now make the message on demand (at least as many).
+    /// Per required parameter name (its message is the name and [`NOT_INITIALIZED`]): how
+    /// many builders start it unset, and how many `send`s now make the message on demand (at
+    /// least as many).
     required: BTreeMap<String, Required>,
 }
 
 /// A required parameter name of the builders.
 #[derive(Debug, Default, PartialEq)]
 struct Required {
-    message: String,
     starts: usize,
     reads: usize,
 }
 
-/// Rewrites `file` (see the module documentation); returns it and the number of path
-/// parameters and required parameters rewritten.
-pub fn fewer_allocations(file: syn::File) -> Result<(syn::File, usize, usize)> {
-    let tokens = file.into_token_stream();
+/// Rewrites `file` (see the module documentation).
+pub fn fewer_allocations(file: &mut syn::File) -> Result<()> {
+    *file = rewritten(file)?.0;
+    Ok(())
+}
+
+/// `file` rewritten, and what the rewrite did.
+fn rewritten(file: &syn::File) -> Result<(syn::File, Counts)> {
+    let tokens = file.to_token_stream();
     let mut counts = Counts::default();
     collect_required(tokens.clone(), &mut counts.required);
     let tokens = rewrite(tokens, &mut counts);
@@ -66,10 +71,10 @@ pub fn fewer_allocations(file: syn::File) -> Result<(syn::File, usize, usize)> {
         bail!("required parameters whose `send` no longer reads `{{name}}.map_err(Error::InvalidRequest)?`: {unread:?}");
     }
     let file = syn::parse2(tokens).context("the rewritten builders do not parse")?;
-    Ok((file, counts.encode_rewritten, counts.required.len()))
+    Ok((file, counts))
 }
 
-/// Records every `Err("<name> was not initialized".to_string())`: name and message.
+/// Records every `Err("<name> was not initialized".to_string())` by name.
 fn collect_required(tokens: TokenStream, required: &mut BTreeMap<String, Required>) {
     let trees: Vec<TokenTree> = tokens.into_iter().collect();
     for (i, tree) in trees.iter().enumerate() {
@@ -77,9 +82,7 @@ fn collect_required(tokens: TokenStream, required: &mut BTreeMap<String, Require
             if is_ident(trees.get(i.wrapping_sub(1)), "Err") {
                 if let Some(message) = not_initialized(group) {
                     let name = message.trim_end_matches(NOT_INITIALIZED).to_owned();
-                    let entry = required.entry(name).or_default();
-                    entry.message = message;
-                    entry.starts += 1;
+                    required.entry(name).or_default().starts += 1;
                 }
             }
             collect_required(group.stream(), required);
@@ -128,7 +131,7 @@ fn rewrite(tokens: TokenStream, counts: &mut Counts) -> TokenStream {
             if let Some(required) = counts.required.get_mut(&name.to_string()) {
                 if is_punct(dot, '.') && is_invalid_request_map_err(&trees[i + 2..]) {
                     required.reads += 1;
-                    let message = required.message.clone();
+                    let message = format!("{name}{NOT_INITIALIZED}");
                     out.extend(quote!(#name.map_err(|e| Error::InvalidRequest(
                         ::snapshots_runtime::builder_glue::missing(e, #message)
                     ))));
@@ -227,7 +230,8 @@ mod tests {
 
     #[test]
     fn both_rewrites_apply_everywhere() {
-        let (file, paths, required) = fewer_allocations(sample()).unwrap();
+        let (file, counts) = rewritten(&sample()).unwrap();
+        let (paths, required) = (counts.encode_rewritten, counts.required.len());
         assert_eq!((paths, required), (2, 1));
         let text = file.to_token_stream().to_string();
         assert!(
@@ -261,20 +265,24 @@ mod tests {
 
     #[test]
     fn a_call_of_another_shape_is_an_error() {
-        let file: syn::File = syn::parse_quote! {
+        let mut file: syn::File = syn::parse_quote! {
             fn f() { let _ = format!("{}{}", encode_path(&id), encode_path(&a.b.to_string())); }
         };
-        let error = fewer_allocations(file).err().expect("an error").to_string();
+        let error = fewer_allocations(&mut file)
+            .expect_err("an error")
+            .to_string();
         assert!(error.contains("2 of 2 `encode_path` calls"), "{error}");
     }
 
     #[test]
     fn a_message_send_no_longer_reads_is_an_error() {
-        let file: syn::File = syn::parse_quote! {
+        let mut file: syn::File = syn::parse_quote! {
             fn new() -> S { S { id: Err("id was not initialized".to_string()) } }
             fn send(s: S) { let id = s.id.unwrap(); }
         };
-        let error = fewer_allocations(file).err().expect("an error").to_string();
+        let error = fewer_allocations(&mut file)
+            .expect_err("an error")
+            .to_string();
         assert!(error.contains("[\"id\"]"), "{error}");
     }
 }
