@@ -139,7 +139,12 @@ fn bench_floors(c: &mut Criterion) {
     assert_eq!(added.len(), 7, "{added:?}");
     let hmac = HmacSha256Key::new(b"ExampleAccessKeySecret0123456789");
     let mut group = c.benchmark_group("floor");
-    // The floor computes the very signature `sign` put in `Authorization`.
+    // The floor's string to sign is the signer's, and its HMAC the very signature `sign`
+    // put in `Authorization`.
+    assert_eq!(
+        &to_sign(&canonical)[..],
+        acs3::string_to_sign(&canonical).as_bytes()
+    );
     let signature =
         String::from_utf8(hex_digits(&hmac.sign(&to_sign(&canonical))).to_vec()).unwrap();
     let authorization = signed.headers()["authorization"].to_str().unwrap();
